@@ -1,0 +1,65 @@
+// The one place that reads process.env: everything else receives a parsed Config.
+import { z } from 'zod';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const durationString = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'a duration such as "30s", "2h" or "14 days"');
+
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
+
+  // PostgreSQL: DATABASE_URL when set, otherwise an embedded server started by the project itself.
+  DATABASE_URL: optionalString.pipe(z.string().url().optional()),
+  EMBEDDED_PG_PORT: z.coerce.number().int().positive().default(54320),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_PORT: z.coerce.number().int().positive().default(8233),
+  TEMPORAL_BIN: optionalString,
+  // false when TEMPORAL_ADDRESS points at a server someone else runs (docker-compose, production)
+  TEMPORAL_DEV_SERVER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().positive().default(3000),
+
+  SMTP_HOST: z.string().default('127.0.0.1'),
+  SMTP_PORT: z.coerce.number().int().positive().default(1025),
+  // start a local SMTP catcher with `npm start` (development); off when a real relay is configured
+  SMTP_CATCHER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  MAIL_FROM: z.string().default('GECCO Flow <gecco@anapec.local>'),
+  // Where notifications go when a worker has no e-mail address: the agency that phones or visits them.
+  AGENCY_EMAIL: z.string().email().default('intermediation.internationale@anapec.local'),
+  CONSULAR_LIAISON_EMAIL: z.string().email().default('liaison.consulaire@anapec.local'),
+
+  // Partial override of the worker-cycle deadlines, as JSON: {"selectionDeadline":"10 days",...}
+  CYCLE_TIMINGS: optionalString
+    .transform((v, ctx) => {
+      if (!v) return {};
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'CYCLE_TIMINGS must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), durationString)),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

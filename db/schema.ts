@@ -1,0 +1,193 @@
+// PostgreSQL schema. Business keys are unique constraints so every activity can be idempotent.
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  customType,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({
+  dataType: () => 'bytea',
+});
+
+export const campaigns = pgTable('campaigns', {
+  // business key chosen by the coordinator, e.g. huelva-2026
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  season: integer('season').notNull(),
+  destinationProvince: text('destination_province').notNull(),
+  sector: text('sector').notNull().default('agriculture'),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const employers = pgTable('employers', {
+  // Spanish tax id (CIF/NIF) of the farm
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  province: text('province').notNull(),
+  municipality: text('municipality'),
+  email: text('email'),
+  phone: text('phone'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const offers = pgTable(
+  'offers',
+  {
+    // business key, e.g. huelva-2026-B21000001-1
+    id: text('id').primaryKey(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    employerId: text('employer_id').notNull().references(() => employers.id),
+    kind: text('kind', { enum: ['generic', 'named'] }).notNull().default('generic'),
+    posts: integer('posts').notNull(),
+    post: text('post').notNull(),
+    tasks: text('tasks').notNull(),
+    contractMonths: smallint('contract_months').notNull(),
+    contractStart: date('contract_start', { mode: 'string' }).notNull(),
+    contractEnd: date('contract_end', { mode: 'string' }).notNull(),
+    trialDays: smallint('trial_days').notNull(),
+    dailyWageEur: numeric('daily_wage_eur', { precision: 8, scale: 2 }).notNull(),
+    hoursPerDay: numeric('hours_per_day', { precision: 4, scale: 2 }).notNull(),
+    breakMinutes: smallint('break_minutes').notNull(),
+    daysOffPerWeek: smallint('days_off_per_week').notNull(),
+    overtimePaid: boolean('overtime_paid').notNull(),
+    housingProvided: boolean('housing_provided').notNull(),
+    transportPaid: boolean('transport_paid').notNull(),
+    medicalCover: boolean('medical_cover').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('offers_contract_months_3_to_9', sql`${t.contractMonths} between 3 and 9`),
+    check('offers_posts_positive', sql`${t.posts} > 0`),
+    check('offers_dates_ordered', sql`${t.contractEnd} > ${t.contractStart}`),
+    index('offers_campaign_idx').on(t.campaignId),
+  ],
+);
+
+export const candidates = pgTable(
+  'candidates',
+  {
+    id: serial('id').primaryKey(),
+    // Moroccan national identity card (CIN): one record per person across campaigns
+    nationalId: text('national_id').notNull(),
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name').notNull(),
+    birthDate: date('birth_date', { mode: 'string' }).notNull(),
+    sex: text('sex', { enum: ['F', 'M'] }).notNull(),
+    province: text('province').notNull(),
+    commune: text('commune').notNull(),
+    householdSituation: text('household_situation').notNull(),
+    dependants: smallint('dependants').notNull().default(0),
+    phone: text('phone').notNull(),
+    email: text('email'),
+    passportNumber: text('passport_number'),
+    passportExpiry: date('passport_expiry', { mode: 'string' }),
+    priorSeasons: smallint('prior_seasons').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('candidates_national_id_uq').on(t.nationalId)],
+);
+
+export const workerCycles = pgTable(
+  'worker_cycles',
+  {
+    // = the Temporal workflow ID, e.g. worker-huelva-2026-42
+    id: text('id').primaryKey(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    province: text('province').notNull(),
+    stage: text('stage').notNull(),
+    outcome: text('outcome'),
+    employerId: text('employer_id').references(() => employers.id),
+    offerId: text('offer_id').references(() => offers.id),
+    contractStart: date('contract_start', { mode: 'string' }),
+    contractEnd: date('contract_end', { mode: 'string' }),
+    authorisationNumber: text('authorisation_number'),
+    visaFileReference: text('visa_file_reference'),
+    visaNumber: text('visa_number'),
+    departureAt: timestamp('departure_at', { withTimezone: true }),
+    port: text('port'),
+    embarkedAt: timestamp('embarked_at', { withTimezone: true }),
+    returnedOn: date('returned_on', { mode: 'string' }),
+    returnProof: text('return_proof'),
+    nextSeasonEligible: boolean('next_season_eligible'),
+    // last audit seq applied, so a replayed activity never moves the row backwards
+    lastSeq: integer('last_seq').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('worker_cycles_campaign_candidate_uq').on(t.campaignId, t.candidateId),
+    index('worker_cycles_campaign_stage_idx').on(t.campaignId, t.stage),
+  ],
+);
+
+// Append-only: who did what, when, to which cycle. (cycle_id, seq) makes each transition idempotent.
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    cycleId: text('cycle_id').notNull(),
+    seq: integer('seq').notNull(),
+    step: text('step').notNull(),
+    stage: text('stage').notNull(),
+    outcome: text('outcome'),
+    actor: text('actor').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    // time of the transition as the workflow saw it, not the time the activity ran
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('audit_events_cycle_seq_uq').on(t.cycleId, t.seq)],
+);
+
+export const documents = pgTable(
+  'documents',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    cycleId: text('cycle_id').notNull(),
+    kind: text('kind', { enum: ['employment_contract', 'return_commitment', 'convocation'] }).notNull(),
+    // a convocation can be reissued for a new sailing; each issue is a version
+    version: smallint('version').notNull().default(1),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull().default('application/pdf'),
+    sha256: text('sha256').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    content: bytea('content').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('documents_cycle_kind_version_uq').on(t.cycleId, t.kind, t.version)],
+);
+
+// Outbox: an e-mail is written once under its idempotency key (workflow ID + step) and sent at most once.
+export const emailOutbox = pgTable(
+  'email_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    cycleId: text('cycle_id'),
+    toAddresses: text('to_addresses').array().notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    documentIds: jsonb('document_ids').$type<number[]>().notNull().default([]),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    messageId: text('message_id'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [uniqueIndex('email_outbox_key_uq').on(t.idempotencyKey)],
+);

@@ -1,0 +1,203 @@
+// Contract of the worker-cycle context: one workflow per worker per campaign.
+// Imported by the workflow, the worker and the API, so it must stay free of I/O.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+
+export const WORKER_CYCLE_TASK_QUEUE = 'gecco-worker-cycle';
+
+/** Business workflow ID: one cycle per candidate per campaign, e.g. worker-huelva-2026-42. */
+export function workerCycleWorkflowId(campaignId: string, candidateId: number): string {
+  return `worker-${campaignId}-${candidateId}`;
+}
+
+export const CYCLE_STAGES = [
+  'preselected', // on the candidate list, waiting for the employer's selection
+  'selected', // selected by an employer, waiting for the work authorisation
+  'authorised', // authorisation recorded in SI GECCO, waiting for the visa file
+  'visa_submitted', // file lodged with the consulate, waiting for its decision
+  'visa_incomplete', // consulate asked for missing documents, waiting for resubmission
+  'visa_issued', // waiting for the pre-departure session and the signatures
+  'ready_to_depart', // contract and return commitment signed, waiting for a convocation
+  'convoked', // convoked to a sailing, waiting for embarkation
+  'in_season', // working in Spain until the contract end date
+  'awaiting_return', // contract ended, waiting for proof of return
+  'closed',
+] as const;
+export type CycleStage = (typeof CYCLE_STAGES)[number];
+
+export const CYCLE_OUTCOMES = [
+  'returned', // season done and return verified: eligible for re-hire
+  'returned_late', // proof of return arrived after the grace period
+  'not_selected',
+  'withdrawn',
+  'selection_expired',
+  'authorisation_expired',
+  'visa_file_expired',
+  'visa_refused',
+  'consular_silence', // no consular decision even after escalation
+  'predeparture_expired',
+  'convocation_expired',
+  'no_show', // convoked but did not embark
+  'non_return', // no proof of return by the end of the grace period
+] as const;
+export type CycleOutcome = (typeof CYCLE_OUTCOMES)[number];
+
+/** Every human-paced wait of the cycle has a deadline; all of them are injectable so tests run a season in seconds. */
+export interface CycleTimings {
+  selectionDeadline: Duration;
+  authorisationDeadline: Duration;
+  visaFileDeadline: Duration;
+  consularDecisionDeadline: Duration;
+  /** After escalating consular silence, how long to wait before the file lapses. */
+  consularEscalationGrace: Duration;
+  predepartureDeadline: Duration;
+  convocationDeadline: Duration;
+  /** After the convoked departure time, how long before the worker counts as a no-show. */
+  embarkationGrace: Duration;
+  /** Overrides the contract's own length (tests, simulations); otherwise the season lasts until the contract end date. */
+  seasonLength?: Duration;
+  /** After the contract end, how long to wait for proof of return before flagging a non-return. */
+  returnGrace: Duration;
+  /** A late but proven return is still accepted for this long after a non-return was flagged. */
+  lateReturnWindow: Duration;
+}
+
+export const DEFAULT_CYCLE_TIMINGS: CycleTimings = {
+  selectionDeadline: '30 days',
+  authorisationDeadline: '45 days',
+  visaFileDeadline: '21 days',
+  consularDecisionDeadline: '21 days',
+  consularEscalationGrace: '14 days',
+  predepartureDeadline: '21 days',
+  convocationDeadline: '60 days',
+  embarkationGrace: '1 day',
+  returnGrace: '15 days',
+  lateReturnWindow: '90 days',
+};
+
+export interface WorkerCycleInput {
+  campaignId: string;
+  season: number;
+  candidateId: number;
+  province: string;
+  startedBy: string;
+  timings: CycleTimings;
+}
+
+export type ReturnProof = 'port_exit_record' | 'passport_stamp' | 'consular_certificate';
+
+export interface SelectionDecision {
+  decision: 'selected' | 'rejected';
+  employerId?: string;
+  offerId?: string;
+  /** The offer's contract dates, ISO yyyy-mm-dd; the API copies them from the offer. */
+  contractStart?: string;
+  contractEnd?: string;
+  reason?: string;
+  decidedBy: string;
+}
+export interface AuthorisationRecord {
+  authorisationNumber: string;
+  issuedOn: string;
+  recordedBy: string;
+}
+export interface VisaFileSubmission {
+  fileReference: string;
+  submittedOn: string;
+  submittedBy: string;
+}
+export interface ConsularDecision {
+  decision: 'issued' | 'refused' | 'incomplete';
+  visaNumber?: string;
+  reason?: string;
+  recordedBy: string;
+}
+export interface PredepartureRecord {
+  sessionAttendedOn: string;
+  contractSigned: boolean;
+  returnCommitmentSigned: boolean;
+  recordedBy: string;
+}
+export interface Convocation {
+  /** ISO date-time of the sailing. */
+  departureAt: string;
+  port: string;
+  sailing?: string;
+  recordedBy: string;
+}
+export interface EmbarkationRecord {
+  embarkedAt: string;
+  recordedBy: string;
+}
+export interface ReturnRecord {
+  returnedOn: string;
+  proof: ReturnProof;
+  recordedBy: string;
+}
+export interface Withdrawal {
+  reason: string;
+  recordedBy: string;
+}
+
+export interface CycleStepRecord {
+  seq: number;
+  step: string;
+  stage: CycleStage;
+  at: string;
+  actor: string;
+}
+
+export interface WorkerCycleState {
+  cycleId: string;
+  campaignId: string;
+  candidateId: number;
+  stage: CycleStage;
+  outcome?: CycleOutcome;
+  /** What the cycle is waiting for now, and until when. */
+  waitingFor?: string;
+  deadlineAt?: string;
+  employerId?: string;
+  offerId?: string;
+  contractStart?: string;
+  contractEnd?: string;
+  authorisationNumber?: string;
+  visaFileReference?: string;
+  visaSubmissions: number;
+  visaNumber?: string;
+  consularEscalated: boolean;
+  departureAt?: string;
+  port?: string;
+  embarkedAt?: string;
+  returnedOn?: string;
+  returnProof?: ReturnProof;
+  nextSeasonEligible?: boolean;
+  steps: CycleStepRecord[];
+}
+
+// API-driven decisions that can be refused are Updates; their validators refuse out-of-order steps.
+export const recordSelectionUpdate = defineUpdate<WorkerCycleState, [SelectionDecision]>('recordSelection');
+export const recordAuthorisationUpdate = defineUpdate<WorkerCycleState, [AuthorisationRecord]>('recordAuthorisation');
+export const submitVisaFileUpdate = defineUpdate<WorkerCycleState, [VisaFileSubmission]>('submitVisaFile');
+export const recordConsularDecisionUpdate = defineUpdate<WorkerCycleState, [ConsularDecision]>('recordConsularDecision');
+export const recordPredepartureUpdate = defineUpdate<WorkerCycleState, [PredepartureRecord]>('recordPredeparture');
+export const convokeUpdate = defineUpdate<WorkerCycleState, [Convocation]>('convoke');
+export const recordEmbarkationUpdate = defineUpdate<WorkerCycleState, [EmbarkationRecord]>('recordEmbarkation');
+export const recordReturnUpdate = defineUpdate<WorkerCycleState, [ReturnRecord]>('recordReturn');
+
+// A withdrawal is an event the workflow cannot refuse: a Signal.
+export const withdrawSignal = defineSignal<[Withdrawal]>('withdraw');
+
+export const cycleStateQuery = defineQuery<WorkerCycleState>('state');
+
+/** Which stage each step may be taken from: used by validators and by the API's error messages. */
+export const STEP_ALLOWED_FROM = {
+  recordSelection: ['preselected'],
+  recordAuthorisation: ['selected'],
+  submitVisaFile: ['authorised', 'visa_incomplete'],
+  recordConsularDecision: ['visa_submitted'],
+  recordPredeparture: ['visa_issued'],
+  convoke: ['ready_to_depart'],
+  recordEmbarkation: ['convoked'],
+  recordReturn: ['awaiting_return', 'in_season'],
+} as const satisfies Record<string, readonly CycleStage[]>;
+export type CycleStep = keyof typeof STEP_ALLOWED_FROM;
