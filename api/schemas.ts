@@ -1,0 +1,269 @@
+// Request and response schemas (zod), shared by validation, serialisation and the OpenAPI document.
+import { z } from 'zod';
+import { CYCLE_OUTCOMES, CYCLE_STAGES } from '../workflows/contracts/worker-cycle';
+
+const isoDate = z.iso.date().describe('yyyy-mm-dd');
+const businessKey = z
+  .string()
+  .min(2)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
+export const actor = z.string().min(1).max(120).describe('who records this step (user name or e-mail)');
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'a duration such as "30s", "2h" or "14 days"');
+
+export const errorSchema = z.object({
+  statusCode: z.number(),
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+});
+
+export const employerInput = z.object({
+  id: z.string().min(3).max(20).regex(/^[A-Z0-9]+$/, 'Spanish tax id (CIF/NIF), upper-case letters and digits').describe('CIF/NIF'),
+  name: z.string().min(1).max(200),
+  province: z.string().min(1).max(80),
+  municipality: z.string().max(80).optional(),
+  email: z.email().optional(),
+  phone: z.string().max(40).optional(),
+});
+
+// Defaults are the generic GECCO offer's terms (DOMAIN.md): 41 € a day worked, 6h30 with a 30 min break, …
+export const offerInput = z.object({
+  id: businessKey.optional().describe('defaults to <campaign>-<employer>-<n>'),
+  employer: employerInput,
+  kind: z.enum(['generic', 'named']).default('generic'),
+  posts: z.number().int().min(1).max(5000),
+  post: z.string().min(1).max(120).default('Ouvrier(ère) agricole / Trabajador(a) agrícola'),
+  tasks: z.string().min(1).max(500).default('Récolte des fruits rouges / Recolección de frutos rojos'),
+  contractMonths: z.number().int().min(3, 'a seasonal contract lasts at least 3 months').max(9, 'at most 9 months of work a year'),
+  contractStart: isoDate,
+  contractEnd: isoDate,
+  trialDays: z.number().int().min(0).max(30).default(15),
+  dailyWageEur: z.number().positive().max(500).default(41),
+  hoursPerDay: z.number().positive().max(12).default(6.5),
+  breakMinutes: z.number().int().min(0).max(120).default(30),
+  daysOffPerWeek: z.number().int().min(1).max(3).default(1),
+  overtimePaid: z.boolean().default(true),
+  housingProvided: z.boolean().default(true),
+  transportPaid: z.boolean().default(true),
+  medicalCover: z.boolean().default(true),
+});
+
+export const campaignInput = z.object({
+  id: businessKey.describe('business key, e.g. huelva-2026'),
+  name: z.string().min(1).max(200),
+  season: z.number().int().min(2000).max(2100),
+  destinationProvince: z.string().min(1).max(80).default('Huelva'),
+  sector: z.string().min(1).max(80).default('agriculture'),
+  createdBy: actor,
+  offers: z.array(offerInput).min(1).max(500),
+});
+
+export const offerView = z.object({
+  id: z.string(),
+  employerId: z.string(),
+  employerName: z.string(),
+  kind: z.string(),
+  posts: z.number(),
+  post: z.string(),
+  tasks: z.string(),
+  contractMonths: z.number(),
+  contractStart: z.string(),
+  contractEnd: z.string(),
+  trialDays: z.number(),
+  dailyWageEur: z.string(),
+  hoursPerDay: z.string(),
+  breakMinutes: z.number(),
+  daysOffPerWeek: z.number(),
+  overtimePaid: z.boolean(),
+  housingProvided: z.boolean(),
+  transportPaid: z.boolean(),
+  medicalCover: z.boolean(),
+  filled: z.number().describe('cycles selected for this offer and not dropped out'),
+});
+
+export const campaignView = z.object({
+  id: z.string(),
+  name: z.string(),
+  season: z.number(),
+  destinationProvince: z.string(),
+  sector: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  offers: z.array(offerView),
+  stageCounts: z.record(z.string(), z.number()),
+  outcomeCounts: z.record(z.string(), z.number()),
+});
+
+export const candidateInput = z.object({
+  nationalId: z
+    .string()
+    .transform((s) => s.trim().toUpperCase())
+    .pipe(z.string().regex(/^[A-Z]{1,2}\d{3,8}$/, 'a Moroccan CIN: one or two letters then digits, e.g. AB123456')),
+  firstName: z.string().min(1).max(80),
+  lastName: z.string().min(1).max(80),
+  birthDate: isoDate,
+  sex: z.enum(['F', 'M']),
+  province: z.string().min(1).max(80),
+  commune: z.string().min(1).max(80),
+  householdSituation: z.string().min(1).max(200).describe('e.g. married, 2 children under 14'),
+  dependants: z.number().int().min(0).max(20).default(0),
+  phone: z.string().regex(/^\+?[0-9 ]{8,20}$/, 'a phone number, digits and spaces, optional leading +'),
+  email: z.email().optional(),
+  passportNumber: z.string().regex(/^[A-Z0-9]{6,12}$/, 'upper-case letters and digits').optional(),
+  passportExpiry: isoDate.optional(),
+  priorSeasons: z.number().int().min(0).max(30).default(0),
+});
+
+export const candidateView = z.object({
+  id: z.number(),
+  nationalId: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+  birthDate: z.string(),
+  sex: z.string(),
+  province: z.string(),
+  commune: z.string(),
+  householdSituation: z.string(),
+  dependants: z.number(),
+  phone: z.string(),
+  email: z.string().nullable(),
+  passportNumber: z.string().nullable(),
+  passportExpiry: z.string().nullable(),
+  priorSeasons: z.number(),
+  createdAt: z.string(),
+});
+
+export const timingsInput = z
+  .object({
+    selectionDeadline: duration,
+    authorisationDeadline: duration,
+    visaFileDeadline: duration,
+    consularDecisionDeadline: duration,
+    consularEscalationGrace: duration,
+    predepartureDeadline: duration,
+    convocationDeadline: duration,
+    embarkationGrace: duration,
+    seasonLength: duration,
+    returnGrace: duration,
+    lateReturnWindow: duration,
+  })
+  .partial()
+  .strict();
+
+export const startCycleInput = z.object({
+  candidateId: z.number().int().positive(),
+  startedBy: actor,
+  timings: timingsInput.optional().describe('overrides of the default deadlines (simulations, tests)'),
+});
+
+const stepRecord = z.object({ seq: z.number(), step: z.string(), stage: z.string(), at: z.string(), actor: z.string() });
+
+export const cycleStateView = z.object({
+  cycleId: z.string(),
+  campaignId: z.string(),
+  candidateId: z.number(),
+  stage: z.enum(CYCLE_STAGES),
+  outcome: z.enum(CYCLE_OUTCOMES).optional(),
+  waitingFor: z.string().optional(),
+  deadlineAt: z.string().optional(),
+  employerId: z.string().optional(),
+  offerId: z.string().optional(),
+  contractStart: z.string().optional(),
+  contractEnd: z.string().optional(),
+  authorisationNumber: z.string().optional(),
+  visaFileReference: z.string().optional(),
+  visaSubmissions: z.number(),
+  visaNumber: z.string().optional(),
+  consularEscalated: z.boolean(),
+  departureAt: z.string().optional(),
+  port: z.string().optional(),
+  embarkedAt: z.string().optional(),
+  returnedOn: z.string().optional(),
+  returnProof: z.string().optional(),
+  nextSeasonEligible: z.boolean().optional(),
+  steps: z.array(stepRecord),
+});
+
+export const documentView = z.object({
+  id: z.number(),
+  kind: z.string(),
+  version: z.number(),
+  filename: z.string(),
+  sizeBytes: z.number(),
+  sha256: z.string(),
+  createdAt: z.string(),
+  url: z.string(),
+});
+
+export const auditView = z.object({
+  seq: z.number(),
+  step: z.string(),
+  stage: z.string(),
+  outcome: z.string().nullable(),
+  actor: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  occurredAt: z.string(),
+});
+
+export const cycleView = z.object({
+  cycleId: z.string(),
+  campaignId: z.string(),
+  candidate: z.object({ id: z.number(), nationalId: z.string(), firstName: z.string(), lastName: z.string(), province: z.string() }),
+  running: z.boolean().describe('true while the workflow is open'),
+  state: cycleStateView.describe('live state from the workflow query, or the last persisted state once closed'),
+  documents: z.array(documentView),
+  audit: z.array(auditView),
+});
+
+export const cycleListItem = z.object({
+  cycleId: z.string(),
+  candidateId: z.number(),
+  province: z.string(),
+  stage: z.string(),
+  outcome: z.string().nullable(),
+  employerId: z.string().nullable(),
+  offerId: z.string().nullable(),
+  updatedAt: z.string(),
+});
+
+// --- step bodies --------------------------------------------------------------------------------------
+export const selectionBody = z.object({
+  decision: z.enum(['selected', 'rejected']),
+  offerId: z.string().min(1).optional().describe('required when selected'),
+  reason: z.string().max(500).optional(),
+  decidedBy: actor,
+});
+export const authorisationBody = z.object({
+  authorisationNumber: z.string().min(3).max(40),
+  issuedOn: isoDate,
+  recordedBy: actor,
+});
+export const visaFileBody = z.object({ fileReference: z.string().min(3).max(60), submittedOn: isoDate, submittedBy: actor });
+export const consularDecisionBody = z.object({
+  decision: z.enum(['issued', 'refused', 'incomplete']),
+  visaNumber: z.string().min(3).max(40).optional().describe('required when issued'),
+  reason: z.string().max(500).optional().describe('required when refused or incomplete'),
+  recordedBy: actor,
+});
+export const predepartureBody = z.object({
+  sessionAttendedOn: isoDate,
+  contractSigned: z.boolean(),
+  returnCommitmentSigned: z.boolean(),
+  recordedBy: actor,
+});
+export const convocationBody = z.object({
+  departureAt: z.iso.datetime({ offset: true }),
+  port: z.string().min(2).max(80).default('Tanger Ville'),
+  sailing: z.string().max(60).optional(),
+  recordedBy: actor,
+});
+export const embarkationBody = z.object({ embarkedAt: z.iso.datetime({ offset: true }), recordedBy: actor });
+export const returnBody = z.object({
+  returnedOn: isoDate,
+  proof: z.enum(['port_exit_record', 'passport_stamp', 'consular_certificate']),
+  recordedBy: actor,
+});
+export const withdrawalBody = z.object({ reason: z.string().min(1).max(500), recordedBy: actor });

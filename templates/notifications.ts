@@ -1,0 +1,48 @@
+// E-mail texts sent by the worker cycle. French first (ANAPEC's working language), Spanish for employers.
+export type NotificationTemplate = 'visa_issued' | 'convocation' | 'consular_escalation' | 'post_vacated' | 'non_return';
+
+export interface NotificationContext {
+  cycleId: string;
+  workerName: string;
+  campaignName: string;
+  employerName?: string;
+  visaFileReference?: string | null;
+  departureAt?: string | null;
+  port?: string | null;
+  contractEnd?: string | null;
+  outcome?: string | null;
+}
+
+const fmtDateTime = (iso: string) =>
+  new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Africa/Casablanca' }).format(new Date(iso));
+
+export function renderNotification(template: NotificationTemplate, c: NotificationContext): { subject: string; text: string } {
+  const ref = `Référence / Referencia : ${c.cycleId}`;
+  switch (template) {
+    case 'visa_issued':
+      return {
+        subject: `[${c.campaignName}] Visa délivré – contrat et engagement de retour / Visado expedido`,
+        text: `Bonjour,\n\nLe visa de ${c.workerName} est délivré. Le contrat de travail et l'engagement de retour sont joints ; ils seront signés lors de la séance de pré-départ.\n\nEl visado de ${c.workerName} ha sido expedido. Se adjuntan el contrato de trabajo y el compromiso de retorno.\n\n${ref}\n`,
+      };
+    case 'convocation':
+      return {
+        subject: `[${c.campaignName}] Convocation au départ – ${c.departureAt ? fmtDateTime(c.departureAt) : ''}`,
+        text: `Bonjour ${c.workerName},\n\nVous êtes convoquée au départ le ${c.departureAt ? fmtDateTime(c.departureAt) : '?'} au port de ${c.port ?? '?'}. La lettre de convocation est jointe : présentez-vous avec votre passeport, votre CIN, le contrat signé et l'engagement de retour.\n\n${ref}\n`,
+      };
+    case 'consular_escalation':
+      return {
+        subject: `[${c.campaignName}] Silence consulaire – dossier ${c.visaFileReference ?? ''}`,
+        text: `Le dossier visa ${c.visaFileReference ?? ''} de ${c.workerName} n'a pas reçu de décision consulaire dans le délai. Merci de relancer le consulat.\n\n${ref}\n`,
+      };
+    case 'post_vacated':
+      return {
+        subject: `[${c.campaignName}] Poste à pourvoir sur liste de réserve / Puesto vacante – ${c.outcome ?? ''}`,
+        text: `${c.workerName} ne partira pas (${c.outcome ?? ''}). Le poste chez ${c.employerName ?? "l'employeur"} est à pourvoir depuis la liste de réserve.\n\n${c.workerName} no viajará (${c.outcome ?? ''}). El puesto queda vacante para la lista de reserva.\n\n${ref}\n`,
+      };
+    case 'non_return':
+      return {
+        subject: `[${c.campaignName}] Non-retour signalé / No retorno`,
+        text: `Aucune preuve de retour n'a été enregistrée pour ${c.workerName} après la fin du contrat (${c.contractEnd ?? '?'}) et le délai de grâce.\n\nNo consta el retorno de ${c.workerName} tras el fin del contrato.\n\n${ref}\n`,
+      };
+  }
+}

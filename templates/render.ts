@@ -1,0 +1,96 @@
+// Entry point of the document templates: turns document data into PDF bytes.
+// Output is deterministic (fixed metadata dates, hence a fixed file ID) so the same input always
+// yields the same bytes; that lets callers hash/deduplicate documents and replay safely.
+import PDFDocument from 'pdfkit';
+import { convocation } from './convocation';
+import { employmentContract } from './employment-contract';
+import { decoratePages, documentDate, FONT, type Doc } from './layout';
+import { returnCommitment } from './return-commitment';
+import type { ContractDocumentData, ConvocationDocumentData } from './types';
+
+interface RenderOptions {
+  title: string;
+  subject: string;
+  issuedOn: string;
+  cycleId: string;
+}
+
+function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Buffer> {
+  // Inside the executor so a bad issuedOn surfaces as a rejected promise, not a sync throw.
+  return new Promise<Buffer>((resolve, reject) => {
+    const fixedDate = documentDate(options.issuedOn);
+    const doc = new PDFDocument({
+      size: 'A4',
+      margins: { top: 62, bottom: 58, left: 56, right: 56 },
+      compress: true,
+      bufferPages: true, // needed to write "page n / N" once the page count is known
+      font: FONT,
+      lang: 'fr-FR',
+      info: {
+        Title: options.title,
+        Subject: options.subject,
+        Author: 'ANAPEC - GECCO',
+        Creator: 'GECCO Flow',
+        Producer: 'GECCO Flow (PDFKit)',
+        CreationDate: fixedDate,
+        ModDate: fixedDate,
+      },
+    });
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    try {
+      draw(doc);
+      decoratePages(doc, `Réf. ${options.cycleId}`);
+      doc.end();
+    } catch (err) {
+      reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+}
+
+export function renderContract(data: ContractDocumentData): Promise<Buffer> {
+  return renderPdf(
+    {
+      title: 'Contrat de travail saisonnier / Contrato de trabajo de temporada',
+      subject: `${data.campaign.name} ${data.campaign.season}`,
+      issuedOn: data.issuedOn,
+      cycleId: data.cycleId,
+    },
+    (doc) => employmentContract(doc, data),
+  );
+}
+
+export function renderReturnCommitment(data: ContractDocumentData): Promise<Buffer> {
+  return renderPdf(
+    {
+      title: 'Engagement de retour / Compromiso de retorno',
+      subject: `${data.campaign.name} ${data.campaign.season}`,
+      issuedOn: data.issuedOn,
+      cycleId: data.cycleId,
+    },
+    (doc) => returnCommitment(doc, data),
+  );
+}
+
+export function renderConvocation(data: ConvocationDocumentData): Promise<Buffer> {
+  return renderPdf(
+    {
+      title: 'Convocation au départ / Convocatoria de salida',
+      subject: `${data.campaign.name} ${data.campaign.season}`,
+      issuedOn: data.issuedOn,
+      cycleId: data.cycleId,
+    },
+    (doc) => convocation(doc, data),
+  );
+}
+
+export interface DocumentRenderer {
+  renderContract: typeof renderContract;
+  renderReturnCommitment: typeof renderReturnCommitment;
+  renderConvocation: typeof renderConvocation;
+}
+
+/** Injectable bundle, so activities can be given a fake renderer in tests. */
+export const documentRenderer: DocumentRenderer = { renderContract, renderReturnCommitment, renderConvocation };

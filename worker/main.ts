@@ -1,0 +1,37 @@
+// The worker process: polls the task queues, runs workflows and activities; stops gracefully on SIGINT/SIGTERM.
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import pino from 'pino';
+import { loadConfig } from '../config';
+import { connectDb } from '../db/client';
+import { documentRenderer } from '../templates/render';
+import { createCycleWorker, createMailer } from './create-worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (`npm start` provides one)');
+  // Worker.run() resolves after these signals: in-flight activities finish, then we close resources.
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const { db, close } = connectDb(config.DATABASE_URL);
+  const mailer = createMailer(config);
+  const worker = await createCycleWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    deps: { db, mailer, documents: documentRenderer, config },
+  });
+  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueue: worker.options.taskQueue }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    mailer.close();
+    await close();
+    await connection.close();
+    logger.info('worker stopped');
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+// Entry point bundled for the Temporal worker: every workflow type is exported from here.
+export { workerCycleWorkflow } from './worker-cycle';

@@ -1,0 +1,387 @@
+// One worker's season: preselection -> selection -> authorisation -> visa -> pre-departure -> convocation
+// -> embarkation -> season -> return -> closed. Every wait on a person has a deadline with an explicit outcome.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Duration, UpdateDefinition } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { CycleActivities } from '../activities';
+import {
+  STEP_ALLOWED_FROM,
+  convokeUpdate,
+  cycleStateQuery,
+  recordAuthorisationUpdate,
+  recordConsularDecisionUpdate,
+  recordEmbarkationUpdate,
+  recordPredepartureUpdate,
+  recordReturnUpdate,
+  recordSelectionUpdate,
+  submitVisaFileUpdate,
+  withdrawSignal,
+  type AuthorisationRecord,
+  type ConsularDecision,
+  type Convocation,
+  type CycleOutcome,
+  type CycleStage,
+  type CycleStep,
+  type EmbarkationRecord,
+  type PredepartureRecord,
+  type ReturnRecord,
+  type SelectionDecision,
+  type VisaFileSubmission,
+  type Withdrawal,
+  type WorkerCycleInput,
+  type WorkerCycleState,
+} from './contracts/worker-cycle';
+import { EmployerIdKey, StageKey } from './contracts/search-attributes';
+import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from './contracts/errors';
+
+const { recordTransition, issueContractDocuments, issueConvocation } = proxyActivities<CycleActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const { sendNotification } = proxyActivities<CycleActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+interface StepPayloads {
+  recordSelection: SelectionDecision;
+  recordAuthorisation: AuthorisationRecord;
+  submitVisaFile: VisaFileSubmission;
+  recordConsularDecision: ConsularDecision;
+  recordPredeparture: PredepartureRecord;
+  convoke: Convocation;
+  recordEmbarkation: EmbarkationRecord;
+  recordReturn: ReturnRecord;
+}
+
+interface PendingStep {
+  id: number;
+  step: CycleStep;
+  payload: unknown;
+}
+
+const nowIso = (): string => new Date(Date.now()).toISOString();
+const isoDate = (s: string): boolean => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s));
+
+function outOfOrder(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ERROR_OUT_OF_ORDER, message, nonRetryable: true });
+}
+function invalid(message: string, field: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ERROR_INVALID_STEP, message, details: [{ field }], nonRetryable: true });
+}
+
+export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<WorkerCycleState> {
+  const t = input.timings;
+  const cycleId = `worker-${input.campaignId}-${input.candidateId}`;
+  const state: WorkerCycleState = {
+    cycleId,
+    campaignId: input.campaignId,
+    candidateId: input.candidateId,
+    stage: 'preselected',
+    visaSubmissions: 0,
+    consularEscalated: false,
+    steps: [],
+  };
+
+  // --- message plumbing -------------------------------------------------------------------------------
+  let seq = 0;
+  let nextUpdateId = 0;
+  let pending: PendingStep | undefined; // accepted by a validator, not yet taken by the main flow
+  let consumed: PendingStep | undefined; // taken by the main flow, acknowledged at its next persisted transition
+  const finished = new Map<number, string | null>(); // update id -> null (applied) or the reason it was dropped
+  let withdrawal: Withdrawal | undefined;
+
+  setHandler(cycleStateQuery, () => state);
+  setHandler(withdrawSignal, (w) => {
+    if (state.stage === 'closed' || state.stage === 'in_season' || state.stage === 'awaiting_return') {
+      log.warn('withdrawal ignored: worker already embarked or cycle closed', { stage: state.stage });
+      return;
+    }
+    withdrawal ??= w;
+  });
+
+  function validate(step: CycleStep, payload: unknown): void {
+    if (state.stage === 'closed') throw outOfOrder(`the cycle is closed (${state.outcome ?? 'no outcome'})`);
+    const allowed: readonly CycleStage[] = STEP_ALLOWED_FROM[step];
+    if (!allowed.includes(state.stage)) {
+      throw outOfOrder(`${step} is not allowed at stage ${state.stage}; it needs stage ${allowed.join(' or ')}`);
+    }
+    if (pending || consumed) throw outOfOrder('another step is being applied to this cycle; retry shortly');
+    if (withdrawal) throw outOfOrder('the candidate has withdrawn');
+    validatePayload(step, payload);
+  }
+
+  function validatePayload(step: CycleStep, p: unknown): void {
+    switch (step) {
+      case 'recordSelection': {
+        const s = p as SelectionDecision;
+        if (s.decision === 'selected') {
+          if (!s.employerId) throw invalid('a selection needs the employer', 'employerId');
+          if (!s.offerId) throw invalid('a selection needs the offer', 'offerId');
+          if (!s.contractStart || !isoDate(s.contractStart)) throw invalid('contract start date missing', 'contractStart');
+          if (!s.contractEnd || !isoDate(s.contractEnd)) throw invalid('contract end date missing', 'contractEnd');
+        }
+        return;
+      }
+      case 'recordConsularDecision': {
+        const d = p as ConsularDecision;
+        if (d.decision === 'issued' && !d.visaNumber) throw invalid('an issued visa needs its number', 'visaNumber');
+        if (d.decision !== 'issued' && !d.reason) throw invalid(`a ${d.decision} decision needs the consulate's reason`, 'reason');
+        return;
+      }
+      case 'recordPredeparture': {
+        const r = p as PredepartureRecord;
+        if (!r.contractSigned) throw invalid('the employment contract must be signed before departure', 'contractSigned');
+        if (!r.returnCommitmentSigned) {
+          throw invalid('the return commitment must be signed before departure', 'returnCommitmentSigned');
+        }
+        return;
+      }
+      case 'convoke': {
+        const c = p as Convocation;
+        const at = Date.parse(c.departureAt);
+        if (Number.isNaN(at)) throw invalid('departure time is not a date-time', 'departureAt');
+        if (at <= Date.now()) throw invalid('the departure must be in the future', 'departureAt');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  function registerStep<S extends CycleStep>(step: S, def: UpdateDefinition<WorkerCycleState, [StepPayloads[S]]>): void {
+    setHandler(
+      def,
+      async (payload) => {
+        const id = ++nextUpdateId;
+        pending = { id, step, payload };
+        await condition(() => finished.has(id));
+        const dropped = finished.get(id);
+        if (dropped) throw outOfOrder(dropped);
+        return state;
+      },
+      { validator: (payload) => validate(step, payload) },
+    );
+  }
+  registerStep('recordSelection', recordSelectionUpdate);
+  registerStep('recordAuthorisation', recordAuthorisationUpdate);
+  registerStep('submitVisaFile', submitVisaFileUpdate);
+  registerStep('recordConsularDecision', recordConsularDecisionUpdate);
+  registerStep('recordPredeparture', recordPredepartureUpdate);
+  registerStep('convoke', convokeUpdate);
+  registerStep('recordEmbarkation', recordEmbarkationUpdate);
+  registerStep('recordReturn', recordReturnUpdate);
+
+  type Waited<S extends CycleStep> = { kind: 'step'; payload: StepPayloads[S] } | { kind: 'timeout' } | { kind: 'withdrawn' };
+
+  /** Waits for one human step until its deadline; the timeout and a withdrawal are explicit outcomes. */
+  async function awaitStep<S extends CycleStep>(step: S, waitingFor: string, timeout: Duration): Promise<Waited<S>> {
+    state.waitingFor = waitingFor;
+    state.deadlineAt = new Date(Date.now() + msToNumber(timeout)).toISOString();
+    await condition(() => pending?.step === step || withdrawal !== undefined, timeout);
+    state.waitingFor = undefined;
+    state.deadlineAt = undefined;
+    if (pending?.step === step) {
+      consumed = pending;
+      pending = undefined;
+      return { kind: 'step', payload: consumed.payload as StepPayloads[S] };
+    }
+    return withdrawal ? { kind: 'withdrawn' } : { kind: 'timeout' };
+  }
+
+  /** Persists a transition (idempotent on cycle + seq), then acknowledges the update that caused it. */
+  async function transition(
+    step: string,
+    stage: CycleStage,
+    actor: string,
+    details: Record<string, unknown> = {},
+    outcome?: CycleOutcome,
+  ): Promise<void> {
+    seq += 1;
+    const at = nowIso();
+    state.stage = stage;
+    if (outcome) {
+      state.outcome = outcome;
+      state.nextSeasonEligible = outcome === 'returned';
+    }
+    state.steps.push({ seq, step, stage, at, actor });
+    upsertSearchAttributes([{ key: StageKey, value: stage }]);
+    await recordTransition({
+      cycleId,
+      campaignId: input.campaignId,
+      candidateId: input.candidateId,
+      province: input.province,
+      seq,
+      step,
+      stage,
+      outcome,
+      actor,
+      occurredAt: at,
+      details,
+      cycle: {
+        employerId: state.employerId,
+        offerId: state.offerId,
+        contractStart: state.contractStart,
+        contractEnd: state.contractEnd,
+        authorisationNumber: state.authorisationNumber,
+        visaFileReference: state.visaFileReference,
+        visaNumber: state.visaNumber,
+        departureAt: state.departureAt,
+        port: state.port,
+        embarkedAt: state.embarkedAt,
+        returnedOn: state.returnedOn,
+        returnProof: state.returnProof,
+        nextSeasonEligible: state.nextSeasonEligible,
+      },
+    });
+    if (consumed) {
+      finished.set(consumed.id, null);
+      consumed = undefined;
+    }
+  }
+
+  function notify(step: string, audience: ('worker' | 'employer' | 'agency' | 'consular_liaison')[], template: string, documentIds: number[] = []) {
+    return sendNotification({ key: `${cycleId}:${step}`, cycleId, audience, template, documentIds });
+  }
+
+  async function close(outcome: CycleOutcome, actor: string, details: Record<string, unknown> = {}): Promise<WorkerCycleState> {
+    await transition(outcome, 'closed', actor, details, outcome);
+    // A worker who drops out after selection leaves a post open: the agency replaces them from the reserve list.
+    if (state.employerId && ['withdrawn', 'visa_refused', 'no_show', 'consular_silence', 'predeparture_expired', 'convocation_expired'].includes(outcome)) {
+      await notify(outcome, ['agency', 'employer'], 'post_vacated');
+    }
+    if (outcome === 'non_return') await notify(outcome, ['agency', 'employer'], 'non_return');
+    return finish();
+  }
+
+  async function finish(): Promise<WorkerCycleState> {
+    // Any update accepted but never taken (e.g. it raced a deadline) is answered, not left hanging.
+    if (pending) finished.set(pending.id, `the cycle closed (${state.outcome ?? state.stage}) before this step was applied`);
+    pending = undefined;
+    await condition(allHandlersFinished);
+    return state;
+  }
+
+  const closeUnless = async (w: { kind: 'timeout' } | { kind: 'withdrawn' }, timeoutOutcome: CycleOutcome) =>
+    w.kind === 'withdrawn'
+      ? close('withdrawn', withdrawal?.recordedBy ?? 'unknown', { reason: withdrawal?.reason })
+      : close(timeoutOutcome, 'system', { reason: 'deadline passed' });
+
+  // --- the cycle ----------------------------------------------------------------------------------------
+  await transition('preselection', 'preselected', input.startedBy, { season: input.season });
+
+  // 1. Employer selection
+  const sel = await awaitStep('recordSelection', 'employer selection', t.selectionDeadline);
+  if (sel.kind !== 'step') return closeUnless(sel, 'selection_expired');
+  if (sel.payload.decision === 'rejected') return close('not_selected', sel.payload.decidedBy, { reason: sel.payload.reason });
+  state.employerId = sel.payload.employerId;
+  state.offerId = sel.payload.offerId;
+  state.contractStart = sel.payload.contractStart;
+  state.contractEnd = sel.payload.contractEnd;
+  if (state.employerId) upsertSearchAttributes([{ key: EmployerIdKey, value: state.employerId }]);
+  await transition('selection', 'selected', sel.payload.decidedBy, { offerId: state.offerId });
+
+  // 2. Work authorisation (entered in SI GECCO by the Spanish side)
+  const auth = await awaitStep('recordAuthorisation', 'work authorisation', t.authorisationDeadline);
+  if (auth.kind !== 'step') return closeUnless(auth, 'authorisation_expired');
+  state.authorisationNumber = auth.payload.authorisationNumber;
+  await transition('authorisation', 'authorised', auth.payload.recordedBy, { issuedOn: auth.payload.issuedOn });
+
+  // 3. Visa file and consular decision; an incomplete file goes back for resubmission
+  for (;;) {
+    const file = await awaitStep('submitVisaFile', 'visa file submission', t.visaFileDeadline);
+    if (file.kind !== 'step') return closeUnless(file, 'visa_file_expired');
+    state.visaSubmissions += 1;
+    state.visaFileReference = file.payload.fileReference;
+    await transition(`visa_file_${state.visaSubmissions}`, 'visa_submitted', file.payload.submittedBy, {
+      fileReference: file.payload.fileReference,
+      submittedOn: file.payload.submittedOn,
+    });
+
+    let decision = await awaitStep('recordConsularDecision', 'consular decision', t.consularDecisionDeadline);
+    if (decision.kind === 'timeout') {
+      // Consular silence: escalate to the liaison team once, then give a last grace period.
+      state.consularEscalated = true;
+      await transition(`consular_silence_escalated_${state.visaSubmissions}`, 'visa_submitted', 'system', {
+        fileReference: state.visaFileReference,
+      });
+      await notify(`consular_escalation_${state.visaSubmissions}`, ['consular_liaison'], 'consular_escalation');
+      decision = await awaitStep('recordConsularDecision', 'consular decision (escalated)', t.consularEscalationGrace);
+    }
+    if (decision.kind !== 'step') return closeUnless(decision, 'consular_silence');
+    const d = decision.payload;
+    if (d.decision === 'refused') return close('visa_refused', d.recordedBy, { reason: d.reason });
+    if (d.decision === 'incomplete') {
+      await transition(`visa_incomplete_${state.visaSubmissions}`, 'visa_incomplete', d.recordedBy, { reason: d.reason });
+      continue;
+    }
+    state.visaNumber = d.visaNumber;
+    await transition('visa_issued', 'visa_issued', d.recordedBy, {});
+    break;
+  }
+
+  // 4. Contract and return commitment are printed for signing at the pre-departure session
+  const contractDocs = await issueContractDocuments({ cycleId });
+  await notify('visa_issued', ['worker', 'employer'], 'visa_issued', contractDocs.documentIds);
+
+  const pre = await awaitStep('recordPredeparture', 'pre-departure session and signatures', t.predepartureDeadline);
+  if (pre.kind !== 'step') return closeUnless(pre, 'predeparture_expired');
+  await transition('predeparture', 'ready_to_depart', pre.payload.recordedBy, {
+    sessionAttendedOn: pre.payload.sessionAttendedOn,
+    contractSigned: true,
+    returnCommitmentSigned: true,
+  });
+
+  // 5. Convocation to a sailing
+  const conv = await awaitStep('convoke', 'convocation to a departure', t.convocationDeadline);
+  if (conv.kind !== 'step') return closeUnless(conv, 'convocation_expired');
+  state.departureAt = conv.payload.departureAt;
+  state.port = conv.payload.port;
+  await transition('convocation', 'convoked', conv.payload.recordedBy, { sailing: conv.payload.sailing });
+  const letter = await issueConvocation({
+    cycleId,
+    departureAt: conv.payload.departureAt,
+    port: conv.payload.port,
+    sailing: conv.payload.sailing,
+  });
+  await notify('convocation', ['worker'], 'convocation', [letter.documentId]);
+
+  // 6. Embarkation at the port; not embarked by departure + grace is a no-show
+  const untilNoShow = Math.max(0, Date.parse(conv.payload.departureAt) - Date.now()) + msToNumber(t.embarkationGrace);
+  const emb = await awaitStep('recordEmbarkation', 'embarkation', untilNoShow);
+  if (emb.kind !== 'step') return closeUnless(emb, 'no_show');
+  state.embarkedAt = emb.payload.embarkedAt;
+  await transition('embarkation', 'in_season', emb.payload.recordedBy, {});
+
+  // 7. The season: until the contract end date (or the injected length); an early return ends it
+  const seasonMs = t.seasonLength !== undefined
+    ? msToNumber(t.seasonLength)
+    : Math.max(0, Date.parse(`${state.contractEnd ?? ''}T23:59:59Z`) - Date.now());
+  let ret = await awaitStep('recordReturn', 'end of contract', seasonMs);
+  if (ret.kind !== 'step') {
+    await transition('contract_ended', 'awaiting_return', 'system', { contractEnd: state.contractEnd });
+    ret = await awaitStep('recordReturn', 'proof of return', t.returnGrace);
+  }
+  let late = false;
+  if (ret.kind !== 'step') {
+    // Flag the non-return now (reports, re-hire block), but keep a window for a late yet proven return.
+    state.nextSeasonEligible = false;
+    await transition('non_return_flagged', 'awaiting_return', 'system', {});
+    await notify('non_return_flagged', ['agency', 'employer'], 'non_return');
+    ret = await awaitStep('recordReturn', 'late proof of return', t.lateReturnWindow);
+    if (ret.kind !== 'step') return close('non_return', 'system', { reason: 'no proof of return' });
+    late = true;
+  }
+  state.returnedOn = ret.payload.returnedOn;
+  state.returnProof = ret.payload.proof;
+  await transition('return_verified', 'awaiting_return', ret.payload.recordedBy, { proof: ret.payload.proof, late });
+  return close(late ? 'returned_late' : 'returned', ret.payload.recordedBy, { nextSeasonEligible: !late });
+}
