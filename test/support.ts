@@ -1,0 +1,133 @@
+// Per-file harness: a Temporal worker, a mail catcher and the API app, all on the real servers.
+import { inject } from 'vitest';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app';
+import { connectDb, type Db } from '../db/client';
+import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
+import { documentRenderer } from '../templates/render';
+import { createCycleWorker, createMailer } from '../worker/create-worker';
+
+export interface TestStack {
+  db: Db;
+  client: Client;
+  app: FastifyInstance;
+  mail: MailCatcherHandle;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export const testConfig = {
+  MAIL_FROM: 'GECCO Flow <gecco@anapec.test>',
+  AGENCY_EMAIL: 'agency@anapec.test',
+  CONSULAR_LIAISON_EMAIL: 'liaison@anapec.test',
+  CYCLE_TIMINGS: {},
+  LOG_LEVEL: 'warn' as const,
+};
+
+export async function startTestStack(): Promise<TestStack> {
+  const address = inject('temporalAddress');
+  const { db, close } = connectDb(inject('databaseUrl'));
+  const mail = await startMailCatcher({ smtpPort: 0 });
+  const mailer = createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: mail.smtpPort });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createCycleWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    deps: { db, mailer, documents: documentRenderer, config: testConfig },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const app = await buildApp({ db, temporal: client, config: testConfig, logger: false });
+  await app.ready();
+  return {
+    db,
+    client,
+    app,
+    mail,
+    worker,
+    async stop() {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      mailer.close();
+      await mail.stop();
+      await close();
+    },
+  };
+}
+
+let seq = 0;
+/** Unique business keys per test so tests never see each other's rows. */
+export function uniqueSuffix(): string {
+  seq += 1;
+  return `${Date.now().toString(36)}${process.pid.toString(36)}${seq}`;
+}
+
+export function sampleCampaign(id: string, employerId: string) {
+  return {
+    id,
+    name: `Campagne fruits rouges ${id}`,
+    season: 2027,
+    destinationProvince: 'Huelva',
+    createdBy: 'coordinator@anapec.test',
+    offers: [
+      {
+        employer: { id: employerId, name: 'Fresas del Condado SL', province: 'Huelva', municipality: 'Moguer', email: 'rrhh@fresas.test' },
+        posts: 50,
+        contractMonths: 6,
+        contractStart: '2027-02-01',
+        contractEnd: '2027-07-31',
+      },
+    ],
+  };
+}
+
+let cin = 100000;
+export function sampleCandidate(overrides: Record<string, unknown> = {}) {
+  cin += 1;
+  return {
+    nationalId: `JK${cin}${Math.floor(Math.random() * 90 + 10)}`,
+    firstName: 'Fatima',
+    lastName: 'El Amrani',
+    birthDate: '1990-04-12',
+    sex: 'F',
+    province: 'Kénitra',
+    commune: 'Sidi Yahya El Gharb',
+    householdSituation: 'mariée, 2 enfants de moins de 14 ans',
+    dependants: 2,
+    phone: '+212 600 000 000',
+    passportNumber: 'MA1234567',
+    passportExpiry: '2030-01-01',
+    ...overrides,
+  };
+}
+
+/** Short deadlines so a whole season runs in seconds against the real dev server. */
+export const fastTimings = {
+  selectionDeadline: '20s',
+  authorisationDeadline: '20s',
+  visaFileDeadline: '20s',
+  consularDecisionDeadline: '20s',
+  consularEscalationGrace: '20s',
+  predepartureDeadline: '20s',
+  convocationDeadline: '20s',
+  embarkationGrace: '20s',
+  seasonLength: '2s',
+  returnGrace: '20s',
+  lateReturnWindow: '20s',
+};
+
+export async function waitUntil<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('waitUntil: timed out');
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
