@@ -37,8 +37,8 @@ export async function startEmbeddedPostgres(opts: {
   const dataDir = path.resolve(opts.dataDir);
   const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   if (fresh) fs.rmSync(dataDir, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  ensureOwnedByPostgresUser(path.dirname(dataDir));
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensureOwnedByPostgresUser(dataDir);
 
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,

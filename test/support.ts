@@ -1,6 +1,6 @@
 // Per-file harness: a Temporal worker, a mail catcher and the API app, all on the real servers.
 import { inject } from 'vitest';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
@@ -26,7 +26,16 @@ export const testConfig = {
   LOG_LEVEL: 'warn' as const,
 };
 
+let runtimeInstalled = false;
+/** Keeps the SDK's info logs (webpack stats, worker states) out of test output. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
 export async function startTestStack(): Promise<TestStack> {
+  quietRuntime();
   const address = inject('temporalAddress');
   const { db, close } = connectDb(inject('databaseUrl'));
   const mail = await startMailCatcher({ smtpPort: 0 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
+import { temporal } from '@temporalio/proto';
 import { auditEvents, emailOutbox, workerCycles } from '../db/schema';
 import { fastTimings, sampleCampaign, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
@@ -69,7 +70,8 @@ async function closedRow(cycleId: string, timeoutMs = 40_000) {
 async function keepHistory(cycleId: string, scenario: string) {
   const history = await stack.client.workflow.getHandle(cycleId).fetchHistory();
   fs.mkdirSync(recordDir, { recursive: true });
-  fs.writeFileSync(path.join(recordDir, `worker-cycle-${scenario}.json`), JSON.stringify(history));
+  // binary protobuf: the exact wire form, decoded by the replay test with the same proto definitions
+  fs.writeFileSync(path.join(recordDir, `worker-cycle-${scenario}.history.pb`), temporal.api.history.v1.History.encode(history).finish());
 }
 
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();

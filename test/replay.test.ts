@@ -1,0 +1,31 @@
+// Determinism guard: recorded histories of the worker cycle must replay against today's workflow code.
+// Re-record after an intended change with `npm run record-histories` (and use patching for running cycles).
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { workflowsPath } from '../worker/create-worker';
+import { quietRuntime } from './support';
+
+const dir = path.resolve('test/histories');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.history.pb')).sort();
+
+describe('replay of recorded histories', () => {
+  it('has recorded histories to replay', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('replays every recorded history without nondeterminism', async () => {
+    quietRuntime();
+    const histories = files.map((f) => ({
+      workflowId: f.replace(/\.history\.pb$/, ''),
+      history: temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))),
+    }));
+    const results = [];
+    for await (const r of Worker.runReplayHistories({ workflowsPath, replayName: 'gecco-replay' }, histories)) results.push(r);
+    const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`);
+    expect(failures).toEqual([]);
+    expect(results).toHaveLength(files.length);
+  }, 120_000);
+});
