@@ -34,6 +34,8 @@ export const configSchema = z.object({
   SMTP_PORT: z.coerce.number().int().positive().default(1025),
   // start a local SMTP catcher with `npm start` (development); off when a real relay is configured
   SMTP_CATCHER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  // where `npm start` serves the caught mail for reading in a browser (GET / and GET /messages)
+  MAIL_CATCHER_HTTP_PORT: z.coerce.number().int().positive().default(1080),
   MAIL_FROM: z.string().default('GECCO Flow <gecco@anapec.local>'),
   // Where notifications go when a worker has no e-mail address: the agency that phones or visits them.
   AGENCY_EMAIL: z.string().email().default('intermediation.internationale@anapec.local'),

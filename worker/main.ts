@@ -1,5 +1,5 @@
 // The worker process: polls the task queues, runs workflows and activities; stops gracefully on SIGINT/SIGTERM.
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { loadConfig } from '../config';
 import { connectDb } from '../db/client';
@@ -11,7 +11,11 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (`npm start` provides one)');
   // Worker.run() resolves after these signals: in-flight activities finish, then we close resources.
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    // the SDK's info logs (webpack stats, poller states) drown ours; debug/trace brings them back
+    logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'),
+  });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const { db, close } = connectDb(config.DATABASE_URL);
   const mailer = createMailer(config);

