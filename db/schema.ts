@@ -11,6 +11,7 @@ import {
   jsonb,
   numeric,
   pgTable,
+  primaryKey,
   serial,
   smallint,
   text,
@@ -29,6 +30,10 @@ export const campaigns = pgTable('campaigns', {
   season: integer('season').notNull(),
   destinationProvince: text('destination_province').notNull(),
   sector: text('sector').notNull().default('agriculture'),
+  // after this date withdrawals, refusals and no-shows are no longer replaced from the reserve list
+  reserveCutoff: date('reserve_cutoff', { mode: 'string' }),
+  // the consulate's weekly visa capacity (Tanger: 1,500 a week)
+  visaWeeklyCapacity: integer('visa_weekly_capacity').notNull().default(1500),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -124,6 +129,8 @@ export const workerCycles = pgTable(
     returnedOn: date('returned_on', { mode: 'string' }),
     returnProof: text('return_proof'),
     nextSeasonEligible: boolean('next_season_eligible'),
+    // position on the campaign's reserve list (null: main list); reserves are called up in this order
+    reserveRank: integer('reserve_rank'),
     // last audit seq applied, so a replayed activity never moves the row backwards
     lastSeq: integer('last_seq').notNull().default(0),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
@@ -190,4 +197,120 @@ export const emailOutbox = pgTable(
     lastError: text('last_error'),
   },
   (t) => [uniqueIndex('email_outbox_key_uq').on(t.idempotencyKey)],
+);
+
+// A file of rows loaded by a coordinator (candidates, selection results, decisions...). Loading the same file
+// twice is recognised by its content hash and changes nothing.
+export const intakeFiles = pgTable(
+  'intake_files',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    kind: text('kind').notNull(),
+    sha256: text('sha256').notNull(),
+    format: text('format', { enum: ['csv', 'json'] }).notNull(),
+    rowsTotal: integer('rows_total').notNull(),
+    rowsAccepted: integer('rows_accepted').notNull(),
+    rowsRejected: integer('rows_rejected').notNull(),
+    errors: jsonb('errors').$type<{ line: number; field: string; reason: string }[]>().notNull().default([]),
+    operationId: text('operation_id'),
+    loadedBy: text('loaded_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('intake_files_campaign_kind_sha_uq').on(t.campaignId, t.kind, t.sha256)],
+);
+
+// A bulk operation applies one step to many worker cycles, in pages, from a workflow (never thousands of
+// messages into one workflow). Its items are the rows; each item is applied at most once.
+export const bulkOperations = pgTable('bulk_operations', {
+  // business key, e.g. bulk-huelva-2027-selection-<sha12>
+  id: text('id').primaryKey(),
+  campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+  kind: text('kind').notNull(),
+  // what started it: an intake file, a visa batch, a departure...
+  source: text('source').notNull(),
+  status: text('status', { enum: ['running', 'done'] }).notNull().default('running'),
+  total: integer('total').notNull(),
+  applied: integer('applied').notNull().default(0),
+  refused: integer('refused').notNull().default(0),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
+export const bulkItems = pgTable(
+  'bulk_items',
+  {
+    operationId: text('operation_id').notNull().references(() => bulkOperations.id),
+    line: integer('line').notNull(),
+    cycleId: text('cycle_id').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: text('status', { enum: ['pending', 'applied', 'refused'] }).notNull().default('pending'),
+    error: text('error'),
+    appliedAt: timestamp('applied_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.operationId, t.line] }), index('bulk_items_cycle_idx').on(t.cycleId)],
+);
+
+export const visaBatches = pgTable(
+  'visa_batches',
+  {
+    // business key: visa-<campaign>-<seq>
+    id: text('id').primaryKey(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    seq: integer('seq').notNull(),
+    weekStart: date('week_start', { mode: 'string' }).notNull(),
+    capacity: integer('capacity').notNull(),
+    status: text('status', { enum: ['assembled', 'lodged', 'escalated', 'decided'] }).notNull().default('assembled'),
+    members: integer('members').notNull(),
+    lodgedOn: date('lodged_on', { mode: 'string' }),
+    decisionDeadlineAt: timestamp('decision_deadline_at', { withTimezone: true }),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('visa_batches_campaign_seq_uq').on(t.campaignId, t.seq), index('visa_batches_week_idx').on(t.campaignId, t.weekStart)],
+);
+
+export const visaBatchMembers = pgTable(
+  'visa_batch_members',
+  {
+    batchId: text('batch_id').notNull().references(() => visaBatches.id),
+    cycleId: text('cycle_id').notNull().references(() => workerCycles.id),
+    // one open batch per cycle at a time; a resubmitted (incomplete) file joins a later batch
+    attempt: smallint('attempt').notNull().default(1),
+    decision: text('decision', { enum: ['issued', 'refused', 'incomplete'] }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.cycleId] }), uniqueIndex('visa_batch_members_cycle_attempt_uq').on(t.cycleId, t.attempt)],
+);
+
+export const departures = pgTable(
+  'departures',
+  {
+    // business key: departure-<campaign>-<seq>
+    id: text('id').primaryKey(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    seq: integer('seq').notNull(),
+    direction: text('direction', { enum: ['outbound', 'return'] }).notNull().default('outbound'),
+    departureAt: timestamp('departure_at', { withTimezone: true }).notNull(),
+    port: text('port').notNull(),
+    destination: text('destination').notNull(),
+    seats: integer('seats').notNull(),
+    status: text('status', { enum: ['planned', 'convoked', 'departed'] }).notNull().default('planned'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('departures_campaign_seq_uq').on(t.campaignId, t.seq)],
+);
+
+export const departurePassengers = pgTable(
+  'departure_passengers',
+  {
+    departureId: text('departure_id').notNull().references(() => departures.id),
+    cycleId: text('cycle_id').notNull().references(() => workerCycles.id),
+    status: text('status', { enum: ['convoked', 'embarked', 'no_show'] }).notNull().default('convoked'),
+    embarkedAt: timestamp('embarked_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.departureId, t.cycleId] }), index('departure_passengers_cycle_idx').on(t.cycleId)],
 );

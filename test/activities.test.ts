@@ -19,7 +19,7 @@ let base: Parameters<ReturnType<typeof createActivities>['recordTransition']>[0]
 beforeAll(async () => {
   handle = connectDb(inject('databaseUrl'));
   mail = await startMailCatcher({ smtpPort: 0 });
-  acts = createActivities({ db: handle.db, mailer: createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: mail.smtpPort }), documents: documentRenderer, config: testConfig });
+  acts = createActivities({ temporal: undefined as never, db: handle.db, mailer: createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: mail.smtpPort }), documents: documentRenderer, config: testConfig });
   const campaignId = `act-${uniqueSuffix()}`;
   const { db } = handle;
   await db.insert(campaigns).values({ id: campaignId, name: 'Test', season: 2027, destinationProvince: 'Huelva', createdBy: 't' });

@@ -7,14 +7,14 @@ import { buildApp } from '../api/app';
 import { connectDb, type Db } from '../db/client';
 import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
 import { documentRenderer } from '../templates/render';
-import { createCycleWorker, createMailer } from '../worker/create-worker';
+import { createMailer, createWorkers } from '../worker/create-worker';
 
 export interface TestStack {
   db: Db;
   client: Client;
   app: FastifyInstance;
   mail: MailCatcherHandle;
-  worker: Worker;
+  workers: Worker[];
   stop(): Promise<void>;
 }
 
@@ -41,14 +41,14 @@ export async function startTestStack(): Promise<TestStack> {
   const mail = await startMailCatcher({ smtpPort: 0 });
   const mailer = createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: mail.smtpPort });
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createCycleWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    deps: { db, mailer, documents: documentRenderer, config: testConfig },
-  });
-  const running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
+  const workers = await createWorkers({
+    connection: nativeConnection,
+    namespace: 'default',
+    deps: { db, mailer, documents: documentRenderer, temporal: client, config: testConfig },
+  });
+  const running = Promise.all(workers.map((w) => w.run()));
   const app = await buildApp({ db, temporal: client, config: testConfig, logger: false });
   await app.ready();
   return {
@@ -56,10 +56,10 @@ export async function startTestStack(): Promise<TestStack> {
     client,
     app,
     mail,
-    worker,
+    workers,
     async stop() {
       await app.close();
-      worker.shutdown();
+      for (const w of workers) w.shutdown();
       await running;
       await nativeConnection.close();
       await connection.close();

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
+import { COORDINATION_TASK_QUEUE } from '../workflows/contracts/bulk';
 import { WORKER_CYCLE_TASK_QUEUE } from '../workflows/contracts/worker-cycle';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -12,20 +13,36 @@ export function createMailer(config: Pick<Config, 'SMTP_HOST' | 'SMTP_PORT'>): T
   return nodemailer.createTransport({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, ignoreTLS: true });
 }
 
-/** Builds the one worker of the worker-cycle task queue; activities are created once from their dependencies. */
-export async function createCycleWorker(opts: {
+/**
+ * The worker process's Temporal workers: one per task queue (worker cycles; campaign coordination), sharing
+ * one workflow bundle and one set of activities built from their dependencies.
+ */
+export async function createWorkers(opts: {
   connection: NativeConnection;
   namespace: string;
   deps: ActivityDeps;
-  taskQueue?: string;
-  workflowBundle?: WorkerOptions['workflowBundle'];
-}): Promise<Worker> {
-  return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: opts.taskQueue ?? WORKER_CYCLE_TASK_QUEUE,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    activities: createActivities(opts.deps),
-    maxConcurrentActivityTaskExecutions: 50,
-  });
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}): Promise<Worker[]> {
+  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: undefined }));
+  const activities = createActivities(opts.deps);
+  return Promise.all([
+    Worker.create({
+      connection: opts.connection,
+      namespace: opts.namespace,
+      taskQueue: WORKER_CYCLE_TASK_QUEUE,
+      workflowBundle,
+      activities,
+      maxConcurrentActivityTaskExecutions: 100,
+      maxConcurrentWorkflowTaskExecutions: 100,
+    }),
+    Worker.create({
+      connection: opts.connection,
+      namespace: opts.namespace,
+      taskQueue: COORDINATION_TASK_QUEUE,
+      workflowBundle,
+      activities,
+      // bulk pages each fan out to many workflows: few at a time
+      maxConcurrentActivityTaskExecutions: 8,
+    }),
+  ]);
 }

@@ -4,7 +4,8 @@ import pino from 'pino';
 import { loadConfig } from '../config';
 import { connectDb } from '../db/client';
 import { documentRenderer } from '../templates/render';
-import { createCycleWorker, createMailer } from './create-worker';
+import { Client, Connection } from '@temporalio/client';
+import { createMailer, createWorkers } from './create-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,15 +20,18 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const { db, close } = connectDb(config.DATABASE_URL);
   const mailer = createMailer(config);
-  const worker = await createCycleWorker({
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    deps: { db, mailer, documents: documentRenderer, config },
+    deps: { db, mailer, documents: documentRenderer, temporal, config },
   });
-  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueue: worker.options.taskQueue }, 'worker started');
+  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   try {
-    await worker.run();
+    await Promise.all(workers.map((w) => w.run()));
   } finally {
+    await clientConnection.close();
     mailer.close();
     await close();
     await connection.close();

@@ -1,0 +1,162 @@
+// Bulk operations: apply one step to many worker cycles. Each row is applied at most once: the row's status
+// is kept in PostgreSQL and each Update carries a business update ID, so a retried page never applies twice.
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { bulkItems, bulkOperations, departurePassengers, visaBatchMembers, workerCycles } from '../db/schema';
+import type { BulkKind, BulkPageResult } from '../workflows/contracts/bulk';
+import {
+  WORKER_CYCLE_TASK_QUEUE,
+  convokeUpdate,
+  recordAuthorisationUpdate,
+  recordConsularDecisionUpdate,
+  recordEmbarkationUpdate,
+  recordPredepartureUpdate,
+  recordReturnUpdate,
+  recordSelectionUpdate,
+  submitVisaFileUpdate,
+  type WorkerCycleInput,
+  type WorkerCycleState,
+} from '../workflows/contracts/worker-cycle';
+import { CampaignIdKey, ProvinceKey, SeasonKey, StageKey } from '../workflows/contracts/search-attributes';
+import type { ActivityDeps } from './deps';
+
+/** A row of a bulk operation: the Update's argument, plus context for the tables that mirror the step. */
+export interface BulkItemPayload {
+  args: Record<string, unknown>;
+  context?: { batchId?: string; departureId?: string };
+}
+
+const UPDATE_BY_KIND: Partial<Record<BulkKind, UpdateDefinition<WorkerCycleState, [never]>>> = {
+  selection: recordSelectionUpdate as UpdateDefinition<WorkerCycleState, [never]>,
+  authorisation: recordAuthorisationUpdate as UpdateDefinition<WorkerCycleState, [never]>,
+  visa_lodge: submitVisaFileUpdate as UpdateDefinition<WorkerCycleState, [never]>,
+  visa_decision: recordConsularDecisionUpdate as UpdateDefinition<WorkerCycleState, [never]>,
+  predeparture: recordPredepartureUpdate as UpdateDefinition<WorkerCycleState, [never]>,
+  convocation: convokeUpdate as UpdateDefinition<WorkerCycleState, [never]>,
+  embarkation: recordEmbarkationUpdate as UpdateDefinition<WorkerCycleState, [never]>,
+  return: recordReturnUpdate as UpdateDefinition<WorkerCycleState, [never]>,
+};
+
+/** Messages at a time into distinct worker workflows; each workflow gets one message per row. */
+const CONCURRENCY = 32;
+
+async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(size, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  });
+  await Promise.all(runners);
+}
+
+export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
+  type Outcome = { status: 'applied' } | { status: 'refused'; error: string };
+
+  async function applyOne(kind: BulkKind, operationId: string, line: number, cycleId: string, payload: BulkItemPayload): Promise<Outcome> {
+    if (kind === 'start_cycles') {
+      const input = payload.args as unknown as WorkerCycleInput & { reserveRank?: number | null };
+      const { reserveRank, ...cycleInput } = input;
+      await db
+        .insert(workerCycles)
+        .values({ id: cycleId, campaignId: input.campaignId, candidateId: input.candidateId, province: input.province, stage: 'preselected', reserveRank: reserveRank ?? null })
+        .onConflictDoNothing();
+      try {
+        await temporal.workflow.start('workerCycleWorkflow', {
+          workflowId: cycleId,
+          taskQueue: WORKER_CYCLE_TASK_QUEUE,
+          args: [cycleInput],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: CampaignIdKey, value: input.campaignId },
+            { key: SeasonKey, value: input.season },
+            { key: ProvinceKey, value: input.province },
+            { key: StageKey, value: 'preselected' },
+          ],
+        });
+        return { status: 'applied' };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 'refused', error: 'this candidate already had a cycle in the campaign' };
+        throw err;
+      }
+    }
+    const def = UPDATE_BY_KIND[kind];
+    if (!def) throw ApplicationFailure.nonRetryable(`unknown bulk kind ${kind}`, 'BadBulkKind');
+    try {
+      // The update ID makes a retried row return the first outcome instead of being applied twice.
+      await temporal.workflow.getHandle(cycleId).executeUpdate(def, { args: [payload.args as never], updateId: `${operationId}:${line}` });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) return { status: 'refused', error: err.cause?.message ?? err.message };
+      if (err instanceof WorkflowNotFoundError) return { status: 'refused', error: 'the worker cycle is closed or unknown' };
+      if (err instanceof Error && /already completed/i.test(err.message)) return { status: 'refused', error: 'the worker cycle is closed' };
+      throw err;
+    }
+    // Mirror tables the batch and departure views read.
+    if (kind === 'visa_decision' && payload.context?.batchId) {
+      await db
+        .update(visaBatchMembers)
+        .set({ decision: payload.args.decision as 'issued' | 'refused' | 'incomplete', decidedAt: new Date() })
+        .where(and(eq(visaBatchMembers.batchId, payload.context.batchId), eq(visaBatchMembers.cycleId, cycleId)));
+    }
+    if (kind === 'embarkation' && payload.context?.departureId) {
+      await db
+        .update(departurePassengers)
+        .set({ status: 'embarked', embarkedAt: new Date(String(payload.args.embarkedAt)) })
+        .where(and(eq(departurePassengers.departureId, payload.context.departureId), eq(departurePassengers.cycleId, cycleId)));
+    }
+    return { status: 'applied' };
+  }
+
+  return {
+    /** Applies the pending rows after `afterLine`, up to `limit`, with bounded concurrency. */
+    async applyBulkPage(input: { operationId: string; afterLine: number; limit: number }): Promise<BulkPageResult> {
+      const [op] = await db.select().from(bulkOperations).where(eq(bulkOperations.id, input.operationId));
+      if (!op) throw ApplicationFailure.nonRetryable(`bulk operation ${input.operationId} not found`, 'BulkNotFound');
+      const rows = await db
+        .select()
+        .from(bulkItems)
+        .where(and(eq(bulkItems.operationId, op.id), gt(bulkItems.line, input.afterLine)))
+        .orderBy(asc(bulkItems.line))
+        .limit(input.limit);
+      let applied = 0;
+      let refused = 0;
+      let done = 0;
+      await pool(
+        rows.filter((r) => r.status === 'pending'),
+        CONCURRENCY,
+        async (row) => {
+          const outcome = await applyOne(op.kind as BulkKind, op.id, row.line, row.cycleId, row.payload as unknown as BulkItemPayload);
+          await db
+            .update(bulkItems)
+            .set({ status: outcome.status, error: outcome.status === 'refused' ? outcome.error : null, appliedAt: new Date() })
+            .where(and(eq(bulkItems.operationId, op.id), eq(bulkItems.line, row.line)));
+          if (outcome.status === 'applied') applied += 1;
+          else refused += 1;
+          done += 1;
+          Context.current().heartbeat(done);
+        },
+      );
+      const lastLine = rows.length ? rows[rows.length - 1]!.line : input.afterLine;
+      return { lastLine, applied, refused, done: rows.length < input.limit };
+    },
+
+    /** Records the final counts from the rows themselves (exact even after retries). */
+    async finishBulkOperation(input: { operationId: string }): Promise<void> {
+      await db
+        .update(bulkOperations)
+        .set({
+          status: 'done',
+          finishedAt: new Date(),
+          applied: sql`(select count(*) from ${bulkItems} where ${bulkItems.operationId} = ${input.operationId} and ${bulkItems.status} = 'applied')`,
+          refused: sql`(select count(*) from ${bulkItems} where ${bulkItems.operationId} = ${input.operationId} and ${bulkItems.status} = 'refused')`,
+        })
+        .where(eq(bulkOperations.id, input.operationId));
+    },
+  };
+}
+
+export type CoordinationActivities = ReturnType<typeof createCoordinationActivities>;

@@ -1,0 +1,15 @@
+import type { Client } from '@temporalio/client';
+import type { Transporter } from 'nodemailer';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import type { DocumentRenderer } from '../templates/render';
+
+/** What activities are built from: created once per worker process (worker/main.ts) or per test file. */
+export interface ActivityDeps {
+  db: Db;
+  mailer: Transporter;
+  documents: DocumentRenderer;
+  /** Coordination activities start and update worker-cycle workflows (bulk operations, reserve list). */
+  temporal: Client;
+  config: Pick<Config, 'MAIL_FROM' | 'AGENCY_EMAIL' | 'CONSULAR_LIAISON_EMAIL'>;
+}

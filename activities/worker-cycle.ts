@@ -1,0 +1,237 @@
+// Activities are built once per worker process from their dependencies; each is idempotent on a business key.
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/common';
+import { auditEvents, campaigns, candidates, documents, emailOutbox, employers, offers, workerCycles } from '../db/schema';
+import type { ContractDocumentData, DocumentKind } from '../templates/types';
+import { renderNotification, type NotificationTemplate } from '../templates/notifications';
+import type { CycleOutcome, CycleStage, ReturnProof } from '../workflows/contracts/worker-cycle';
+
+import type { ActivityDeps } from './deps';
+
+export interface TransitionInput {
+  cycleId: string;
+  campaignId: string;
+  candidateId: number;
+  province: string;
+  seq: number;
+  step: string;
+  stage: CycleStage;
+  outcome?: CycleOutcome;
+  actor: string;
+  occurredAt: string;
+  details: Record<string, unknown>;
+  cycle: {
+    employerId?: string;
+    offerId?: string;
+    contractStart?: string;
+    contractEnd?: string;
+    authorisationNumber?: string;
+    visaFileReference?: string;
+    visaNumber?: string;
+    departureAt?: string;
+    port?: string;
+    embarkedAt?: string;
+    returnedOn?: string;
+    returnProof?: ReturnProof;
+    nextSeasonEligible?: boolean;
+  };
+}
+
+export type Audience = 'worker' | 'employer' | 'agency' | 'consular_liaison';
+
+export interface NotificationInput {
+  /** Outbox idempotency key: workflow ID + step. */
+  key: string;
+  cycleId: string;
+  audience: Audience[];
+  template: string;
+  documentIds: number[];
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const toDate = (iso?: string) => (iso ? new Date(iso) : null);
+const today = () => new Date().toISOString().slice(0, 10);
+
+export function createCycleActivities({ db, mailer, documents: renderer, config }: ActivityDeps) {
+  async function loadCycleContext(cycleId: string) {
+    const [row] = await db
+      .select({ cycle: workerCycles, candidate: candidates, campaign: campaigns, offer: offers, employer: employers })
+      .from(workerCycles)
+      .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
+      .innerJoin(campaigns, eq(campaigns.id, workerCycles.campaignId))
+      .leftJoin(offers, eq(offers.id, workerCycles.offerId))
+      .leftJoin(employers, eq(employers.id, workerCycles.employerId))
+      .where(eq(workerCycles.id, cycleId));
+    if (!row) throw ApplicationFailure.nonRetryable(`worker cycle ${cycleId} is not in the database`, 'CycleNotFound');
+    return row;
+  }
+
+  /** Stores a rendered document once per (cycle, kind, version) and returns its id. */
+  async function storeDocument(cycleId: string, kind: DocumentKind, version: number, filename: string, render: () => Promise<Buffer>) {
+    const existing = await db
+      .select({ id: documents.id })
+      .from(documents)
+      .where(and(eq(documents.cycleId, cycleId), eq(documents.kind, kind), eq(documents.version, version)));
+    if (existing[0]) return existing[0].id;
+    const content = await render();
+    await db
+      .insert(documents)
+      .values({ cycleId, kind, version, filename, content, sha256: sha256(content), sizeBytes: content.length })
+      .onConflictDoNothing();
+    const [row] = await db
+      .select({ id: documents.id })
+      .from(documents)
+      .where(and(eq(documents.cycleId, cycleId), eq(documents.kind, kind), eq(documents.version, version)));
+    return row!.id;
+  }
+
+  return {
+    /** Writes one transition to the audit log and moves the cycle row forward (never backwards on a retry). */
+    async recordTransition(t: TransitionInput): Promise<void> {
+      const c = t.cycle;
+      const fields = {
+        stage: t.stage,
+        outcome: t.outcome ?? null,
+        employerId: c.employerId ?? null,
+        offerId: c.offerId ?? null,
+        contractStart: c.contractStart ?? null,
+        contractEnd: c.contractEnd ?? null,
+        authorisationNumber: c.authorisationNumber ?? null,
+        visaFileReference: c.visaFileReference ?? null,
+        visaNumber: c.visaNumber ?? null,
+        departureAt: toDate(c.departureAt),
+        port: c.port ?? null,
+        embarkedAt: toDate(c.embarkedAt),
+        returnedOn: c.returnedOn ?? null,
+        returnProof: c.returnProof ?? null,
+        nextSeasonEligible: c.nextSeasonEligible ?? null,
+        lastSeq: t.seq,
+        updatedAt: new Date(),
+      };
+      await db.transaction(async (tx) => {
+        await tx
+          .insert(auditEvents)
+          .values({
+            cycleId: t.cycleId,
+            seq: t.seq,
+            step: t.step,
+            stage: t.stage,
+            outcome: t.outcome ?? null,
+            actor: t.actor,
+            details: t.details,
+            occurredAt: new Date(t.occurredAt),
+          })
+          .onConflictDoNothing();
+        await tx
+          .insert(workerCycles)
+          .values({ id: t.cycleId, campaignId: t.campaignId, candidateId: t.candidateId, province: t.province, ...fields })
+          .onConflictDoUpdate({ target: workerCycles.id, set: fields, where: sql`${workerCycles.lastSeq} < ${t.seq}` });
+      });
+    },
+
+    /** Prints the bilingual employment contract and the return commitment for the pre-departure session. */
+    async issueContractDocuments({ cycleId }: { cycleId: string }): Promise<{ documentIds: number[] }> {
+      const ctx = await loadCycleContext(cycleId);
+      if (!ctx.offer || !ctx.employer) {
+        throw ApplicationFailure.nonRetryable(`cycle ${cycleId} has no offer or employer`, 'CycleIncomplete');
+      }
+      const data: ContractDocumentData = {
+        cycleId,
+        issuedOn: today(),
+        worker: ctx.candidate,
+        employer: ctx.employer,
+        offer: ctx.offer,
+        campaign: ctx.campaign,
+        authorisationNumber: ctx.cycle.authorisationNumber,
+        visaNumber: ctx.cycle.visaNumber,
+      };
+      const contractId = await storeDocument(cycleId, 'employment_contract', 1, `contrat-${cycleId}.pdf`, () =>
+        renderer.renderContract(data),
+      );
+      const commitmentId = await storeDocument(cycleId, 'return_commitment', 1, `engagement-retour-${cycleId}.pdf`, () =>
+        renderer.renderReturnCommitment(data),
+      );
+      return { documentIds: [contractId, commitmentId] };
+    },
+
+    /** Prints the convocation letter for the sailing the worker is convoked to. */
+    async issueConvocation(input: { cycleId: string; departureAt: string; port: string; sailing?: string }): Promise<{ documentId: number }> {
+      const ctx = await loadCycleContext(input.cycleId);
+      if (!ctx.employer) throw ApplicationFailure.nonRetryable(`cycle ${input.cycleId} has no employer`, 'CycleIncomplete');
+      const documentId = await storeDocument(input.cycleId, 'convocation', 1, `convocation-${input.cycleId}.pdf`, () =>
+        renderer.renderConvocation({
+          cycleId: input.cycleId,
+          issuedOn: today(),
+          worker: ctx.candidate,
+          employer: ctx.employer!,
+          campaign: ctx.campaign,
+          departureAt: input.departureAt,
+          port: input.port,
+          sailing: input.sailing ?? null,
+        }),
+      );
+      return { documentId };
+    },
+
+    /** Outbox: writes the e-mail once under its key, sends it only if not yet sent. */
+    async sendNotification(n: NotificationInput): Promise<{ sent: boolean; recipients: string[] }> {
+      const ctx = await loadCycleContext(n.cycleId);
+      const recipients = new Set<string>();
+      for (const a of n.audience) {
+        if (a === 'worker') recipients.add(ctx.candidate.email ?? config.AGENCY_EMAIL); // no e-mail: the agency phones
+        if (a === 'employer' && ctx.employer?.email) recipients.add(ctx.employer.email);
+        if (a === 'agency') recipients.add(config.AGENCY_EMAIL);
+        if (a === 'consular_liaison') recipients.add(config.CONSULAR_LIAISON_EMAIL);
+      }
+      const to = [...recipients];
+      const { subject, text } = renderNotification(n.template as NotificationTemplate, {
+        cycleId: n.cycleId,
+        workerName: `${ctx.candidate.firstName} ${ctx.candidate.lastName}`,
+        campaignName: ctx.campaign.name,
+        employerName: ctx.employer?.name,
+        visaFileReference: ctx.cycle.visaFileReference,
+        departureAt: ctx.cycle.departureAt?.toISOString(),
+        port: ctx.cycle.port,
+        contractEnd: ctx.cycle.contractEnd,
+        outcome: ctx.cycle.outcome,
+      });
+      await db
+        .insert(emailOutbox)
+        .values({ idempotencyKey: n.key, cycleId: n.cycleId, toAddresses: to, subject, body: text, documentIds: n.documentIds })
+        .onConflictDoNothing();
+      const [mail] = await db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, n.key));
+      if (!mail) throw new Error(`outbox row ${n.key} vanished`);
+      if (mail.sentAt) return { sent: false, recipients: mail.toAddresses };
+      if (mail.toAddresses.length === 0) return { sent: false, recipients: [] };
+
+      const attachments = mail.documentIds.length
+        ? await db.select().from(documents).where(inArray(documents.id, mail.documentIds))
+        : [];
+      const messageId = `<${n.key.replace(/[^A-Za-z0-9._-]/g, '.')}@gecco-flow>`;
+      try {
+        await mailer.sendMail({
+          from: config.MAIL_FROM,
+          to: mail.toAddresses,
+          subject: mail.subject,
+          text: mail.body,
+          messageId,
+          attachments: attachments.map((d) => ({ filename: d.filename, content: d.content, contentType: d.contentType })),
+        });
+      } catch (err) {
+        await db
+          .update(emailOutbox)
+          .set({ attempts: sql`${emailOutbox.attempts} + 1`, lastError: String(err) })
+          .where(eq(emailOutbox.id, mail.id));
+        throw err;
+      }
+      await db
+        .update(emailOutbox)
+        .set({ sentAt: new Date(), messageId, attempts: sql`${emailOutbox.attempts} + 1`, lastError: null })
+        .where(eq(emailOutbox.id, mail.id));
+      return { sent: true, recipients: mail.toAddresses };
+    },
+  };
+}
+
+export type CycleActivities = ReturnType<typeof createCycleActivities>;

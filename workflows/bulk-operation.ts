@@ -1,0 +1,28 @@
+// Applies a bulk operation page by page. The rows live in PostgreSQL, so the history holds one activity per
+// page, never one event per row.
+import { proxyActivities, setHandler } from '@temporalio/workflow';
+import type { CoordinationActivities } from '../activities/coordination';
+import { bulkProgressQuery, type BulkOperationInput, type BulkProgress } from './contracts/bulk';
+
+const { applyBulkPage, finishBulkOperation } = proxyActivities<CoordinationActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<BulkProgress> {
+  const progress: BulkProgress = { operationId: input.operationId, pages: 0, applied: 0, refused: 0, done: false };
+  setHandler(bulkProgressQuery, () => progress);
+  let afterLine = 0;
+  for (;;) {
+    const page = await applyBulkPage({ operationId: input.operationId, afterLine, limit: input.pageSize });
+    progress.pages += 1;
+    progress.applied += page.applied;
+    progress.refused += page.refused;
+    afterLine = page.lastLine;
+    if (page.done) break;
+  }
+  await finishBulkOperation({ operationId: input.operationId });
+  progress.done = true;
+  return progress;
+}
