@@ -1,15 +1,21 @@
 // The activity factory: every context's activities, built once from the same dependencies.
 import type { ActivityDeps } from './deps';
 import { createCoordinationActivities } from './coordination';
+import { createDepartureActivities } from './departures';
+import { createVisaBatchActivities } from './visa-batches';
 import { createCycleActivities } from './worker-cycle';
 
 export type { ActivityDeps } from './deps';
 export type { CycleActivities, TransitionInput, NotificationInput, Audience } from './worker-cycle';
 export type { CoordinationActivities } from './coordination';
+export type { VisaBatchActivities } from './visa-batches';
+export type { DepartureActivities } from './departures';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCycleActivities(deps),
     ...createCoordinationActivities(deps),
+    ...createVisaBatchActivities(deps),
+    ...createDepartureActivities(deps),
   };
 }

@@ -21,6 +21,10 @@ import { campaignRoutes } from './routes/campaigns';
 import { candidateRoutes } from './routes/candidates';
 import { cycleRoutes } from './routes/cycles';
 import { documentRoutes } from './routes/documents';
+import { departureRoutes } from './routes/departures';
+import { intakeRoutes } from './routes/intake';
+import { visaBatchRoutes } from './routes/visa-batches';
+import { registerCsvParser } from './intake';
 
 export interface AppDeps {
   db: Db;
@@ -53,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 20 * 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
+  registerCsvParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -103,5 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(candidateRoutes);
   await app.register(cycleRoutes);
   await app.register(documentRoutes);
+  await app.register(intakeRoutes);
+  await app.register(visaBatchRoutes);
+  await app.register(departureRoutes);
   return app;
 }

@@ -1,0 +1,98 @@
+// Bulk intake: CSV/JSON files validated row by row, bad rows reported by line and field, reloads change nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { workerCycles } from '../db/schema';
+import { fastTimings, sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+
+let stack: TestStack;
+let campaignId: string;
+let offerId: string;
+beforeAll(async () => {
+  stack = await startTestStack();
+  campaignId = `in-${uniqueSuffix()}`;
+  const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, 'B21777777') });
+  offerId = res.json().offers[0].id;
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const tag = Date.now().toString().slice(-5);
+const nid = (i: number) => `IN${tag}${i}`;
+const header = 'nationalId,firstName,lastName,birthDate,sex,province,commune,householdSituation,phone,reserveRank';
+const candidatesCsv = [
+  header,
+  `${nid(1)},Amina,Alaoui,1991-01-02,F,Kénitra,Mnasra,"mariée, 2 enfants",+212600000001,`,
+  `${nid(2)},Zineb,Tazi,1989-05-06,F,Larache,Ksar El Kebir,veuve,+212600000002,`,
+  `BAD,Sara,Idrissi,06/07/1990,F,Kénitra,Mnasra,célibataire,+212600000003,`,
+  `${nid(4)},Hafsa,Berrada,1993-08-09,F,Kénitra,Mnasra,mariée,+212600000004,1`,
+].join('\n');
+
+async function postCsv(url: string, csv: string) {
+  return stack.app.inject({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: csv });
+}
+async function operationDone(operationId: string) {
+  return waitUntil(async () => {
+    const op = (await stack.app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
+    return op.status === 'done' ? op : undefined;
+  }, 60_000);
+}
+
+describe('bulk intake', () => {
+  it('loads a candidate CSV: good rows start cycles, bad rows are reported by line and field, a reload changes nothing', async () => {
+    const timings = encodeURIComponent(JSON.stringify(fastTimings));
+    const url = `/campaigns/${campaignId}/intake/candidates?loadedBy=coord@anapec.test&timings=${timings}`;
+    const res = await postCsv(url, candidatesCsv);
+    expect(res.statusCode, res.body).toBe(201);
+    const body = res.json();
+    expect(body).toMatchObject({ rowsTotal: 4, rowsAccepted: 3, rowsRejected: 1, duplicate: false, format: 'csv' });
+    expect(body.errors.map((e: { line: number; field: string }) => `${e.line}:${e.field}`).sort()).toEqual(['4:birthDate', '4:nationalId']);
+    const op = await operationDone(body.operationId);
+    expect(op).toMatchObject({ total: 3, applied: 3, refused: 0 });
+    const cycles = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, campaignId));
+    expect(cycles).toHaveLength(3);
+    expect(cycles.filter((c) => c.reserveRank === 1)).toHaveLength(1);
+
+    const again = await postCsv(url, candidatesCsv);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ duplicate: true, fileId: body.fileId, operationId: body.operationId });
+    expect(await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, campaignId))).toHaveLength(3);
+  });
+
+  it('loads selection results as JSON and reports unknown workers and offers', async () => {
+    const rows = [
+      { nationalId: nid(1), decision: 'selected', offerId, decidedBy: 'rrhh@fresas.test' },
+      { nationalId: nid(2), decision: 'rejected', reason: 'profile', decidedBy: 'rrhh@fresas.test' },
+      { nationalId: 'ZZ999999', decision: 'selected', offerId, decidedBy: 'x' },
+      { nationalId: nid(4), decision: 'selected', offerId: 'no-such-offer', decidedBy: 'x' },
+    ];
+    const res = await stack.app.inject({ method: 'POST', url: `/campaigns/${campaignId}/intake/selection?loadedBy=coord@anapec.test`, payload: rows });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ rowsTotal: 4, rowsAccepted: 2, rowsRejected: 2 });
+    expect(res.json().errors).toEqual([
+      { line: 3, field: 'nationalId', reason: `no worker cycle for ZZ999999 in campaign ${campaignId}` },
+      { line: 4, field: 'offerId', reason: 'offer no-such-offer is not an offer of this campaign' },
+    ]);
+    await operationDone(res.json().operationId);
+    const rowsAfter = await waitUntil(async () => {
+      const r = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, campaignId));
+      return r.filter((c) => c.stage === 'selected' || c.outcome === 'not_selected').length === 2 ? r : undefined;
+    });
+    expect(rowsAfter.find((c) => c.stage === 'selected')?.offerId).toBe(offerId);
+
+    // A step refused by the workflow (selection again) is reported on the operation, not lost.
+    const again = await stack.app.inject({ method: 'POST', url: `/campaigns/${campaignId}/intake/selection?loadedBy=other@anapec.test`, payload: [rows[0]] });
+    const op = await operationDone(again.json().operationId);
+    expect(op).toMatchObject({ applied: 0, refused: 1 });
+    expect(op.refusals[0].reason).toMatch(/not allowed at stage selected/);
+  });
+
+  it('refuses an unreadable CSV with 422 and an unknown campaign with 404', async () => {
+    const bad = await postCsv(`/campaigns/${campaignId}/intake/candidates?loadedBy=x`, `${header}\n"unterminated,a,b`);
+    expect(bad.statusCode).toBe(422);
+    const missing = await postCsv(`/campaigns/nope-2099/intake/candidates?loadedBy=x`, candidatesCsv);
+    expect(missing.statusCode).toBe(404);
+    const noLoader = await postCsv(`/campaigns/${campaignId}/intake/candidates`, candidatesCsv);
+    expect(noLoader.statusCode).toBe(400);
+  });
+});
