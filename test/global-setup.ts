@@ -1,5 +1,7 @@
 // Starts the real parts once for the whole run: a Temporal dev server (the CLI built by the project) and
 // PostgreSQL (DATABASE_URL's server when set, otherwise the embedded one), with a fresh test database.
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -17,7 +19,28 @@ declare module 'vitest' {
   }
 }
 
-const TEST_DB = 'gecco_test';
+// Unique per run, so concurrent runs (developers, CI) never share a database.
+const TEST_DB = `gecco_test_${process.pid}`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function dropDatabase(serverUrl: string): Promise<void> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists ${TEST_DB} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
 
 async function freshDatabase(serverUrl: string): Promise<string> {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
@@ -37,8 +60,9 @@ export default async function setup(project: TestProject) {
   const started = Date.now();
   let pg: PostgresHandle | undefined;
   let serverUrl = config.DATABASE_URL;
+  const pgDir = path.join(config.DATA_DIR, `pg-test-${process.pid}`);
   if (!serverUrl) {
-    pg = await startEmbeddedPostgres({ dataDir: path.join(config.DATA_DIR, 'pg-test'), port: config.EMBEDDED_PG_PORT + 9, database: 'postgres' });
+    pg = await startEmbeddedPostgres({ dataDir: pgDir, port: await freePort(), database: 'postgres' });
     serverUrl = pg.url;
   }
   const databaseUrl = await freshDatabase(serverUrl);
@@ -58,6 +82,11 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await env.teardown();
-    await pg?.stop();
+    if (pg) {
+      await pg.stop();
+      fs.rmSync(pgDir, { recursive: true, force: true });
+    } else {
+      await dropDatabase(serverUrl);
+    }
   };
 }
