@@ -1,5 +1,6 @@
 // The activity factory: every context's activities, built once from the same dependencies.
 import type { ActivityDeps } from './deps';
+import { createCampaignActivities } from './campaign';
 import { createCoordinationActivities } from './coordination';
 import { createDepartureActivities } from './departures';
 import { createVisaBatchActivities } from './visa-batches';
@@ -8,6 +9,7 @@ import { createCycleActivities } from './worker-cycle';
 export type { ActivityDeps } from './deps';
 export type { CycleActivities, TransitionInput, NotificationInput, Audience } from './worker-cycle';
 export type { CoordinationActivities } from './coordination';
+export type { CampaignActivities } from './campaign';
 export type { VisaBatchActivities } from './visa-batches';
 export type { DepartureActivities } from './departures';
 
@@ -15,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCycleActivities(deps),
     ...createCoordinationActivities(deps),
+    ...createCampaignActivities(deps),
     ...createVisaBatchActivities(deps),
     ...createDepartureActivities(deps),
   };

@@ -29,7 +29,7 @@ import { registerCsvParser } from './intake';
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'CYCLE_TIMINGS' | 'LOG_LEVEL'>;
+  config: Pick<Config, 'CYCLE_TIMINGS' | 'LOG_LEVEL' | 'RESERVE_CHECK_INTERVAL'>;
   logger?: boolean;
 }
 

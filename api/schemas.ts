@@ -57,6 +57,9 @@ export const campaignInput = z.object({
   season: z.number().int().min(2000).max(2100),
   destinationProvince: z.string().min(1).max(80).default('Huelva'),
   sector: z.string().min(1).max(80).default('agriculture'),
+  reserveCutoff: isoDate.optional().describe('after this date drop-outs are no longer replaced from the reserve list'),
+  visaWeeklyCapacity: z.number().int().min(1).max(10000).default(1500).describe("the consulate's weekly visa capacity"),
+  reserveCheckInterval: duration.optional().describe('how often the reserve list is checked for vacated posts (default: config)'),
   createdBy: actor,
   offers: z.array(offerInput).min(1).max(500),
 });
@@ -88,13 +91,26 @@ export const campaignView = z.object({
   id: z.string(),
   name: z.string(),
   season: z.number(),
+  stage: z.string(),
   destinationProvince: z.string(),
   sector: z.string(),
+  reserveCutoff: z.string().nullable(),
+  visaWeeklyCapacity: z.number(),
   createdBy: z.string(),
   createdAt: z.string(),
   offers: z.array(offerView),
   stageCounts: z.record(z.string(), z.number()),
   outcomeCounts: z.record(z.string(), z.number()),
+  employers: z.array(z.object({ employerId: z.string(), name: z.string(), posts: z.number(), filled: z.number() })).describe('quota fill per employer'),
+  provinces: z
+    .array(z.object({ province: z.string(), cycles: z.number(), women: z.number(), selected: z.number(), embarked: z.number(), returned: z.number(), nonReturn: z.number() }))
+    .describe('figures per province of origin'),
+  reserve: z.object({ onList: z.number(), called: z.number() }),
+});
+
+export const stageMoveBody = z.object({
+  to: z.enum(['draft', 'registration', 'preselection', 'selection', 'authorisation', 'visa_processing', 'departures', 'in_season', 'returns', 'closed']),
+  by: actor,
 });
 
 export const candidateInput = z.object({

@@ -41,6 +41,9 @@ export const configSchema = z.object({
   AGENCY_EMAIL: z.string().email().default('intermediation.internationale@anapec.local'),
   CONSULAR_LIAISON_EMAIL: z.string().email().default('liaison.consulaire@anapec.local'),
 
+  // How often a campaign checks its reserve list for vacated posts
+  RESERVE_CHECK_INTERVAL: durationString.default('1h'),
+
   // Partial override of the worker-cycle deadlines, as JSON: {"selectionDeadline":"10 days",...}
   CYCLE_TIMINGS: optionalString
     .transform((v, ctx) => {

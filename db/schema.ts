@@ -34,6 +34,8 @@ export const campaigns = pgTable('campaigns', {
   reserveCutoff: date('reserve_cutoff', { mode: 'string' }),
   // the consulate's weekly visa capacity (Tanger: 1,500 a week)
   visaWeeklyCapacity: integer('visa_weekly_capacity').notNull().default(1500),
+  // mirrored from the campaign workflow, for lists and reports
+  stage: text('stage').notNull().default('draft'),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -313,4 +315,24 @@ export const departurePassengers = pgTable(
     embarkedAt: timestamp('embarked_at', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.departureId, t.cycleId] }), index('departure_passengers_cycle_idx').on(t.cycleId)],
+);
+
+// Reserve list calls: a post vacated by a drop-out (withdrawal, refusal, no-show...) is offered to the next
+// reserve in rank order. Unique keys make the call idempotent; a refused call moves on to the next reserve.
+export const reserveCalls = pgTable(
+  'reserve_calls',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    offerId: text('offer_id').notNull().references(() => offers.id),
+    vacatedCycleId: text('vacated_cycle_id').notNull().references(() => workerCycles.id),
+    reserveCycleId: text('reserve_cycle_id').notNull().references(() => workerCycles.id),
+    status: text('status', { enum: ['called', 'selected', 'refused'] }).notNull().default('called'),
+    reason: text('reason'),
+    calledAt: timestamp('called_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('reserve_calls_vacated_reserve_uq').on(t.vacatedCycleId, t.reserveCycleId),
+    index('reserve_calls_campaign_idx').on(t.campaignId),
+  ],
 );

@@ -23,6 +23,7 @@ export const testConfig = {
   AGENCY_EMAIL: 'agency@anapec.test',
   CONSULAR_LIAISON_EMAIL: 'liaison@anapec.test',
   CYCLE_TIMINGS: {},
+  RESERVE_CHECK_INTERVAL: '1s',
   LOG_LEVEL: 'warn' as const,
 };
 

@@ -2,9 +2,12 @@ import { and, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { campaigns, employers, offers, workerCycles } from '../../db/schema';
+import { campaigns, candidates, employers, offers, reserveCalls, workerCycles } from '../../db/schema';
+import type { campaignWorkflow } from '../../workflows/campaign';
+import { CAMPAIGN_TASK_QUEUE, advanceStageUpdate, campaignWorkflowId } from '../../workflows/contracts/campaign';
+import { CampaignIdKey, SeasonKey, StageKey } from '../../workflows/contracts/search-attributes';
 import { conflict, notFound, unprocessable, type FieldIssue } from '../errors';
-import { campaignInput, campaignView, errorSchema } from '../schemas';
+import { campaignInput, campaignView, errorSchema, stageMoveBody } from '../schemas';
 
 const DAY_MS = 86_400_000;
 const AVG_MONTH_DAYS = 30.44;
@@ -42,12 +45,43 @@ export async function loadCampaignView(db: Db, campaignId: string): Promise<z.in
     .from(workerCycles)
     .where(and(eq(workerCycles.campaignId, campaignId), sql`${workerCycles.outcome} is not null`))
     .groupBy(workerCycles.outcome);
+  const provinceRows = await db
+    .select({
+      province: workerCycles.province,
+      cycles: count(),
+      women: sql<number>`count(*) filter (where ${candidates.sex} = 'F')`.mapWith(Number),
+      selected: sql<number>`count(*) filter (where ${workerCycles.offerId} is not null)`.mapWith(Number),
+      embarked: sql<number>`count(*) filter (where ${workerCycles.embarkedAt} is not null)`.mapWith(Number),
+      returned: sql<number>`count(*) filter (where ${workerCycles.outcome} in ('returned', 'returned_late'))`.mapWith(Number),
+      nonReturn: sql<number>`count(*) filter (where ${workerCycles.outcome} = 'non_return')`.mapWith(Number),
+    })
+    .from(workerCycles)
+    .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
+    .where(eq(workerCycles.campaignId, campaignId))
+    .groupBy(workerCycles.province)
+    .orderBy(asc(workerCycles.province));
+  const [reserve] = await db
+    .select({ onList: sql<number>`count(*) filter (where ${workerCycles.reserveRank} is not null)`.mapWith(Number) })
+    .from(workerCycles)
+    .where(eq(workerCycles.campaignId, campaignId));
+  const called = await db.$count(reserveCalls, and(eq(reserveCalls.campaignId, campaignId), eq(reserveCalls.status, 'selected')));
+  const offerViews = offerRows.map(({ offer, employerName }) => ({ ...offer, employerName, filled: filled.get(offer.id) ?? 0 }));
+  const byEmployer = new Map<string, { employerId: string; name: string; posts: number; filled: number }>();
+  for (const o of offerViews) {
+    const e = byEmployer.get(o.employerId) ?? { employerId: o.employerId, name: o.employerName, posts: 0, filled: 0 };
+    e.posts += o.posts;
+    e.filled += o.filled;
+    byEmployer.set(o.employerId, e);
+  }
   return {
     ...campaign,
     createdAt: campaign.createdAt.toISOString(),
-    offers: offerRows.map(({ offer, employerName }) => ({ ...offer, employerName, filled: filled.get(offer.id) ?? 0 })),
+    offers: offerViews,
     stageCounts: Object.fromEntries(stageRows.map((r) => [r.stage, r.n])),
     outcomeCounts: Object.fromEntries(outcomeRows.map((r) => [r.outcome ?? 'none', r.n])),
+    employers: [...byEmployer.values()],
+    provinces: provinceRows,
+    reserve: { onList: reserve?.onList ?? 0, called },
   };
 }
 
@@ -76,7 +110,7 @@ function checkOfferDates(body: z.infer<typeof campaignInput>): FieldIssue[] {
 }
 
 export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.deps;
+  const { db, temporal, config } = app.deps;
 
   app.post(
     '/campaigns',
@@ -111,6 +145,8 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
             season: body.season,
             destinationProvince: body.destinationProvince,
             sector: body.sector,
+            reserveCutoff: body.reserveCutoff,
+            visaWeeklyCapacity: body.visaWeeklyCapacity,
             createdBy: body.createdBy,
           })
           .onConflictDoNothing()
@@ -151,6 +187,18 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
             medicalCover: o.medicalCover,
           })),
         );
+        // The season's workflow starts with its rows: if Temporal refuses, nothing is written.
+        await temporal.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+          workflowId: campaignWorkflowId(body.id),
+          taskQueue: CAMPAIGN_TASK_QUEUE,
+          args: [{ campaignId: body.id, season: body.season, reserveCheckInterval: (body.reserveCheckInterval ?? config.RESERVE_CHECK_INTERVAL) as never }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          typedSearchAttributes: [
+            { key: CampaignIdKey, value: body.id },
+            { key: SeasonKey, value: body.season },
+            { key: StageKey, value: 'draft' },
+          ],
+        });
       });
       return reply.code(201).send((await loadCampaignView(db, body.id))!);
     },
@@ -185,6 +233,30 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       const view = await loadCampaignView(db, req.params.campaignId);
       if (!view) throw notFound(`campaign ${req.params.campaignId}`);
       return view;
+    },
+  );
+
+  app.post(
+    '/campaigns/:campaignId/stage',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'Move the campaign to its next stage (refused with 409 when out of order or its preconditions fail)',
+        params: z.object({ campaignId: z.string() }),
+        body: stageMoveBody,
+        response: {
+          200: z.object({ campaignId: z.string(), stage: z.string(), stages: z.array(z.object({ stage: z.string(), at: z.string(), by: z.string() })) }),
+          400: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const [campaign] = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, req.params.campaignId));
+      if (!campaign) throw notFound(`campaign ${req.params.campaignId}`);
+      const state = await temporal.workflow.getHandle<typeof campaignWorkflow>(campaignWorkflowId(campaign.id)).executeUpdate(advanceStageUpdate, { args: [req.body] });
+      return { campaignId: state.campaignId, stage: state.stage, stages: state.stages };
     },
   );
 };

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { bulkItems, bulkOperations, campaigns, candidates, offers } from '../../db/schema';
 import type { BulkItemPayload } from '../../activities/coordination';
 import { DEFAULT_CYCLE_TIMINGS, workerCycleWorkflowId, type CycleTimings, type WorkerCycleInput } from '../../workflows/contracts/worker-cycle';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { notFound } from '../errors';
 import {
   csvBoolean,
@@ -154,6 +155,9 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
         for (const c of found) idByNid.set(c.nationalId, { id: c.id, province: c.province });
       }
       const timings = { ...DEFAULT_CYCLE_TIMINGS, ...config.CYCLE_TIMINGS, ...overrides } as CycleTimings;
+      // A reserve waits to be called up until the reserve cut-off, not just the normal selection deadline.
+      const untilCutoff = campaign.reserveCutoff ? Date.parse(`${campaign.reserveCutoff}T23:59:59Z`) - Date.now() : 0;
+      const reserveTimings = { ...timings, selectionDeadline: Math.max(msToNumber(timings.selectionDeadline), untilCutoff) };
       const items = accepted.map(({ line, row }) => {
         const person = idByNid.get(row.nationalId)!;
         const input: WorkerCycleInput & { reserveRank: number | null } = {
@@ -162,7 +166,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
           candidateId: person.id,
           province: person.province,
           startedBy: req.query.loadedBy,
-          timings,
+          timings: row.reserveRank ? reserveTimings : timings,
           reserveRank: row.reserveRank ?? null,
         };
         return { line, cycleId: workerCycleWorkflowId(campaign.id, person.id), payload: { args: input as unknown as Record<string, unknown> } };

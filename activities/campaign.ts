@@ -1,0 +1,103 @@
+// Campaign activities: the counts stage moves are judged on, the stage mirror, and the reserve list.
+import { and, asc, count, eq, inArray, isNotNull, isNull, ne, notInArray, sql } from 'drizzle-orm';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { campaigns, offers, reserveCalls, workerCycles } from '../db/schema';
+import type { CampaignCounts, CampaignStage } from '../workflows/contracts/campaign';
+import { recordSelectionUpdate } from '../workflows/contracts/worker-cycle';
+import type { ActivityDeps } from './deps';
+
+/** Outcomes that leave the post the worker was selected for empty. */
+export const DROP_OUT_OUTCOMES = [
+  'withdrawn',
+  'authorisation_expired',
+  'visa_file_expired',
+  'visa_refused',
+  'consular_silence',
+  'predeparture_expired',
+  'convocation_expired',
+  'no_show',
+];
+
+export function createCampaignActivities({ db, temporal }: ActivityDeps) {
+  return {
+    async campaignCounts({ campaignId }: { campaignId: string }): Promise<CampaignCounts> {
+      const [o] = await db.select({ n: count() }).from(offers).where(eq(offers.campaignId, campaignId));
+      const [c] = await db
+        .select({
+          cycles: count(),
+          selected: sql<number>`count(*) filter (where ${workerCycles.offerId} is not null)`.mapWith(Number),
+          authorised: sql<number>`count(*) filter (where ${workerCycles.authorisationNumber} is not null)`.mapWith(Number),
+          visasIssued: sql<number>`count(*) filter (where ${workerCycles.visaNumber} is not null)`.mapWith(Number),
+          embarked: sql<number>`count(*) filter (where ${workerCycles.embarkedAt} is not null)`.mapWith(Number),
+          open: sql<number>`count(*) filter (where ${workerCycles.stage} <> 'closed')`.mapWith(Number),
+        })
+        .from(workerCycles)
+        .where(eq(workerCycles.campaignId, campaignId));
+      return { offers: o?.n ?? 0, cycles: c?.cycles ?? 0, selected: c?.selected ?? 0, authorised: c?.authorised ?? 0, visasIssued: c?.visasIssued ?? 0, embarked: c?.embarked ?? 0, open: c?.open ?? 0 };
+    },
+
+    async recordCampaignStage(input: { campaignId: string; stage: CampaignStage; by: string; at: string }): Promise<void> {
+      await db.update(campaigns).set({ stage: input.stage }).where(eq(campaigns.id, input.campaignId));
+    },
+
+    /**
+     * Offers each vacated post (a selected worker who dropped out) to the next reserve, in rank order, until
+     * the campaign's reserve cut-off. Idempotent: a post with a successful call is not offered again.
+     */
+    async fillVacanciesFromReserve({ campaignId }: { campaignId: string }): Promise<{ called: number; vacancies: number }> {
+      const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
+      if (!campaign) return { called: 0, vacancies: 0 };
+      if (campaign.reserveCutoff && new Date().toISOString().slice(0, 10) > campaign.reserveCutoff) return { called: 0, vacancies: 0 };
+
+      const filled = db.select({ id: reserveCalls.vacatedCycleId }).from(reserveCalls).where(and(eq(reserveCalls.campaignId, campaignId), ne(reserveCalls.status, 'refused')));
+      const vacated = await db
+        .select({ cycleId: workerCycles.id, offerId: workerCycles.offerId })
+        .from(workerCycles)
+        .where(and(eq(workerCycles.campaignId, campaignId), isNotNull(workerCycles.offerId), inArray(workerCycles.outcome, DROP_OUT_OUTCOMES), notInArray(workerCycles.id, filled)))
+        .orderBy(asc(workerCycles.updatedAt), asc(workerCycles.id));
+      if (vacated.length === 0) return { called: 0, vacancies: 0 };
+
+      const offerRows = await db.select().from(offers).where(eq(offers.campaignId, campaignId));
+      const offerById = new Map(offerRows.map((o) => [o.id, o]));
+      const alreadyCalled = db.select({ id: reserveCalls.reserveCycleId }).from(reserveCalls).where(eq(reserveCalls.campaignId, campaignId));
+      const reserves = await db
+        .select({ cycleId: workerCycles.id })
+        .from(workerCycles)
+        .where(and(eq(workerCycles.campaignId, campaignId), isNotNull(workerCycles.reserveRank), eq(workerCycles.stage, 'preselected'), isNull(workerCycles.outcome), notInArray(workerCycles.id, alreadyCalled)))
+        .orderBy(asc(workerCycles.reserveRank), asc(workerCycles.id));
+
+      let called = 0;
+      let next = 0;
+      for (const post of vacated) {
+        const offer = offerById.get(post.offerId!);
+        if (!offer) continue;
+        while (next < reserves.length) {
+          const reserve = reserves[next++]!;
+          const [call] = await db
+            .insert(reserveCalls)
+            .values({ campaignId, offerId: offer.id, vacatedCycleId: post.cycleId, reserveCycleId: reserve.cycleId })
+            .onConflictDoNothing()
+            .returning();
+          if (!call) continue;
+          try {
+            await temporal.workflow.getHandle(reserve.cycleId).executeUpdate(recordSelectionUpdate, {
+              args: [{ decision: 'selected', employerId: offer.employerId, offerId: offer.id, contractStart: offer.contractStart, contractEnd: offer.contractEnd, decidedBy: `reserve list (replaces ${post.cycleId})` }],
+              updateId: `reserve-call-${call.id}`,
+            });
+            await db.update(reserveCalls).set({ status: 'selected' }).where(eq(reserveCalls.id, call.id));
+            called += 1;
+            break;
+          } catch (err) {
+            if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError)) throw err;
+            // that reserve is no longer available (expired, withdrew): record why and try the next one
+            await db.update(reserveCalls).set({ status: 'refused', reason: err.message }).where(eq(reserveCalls.id, call.id));
+          }
+        }
+        if (next >= reserves.length) break;
+      }
+      return { called, vacancies: vacated.length };
+    },
+  };
+}
+
+export type CampaignActivities = ReturnType<typeof createCampaignActivities>;

@@ -1,0 +1,94 @@
+// The campaign workflow: stage moves refused when out of order or when their preconditions fail, and the
+// reserve list replacing a selected worker who drops out.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { campaigns, reserveCalls, workerCycles } from '../db/schema';
+import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const post = (url: string, payload: unknown) => stack.app.inject({ method: 'POST', url, payload: payload as object });
+const longTimings = encodeURIComponent(JSON.stringify({ selectionDeadline: '120s', authorisationDeadline: '120s' }));
+
+async function operationDone(operationId: string) {
+  return waitUntil(async () => {
+    const op = (await stack.app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
+    return op.status === 'done' ? op : undefined;
+  }, 60_000);
+}
+
+describe('campaign workflow', () => {
+  it('moves stage by stage and refuses moves that skip a stage or whose preconditions fail', async () => {
+    const id = `cp-${uniqueSuffix()}`;
+    const created = await post('/campaigns', { ...sampleCampaign(id, 'B21555555'), reserveCheckInterval: '1s' });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().stage).toBe('draft');
+
+    const skip = await post(`/campaigns/${id}/stage`, { to: 'selection', by: 'coord' });
+    expect(skip.statusCode).toBe(409);
+    expect(skip.json().message).toMatch(/the next stage is registration/);
+    expect((await post(`/campaigns/${id}/stage`, { to: 'registration', by: 'coord' })).statusCode).toBe(200);
+    const noCandidates = await post(`/campaigns/${id}/stage`, { to: 'preselection', by: 'coord' });
+    expect(noCandidates.statusCode).toBe(409);
+    expect(noCandidates.json().message).toBe('cannot move to preselection: no candidate has been loaded');
+    expect((await post(`/campaigns/nope-2099/stage`, { to: 'registration', by: 'coord' })).statusCode).toBe(404);
+    expect((await post(`/campaigns/${id}/stage`, { to: 'later', by: 'coord' })).statusCode).toBe(400);
+
+    const [row] = await stack.db.select().from(campaigns).where(eq(campaigns.id, id));
+    expect(row?.stage).toBe('registration');
+    const found = await waitUntil(async () => {
+      for await (const wf of stack.client.workflow.list({ query: `CampaignId = '${id}' AND Stage = 'registration' AND WorkflowType = 'campaignWorkflow'` })) return wf.workflowId;
+      return undefined;
+    });
+    expect(found).toBe(`campaign-${id}`);
+  });
+
+  it('replaces a selected worker who withdraws with the first reserve, until the cut-off', async () => {
+    const id = `cp-${uniqueSuffix()}`;
+    const created = await post('/campaigns', { ...sampleCampaign(id, 'B21666666'), reserveCheckInterval: '1s', reserveCutoff: '2099-12-31' });
+    const offerId = created.json().offers[0].id;
+    const tag = Date.now().toString().slice(-5);
+    const person = (i: number, reserveRank?: number) => ({
+      nationalId: `CP${tag}${i}`, firstName: 'Naima', lastName: `Test${i}`, birthDate: '1990-01-01', sex: 'F', province: i % 2 ? 'Kénitra' : 'Larache',
+      commune: 'Mnasra', householdSituation: 'mariée', phone: '+212600000000', ...(reserveRank ? { reserveRank } : {}),
+    });
+    const load = await post(`/campaigns/${id}/intake/candidates?loadedBy=coord&timings=${longTimings}`, [person(1), person(2), person(3, 2), person(4, 1)]);
+    expect(load.statusCode, load.body).toBe(201);
+    await operationDone(load.json().operationId);
+
+    for (const to of ['registration', 'preselection', 'selection']) expect((await post(`/campaigns/${id}/stage`, { to, by: 'coord' })).statusCode).toBe(200);
+    const sel = await post(`/campaigns/${id}/intake/selection?loadedBy=coord`, [1, 2].map((i) => ({ nationalId: `CP${tag}${i}`, decision: 'selected', offerId, decidedBy: 'employer' })));
+    await operationDone(sel.json().operationId);
+
+    const cycles = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, id));
+    const worker1 = cycles.find((c) => c.reserveRank === null && c.offerId === offerId)!;
+    expect(worker1).toBeTruthy();
+    expect((await post(`/cycles/${worker1.id}/withdrawal`, { reason: 'pregnant', recordedBy: 'agency' })).statusCode).toBe(202);
+
+    // The first reserve (rank 1) is selected for the vacated post; rank 2 stays on the list.
+    const call = await waitUntil(async () => {
+      const calls = await stack.db.select().from(reserveCalls).where(eq(reserveCalls.campaignId, id));
+      return calls.find((c) => c.status === 'selected');
+    }, 30_000);
+    expect(call.vacatedCycleId).toBe(worker1.id);
+    const reserveRow = await waitUntil(async () => {
+      const [r] = await stack.db.select().from(workerCycles).where(eq(workerCycles.id, call.reserveCycleId));
+      return r?.stage === 'selected' ? r : undefined;
+    });
+    expect(reserveRow).toMatchObject({ reserveRank: 1, offerId });
+
+    const view = (await stack.app.inject({ method: 'GET', url: `/campaigns/${id}` })).json();
+    expect(view.reserve).toEqual({ onList: 2, called: 1 });
+    expect(view.employers).toEqual([{ employerId: 'B21666666', name: 'Fresas del Condado SL', posts: 50, filled: 2 }]);
+    expect(view.provinces.map((p: { province: string; cycles: number }) => [p.province, p.cycles])).toEqual([['Kénitra', 2], ['Larache', 2]]);
+    // No double call on later checks.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await stack.db.select().from(reserveCalls).where(eq(reserveCalls.campaignId, id))).filter((c) => c.status === 'selected')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,84 @@
+// One campaign (season): stage moves refused when their preconditions fail; while posts can still be
+// refilled it checks the reserve list on a timer. Counts live in PostgreSQL, so the history stays small;
+// the run continues as new well before Temporal's history limits.
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { StageKey } from './contracts/search-attributes';
+import type { CampaignActivities } from '../activities/campaign';
+import {
+  CAMPAIGN_STAGES,
+  RESERVE_STAGES,
+  advanceStageUpdate,
+  campaignStateQuery,
+  stagePreconditionFailure,
+  type CampaignInput,
+  type CampaignState,
+} from './contracts/campaign';
+import { ERROR_OUT_OF_ORDER } from './contracts/errors';
+
+const { campaignCounts, recordCampaignStage, fillVacanciesFromReserve } = proxyActivities<CampaignActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const MAX_LOOPS_PER_RUN = 500;
+
+export async function campaignWorkflow(input: CampaignInput): Promise<CampaignState> {
+  const state: CampaignState = input.carried ?? { campaignId: input.campaignId, stage: 'draft', stages: [], reserveChecks: 0, reserveCalled: 0 };
+  let moving = false;
+  setHandler(campaignStateQuery, () => state);
+  setHandler(
+    advanceStageUpdate,
+    async (move) => {
+      moving = true;
+      try {
+        const counts = await campaignCounts({ campaignId: input.campaignId });
+        const failure = stagePreconditionFailure(move.to, counts);
+        if (failure) throw ApplicationFailure.create({ type: ERROR_OUT_OF_ORDER, message: `cannot move to ${move.to}: ${failure}`, nonRetryable: true });
+        const at = new Date(Date.now()).toISOString();
+        await recordCampaignStage({ campaignId: input.campaignId, stage: move.to, by: move.by, at });
+        state.stage = move.to;
+        upsertSearchAttributes([{ key: StageKey, value: move.to }]);
+        state.stages.push({ stage: move.to, at, by: move.by });
+        return state;
+      } finally {
+        moving = false;
+      }
+    },
+    {
+      validator: (move) => {
+        const from = CAMPAIGN_STAGES.indexOf(state.stage);
+        const to = CAMPAIGN_STAGES.indexOf(move.to);
+        if (moving) throw ApplicationFailure.create({ type: ERROR_OUT_OF_ORDER, message: 'another stage move is in progress' });
+        if (to !== from + 1) {
+          throw ApplicationFailure.create({
+            type: ERROR_OUT_OF_ORDER,
+            message: `the campaign is at ${state.stage}: the next stage is ${CAMPAIGN_STAGES[from + 1] ?? 'none'}, not ${move.to}`,
+          });
+        }
+      },
+    },
+  );
+
+  for (let loops = 0; state.stage !== 'closed'; loops++) {
+    const stageBefore = state.stage;
+    const stageChanged = () => state.stage !== stageBefore;
+    // Outside the reserve stages nothing needs a timer: just wait for the next move.
+    if (!RESERVE_STAGES.includes(state.stage)) {
+      await condition(stageChanged);
+      continue;
+    }
+    await condition(stageChanged, input.reserveCheckInterval);
+    if (RESERVE_STAGES.includes(state.stage)) {
+      const r = await fillVacanciesFromReserve({ campaignId: input.campaignId });
+      state.reserveChecks += 1;
+      state.reserveCalled += r.called;
+      state.lastReserveCheckAt = new Date(Date.now()).toISOString();
+    }
+    if (loops >= MAX_LOOPS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(() => allHandlersFinished() && !moving);
+      await continueAsNew<typeof campaignWorkflow>({ ...input, carried: state });
+    }
+  }
+  await condition(allHandlersFinished);
+  return state;
+}
