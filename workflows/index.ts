@@ -1,3 +1,4 @@
 // Entry point bundled for the Temporal worker: every workflow type is exported from here.
 export { workerCycleWorkflow } from './worker-cycle';
 export { bulkOperationWorkflow } from './bulk-operation';
+export { campaignWorkflow } from './campaign';
