@@ -1,7 +1,114 @@
+// Departure activities: convoke a sailing's passengers (one bulk operation), follow its embarkation files, and
+// close it at departure time + grace. Each is idempotent: the bulk operation ID is a business key and the row
+// updates only move passengers forward.
+import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/common';
+import { bulkItems, bulkOperations, departurePassengers, departures, workerCycles } from '../db/schema';
+import { bulkOperationId } from '../workflows/contracts/bulk';
+import type { DepartureCounts } from '../workflows/contracts/departure';
+import { startBulkOperation } from './bulk-start';
 import type { ActivityDeps } from './deps';
 
-export function createDepartureActivities(deps: ActivityDeps) {
-  void deps;
-  return {};
+export function createDepartureActivities({ db, temporal }: ActivityDeps) {
+  async function loadDeparture(departureId: string) {
+    const [d] = await db.select().from(departures).where(eq(departures.id, departureId));
+    // The API writes the departure before it starts the workflow; not seeing it yet is worth a retry.
+    if (!d) throw ApplicationFailure.retryable(`departure ${departureId} is not in the database (yet)`, 'DepartureNotFound');
+    return d;
+  }
+
+  async function counts(departureId: string, seats: number): Promise<DepartureCounts> {
+    const rows = await db
+      .select({ status: departurePassengers.status, n: count() })
+      .from(departurePassengers)
+      .where(eq(departurePassengers.departureId, departureId))
+      .groupBy(departurePassengers.status);
+    const by = new Map(rows.map((r) => [r.status, r.n]));
+    const embarked = by.get('embarked') ?? 0;
+    const noShow = by.get('no_show') ?? 0;
+    return { seats, convoked: (by.get('convoked') ?? 0) + embarked + noShow, embarked, noShow };
+  }
+
+  return {
+    /** Starts (or finds) the convocation bulk operation for every passenger and marks the departure convoked. */
+    async convokeDeparture(input: { departureId: string; recordedBy: string }): Promise<{ operationId: string; passengers: number; seats: number }> {
+      const d = await loadDeparture(input.departureId);
+      const passengers = await db
+        .select({ cycleId: departurePassengers.cycleId })
+        .from(departurePassengers)
+        .innerJoin(workerCycles, eq(workerCycles.id, departurePassengers.cycleId))
+        .where(eq(departurePassengers.departureId, d.id))
+        .orderBy(workerCycles.candidateId);
+      const args = { departureAt: d.departureAt.toISOString(), port: d.port, sailing: d.id, recordedBy: input.recordedBy };
+      const operationId = await startBulkOperation(db, temporal, {
+        campaignId: d.campaignId,
+        kind: 'convocation',
+        sourceKey: d.id,
+        source: `departure ${d.id}`,
+        createdBy: input.recordedBy,
+        items: passengers.map((p, i) => ({ line: i + 1, cycleId: p.cycleId, payload: { args, context: { departureId: d.id } } })),
+      });
+      await db.update(departures).set({ status: 'convoked' }).where(and(eq(departures.id, d.id), eq(departures.status, 'planned')));
+      return { operationId, passengers: passengers.length, seats: d.seats };
+    },
+
+    /** Current counts, and which of the given bulk operations are still being applied. */
+    async departureProgress(input: { departureId: string; operationIds: string[] }): Promise<{ counts: DepartureCounts; running: string[] }> {
+      const d = await loadDeparture(input.departureId);
+      const ops = input.operationIds.length
+        ? await db.select({ id: bulkOperations.id, status: bulkOperations.status }).from(bulkOperations).where(inArray(bulkOperations.id, input.operationIds))
+        : [];
+      // An operation not found is not waited for (it cannot finish).
+      const running = ops.filter((o) => o.status !== 'done').map((o) => o.id);
+      return { counts: await counts(d.id, d.seats), running };
+    },
+
+    /**
+     * Closes the sailing: passengers whose cycle recorded the embarkation are embarked (whichever way it was
+     * recorded), passengers whose convocation the cycle refused are taken off the list, the others are no-shows.
+     */
+    async closeDeparture(input: { departureId: string }): Promise<{ counts: DepartureCounts; convocationsRefused: number }> {
+      const d = await loadDeparture(input.departureId);
+      const result = await db.transaction(async (tx) => {
+        // Embarkations recorded on the cycle (single-cycle API, or a mirror row not yet written).
+        await tx
+          .update(departurePassengers)
+          .set({ status: 'embarked', embarkedAt: sql`(select ${workerCycles.embarkedAt} from ${workerCycles} where ${workerCycles.id} = ${departurePassengers.cycleId})` })
+          .where(
+            and(
+              eq(departurePassengers.departureId, d.id),
+              eq(departurePassengers.status, 'convoked'),
+              inArray(departurePassengers.cycleId, tx.select({ id: workerCycles.id }).from(workerCycles).where(isNotNull(workerCycles.embarkedAt))),
+            ),
+          );
+        // Convocations the cycle never accepted (refused, or still pending: the sailing is gone) are not no-shows.
+        const convocationOp = bulkOperationId(d.campaignId, 'convocation', d.id);
+        const notConvoked = await tx
+          .select({ cycleId: bulkItems.cycleId })
+          .from(bulkItems)
+          .where(and(eq(bulkItems.operationId, convocationOp), sql`${bulkItems.status} <> 'applied'`));
+        if (notConvoked.length) {
+          await tx
+            .delete(departurePassengers)
+            .where(
+              and(
+                eq(departurePassengers.departureId, d.id),
+                eq(departurePassengers.status, 'convoked'),
+                inArray(departurePassengers.cycleId, notConvoked.map((r) => r.cycleId)),
+              ),
+            );
+        }
+        await tx
+          .update(departurePassengers)
+          .set({ status: 'no_show' })
+          .where(and(eq(departurePassengers.departureId, d.id), eq(departurePassengers.status, 'convoked')));
+        await tx.update(departures).set({ status: 'departed' }).where(eq(departures.id, d.id));
+        // Counted from the operation's rows, so a retried activity reports the same number.
+        return new Set(notConvoked.map((r) => r.cycleId)).size;
+      });
+      return { counts: await counts(d.id, d.seats), convocationsRefused: result };
+    },
+  };
 }
+
 export type DepartureActivities = ReturnType<typeof createDepartureActivities>;

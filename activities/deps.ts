@@ -11,5 +11,5 @@ export interface ActivityDeps {
   documents: DocumentRenderer;
   /** Coordination activities start and update worker-cycle workflows (bulk operations, reserve list). */
   temporal: Client;
-  config: Pick<Config, 'MAIL_FROM' | 'AGENCY_EMAIL' | 'CONSULAR_LIAISON_EMAIL'>;
+  config: Pick<Config, 'MAIL_FROM' | 'AGENCY_EMAIL' | 'CONSULAR_LIAISON_EMAIL' | 'NON_RETURN_BLOCK_YEARS'>;
 }

@@ -1,6 +1,7 @@
 // The activity factory: every context's activities, built once from the same dependencies.
 import type { ActivityDeps } from './deps';
 import { createCampaignActivities } from './campaign';
+import { createCircularActivities } from './circular';
 import { createCoordinationActivities } from './coordination';
 import { createDepartureActivities } from './departures';
 import { createVisaBatchActivities } from './visa-batches';
@@ -10,6 +11,7 @@ export type { ActivityDeps } from './deps';
 export type { CycleActivities, TransitionInput, NotificationInput, Audience } from './worker-cycle';
 export type { CoordinationActivities } from './coordination';
 export type { CampaignActivities } from './campaign';
+export type { CircularActivities } from './circular';
 export type { VisaBatchActivities } from './visa-batches';
 export type { DepartureActivities } from './departures';
 
@@ -18,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCycleActivities(deps),
     ...createCoordinationActivities(deps),
     ...createCampaignActivities(deps),
+    ...createCircularActivities(deps),
     ...createVisaBatchActivities(deps),
     ...createDepartureActivities(deps),
   };

@@ -24,12 +24,13 @@ import { documentRoutes } from './routes/documents';
 import { departureRoutes } from './routes/departures';
 import { intakeRoutes } from './routes/intake';
 import { visaBatchRoutes } from './routes/visa-batches';
+import { workerRoutes } from './routes/workers';
 import { registerCsvParser } from './intake';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'CYCLE_TIMINGS' | 'LOG_LEVEL' | 'RESERVE_CHECK_INTERVAL'>;
+  config: Pick<Config, 'CYCLE_TIMINGS' | 'LOG_LEVEL' | 'RESERVE_CHECK_INTERVAL' | 'NON_RETURN_BLOCK_YEARS'>;
   logger?: boolean;
 }
 
@@ -111,5 +112,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(intakeRoutes);
   await app.register(visaBatchRoutes);
   await app.register(departureRoutes);
+  await app.register(workerRoutes);
   return app;
 }

@@ -41,6 +41,9 @@ export const configSchema = z.object({
   AGENCY_EMAIL: z.string().email().default('intermediation.internationale@anapec.local'),
   CONSULAR_LIAISON_EMAIL: z.string().email().default('liaison.consulaire@anapec.local'),
 
+  // A non-return blocks renewal and new authorisations for this many years
+  NON_RETURN_BLOCK_YEARS: z.coerce.number().int().min(0).max(20).default(3),
+
   // How often a campaign checks its reserve list for vacated posts
   RESERVE_CHECK_INTERVAL: durationString.default('1h'),
 

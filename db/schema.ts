@@ -103,6 +103,9 @@ export const candidates = pgTable(
     passportNumber: text('passport_number'),
     passportExpiry: date('passport_expiry', { mode: 'string' }),
     priorSeasons: smallint('prior_seasons').notNull().default(0),
+    // a non-return blocks renewal and new authorisations until this date
+    blockedUntil: date('blocked_until', { mode: 'string' }),
+    blockedReason: text('blocked_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('candidates_national_id_uq').on(t.nationalId)],
@@ -133,6 +136,8 @@ export const workerCycles = pgTable(
     nextSeasonEligible: boolean('next_season_eligible'),
     // position on the campaign's reserve list (null: main list); reserves are called up in this order
     reserveRank: integer('reserve_rank'),
+    // re-hired by name under the multi-year framework: no new selection, the authorisation is reused
+    rehire: boolean('rehire').notNull().default(false),
     // last audit seq applied, so a replayed activity never moves the row backwards
     lastSeq: integer('last_seq').notNull().default(0),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
@@ -335,4 +340,53 @@ export const reserveCalls = pgTable(
     uniqueIndex('reserve_calls_vacated_reserve_uq').on(t.vacatedCycleId, t.reserveCycleId),
     index('reserve_calls_campaign_idx').on(t.campaignId),
   ],
+);
+
+// The multi-year circular authorisation (RD 629/2022): one 4-year work authorisation per worker and sector,
+// at most 9 months of work in any 12-month window, return to Morocco after each season.
+export const workAuthorisations = pgTable(
+  'work_authorisations',
+  {
+    id: serial('id').primaryKey(),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    number: text('number').notNull(),
+    sector: text('sector').notNull(),
+    startsOn: date('starts_on', { mode: 'string' }).notNull(),
+    endsOn: date('ends_on', { mode: 'string' }).notNull(),
+    status: text('status', { enum: ['active', 'revoked', 'expired'] }).notNull().default('active'),
+    statusReason: text('status_reason'),
+    // the cycle whose authorisation step created it
+    firstCycleId: text('first_cycle_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('work_authorisations_number_uq').on(t.number), index('work_authorisations_candidate_idx').on(t.candidateId)],
+);
+
+// Reintegration track after return (WAFIRA-style): training, financial education, business support.
+export const reintegrationEnrolments = pgTable(
+  'reintegration_enrolments',
+  {
+    id: serial('id').primaryKey(),
+    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    programme: text('programme').notNull(),
+    enrolledOn: date('enrolled_on', { mode: 'string' }).notNull(),
+    status: text('status', { enum: ['enrolled', 'completed', 'dropped'] }).notNull().default('enrolled'),
+    outcome: text('outcome', { enum: ['business_created', 'employed', 'training_only', 'none'] }),
+    businessName: text('business_name'),
+    outcomeOn: date('outcome_on', { mode: 'string' }),
+    enrolledBy: text('enrolled_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('reintegration_candidate_programme_uq').on(t.candidateId, t.programme)],
+);
+
+export const reintegrationSteps = pgTable(
+  'reintegration_steps',
+  {
+    enrolmentId: integer('enrolment_id').notNull().references(() => reintegrationEnrolments.id),
+    step: text('step', { enum: ['training', 'financial_education', 'business_support', 'spanish_language'] }).notNull(),
+    completedOn: date('completed_on', { mode: 'string' }).notNull(),
+    recordedBy: text('recorded_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.enrolmentId, t.step] })],
 );

@@ -7,6 +7,8 @@ import { employmentContract } from './employment-contract';
 import { decoratePages, documentDate, FONT, type Doc } from './layout';
 import { returnCommitment } from './return-commitment';
 import type { ContractDocumentData, ConvocationDocumentData } from './types';
+import { embarkationManifest, type EmbarkationManifestData } from './embarkation-manifest';
+import { renderVisaBatchManifestPdf, type VisaBatchManifestData } from './visa-batch-manifest';
 
 interface RenderOptions {
   title: string;
@@ -90,7 +92,27 @@ export interface DocumentRenderer {
   renderContract: typeof renderContract;
   renderReturnCommitment: typeof renderReturnCommitment;
   renderConvocation: typeof renderConvocation;
+  renderEmbarkationManifest: typeof renderEmbarkationManifest;
+  renderVisaBatchManifest: typeof renderVisaBatchManifest;
 }
 
 /** Injectable bundle, so activities can be given a fake renderer in tests. */
-export const documentRenderer: DocumentRenderer = { renderContract, renderReturnCommitment, renderConvocation };
+export const documentRenderer: DocumentRenderer = { renderContract, renderReturnCommitment, renderConvocation, renderEmbarkationManifest, renderVisaBatchManifest };
+
+/** Embarkation manifest of a sailing, printed on demand from the database (not stored). */
+export function renderEmbarkationManifest(data: EmbarkationManifestData): Promise<Buffer> {
+  return renderPdf(
+    {
+      title: "Manifeste d'embarquement / Manifiesto de embarque",
+      subject: `${data.campaign.name} ${data.campaign.season} — ${data.departureId}`,
+      issuedOn: data.generatedAt.slice(0, 10),
+      cycleId: data.departureId,
+    },
+    (doc) => embarkationManifest(doc, data),
+  );
+}
+
+/** Manifest of a consular visa batch (A4 landscape, one line per worker), printed on demand from the database. */
+export function renderVisaBatchManifest(data: VisaBatchManifestData): Promise<Buffer> {
+  return renderVisaBatchManifestPdf(data);
+}

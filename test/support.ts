@@ -24,6 +24,7 @@ export const testConfig = {
   CONSULAR_LIAISON_EMAIL: 'liaison@anapec.test',
   CYCLE_TIMINGS: {},
   RESERVE_CHECK_INTERVAL: '1s',
+  NON_RETURN_BLOCK_YEARS: 3,
   LOG_LEVEL: 'warn' as const,
 };
 

@@ -2,3 +2,5 @@
 export { workerCycleWorkflow } from './worker-cycle';
 export { bulkOperationWorkflow } from './bulk-operation';
 export { campaignWorkflow } from './campaign';
+export { departureWorkflow } from './departure';
+export { visaBatchWorkflow } from './visa-batch';

@@ -5,13 +5,14 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Duration, UpdateDefinition } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { CycleActivities } from '../activities';
+import type { CircularActivities, CycleActivities } from '../activities';
 import {
   STEP_ALLOWED_FROM,
   convokeUpdate,
@@ -43,6 +44,10 @@ import { EmployerIdKey, StageKey } from './contracts/search-attributes';
 import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from './contracts/errors';
 
 const { recordTransition, issueContractDocuments, issueConvocation } = proxyActivities<CycleActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const { registerWorkAuthorisation, blockAfterNonReturn } = proxyActivities<CircularActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -258,7 +263,11 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
     if (state.employerId && ['withdrawn', 'visa_refused', 'no_show', 'consular_silence', 'predeparture_expired', 'convocation_expired'].includes(outcome)) {
       await notify(outcome, ['agency', 'employer'], 'post_vacated');
     }
-    if (outcome === 'non_return') await notify(outcome, ['agency', 'employer'], 'non_return');
+    if (outcome === 'non_return') {
+      await notify(outcome, ['agency', 'employer'], 'non_return');
+      // Added with the multi-year framework; cycles started before it replay without the block.
+      if (patched('non-return-block')) await blockAfterNonReturn({ cycleId });
+    }
     return finish();
   }
 
@@ -278,22 +287,40 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
   // --- the cycle ----------------------------------------------------------------------------------------
   await transition('preselection', 'preselected', input.startedBy, { season: input.season });
 
-  // 1. Employer selection
-  const sel = await awaitStep('recordSelection', 'employer selection', t.selectionDeadline);
-  if (sel.kind !== 'step') return closeUnless(sel, 'selection_expired');
-  if (sel.payload.decision === 'rejected') return close('not_selected', sel.payload.decidedBy, { reason: sel.payload.reason });
-  state.employerId = sel.payload.employerId;
-  state.offerId = sel.payload.offerId;
-  state.contractStart = sel.payload.contractStart;
-  state.contractEnd = sel.payload.contractEnd;
-  if (state.employerId) upsertSearchAttributes([{ key: EmployerIdKey, value: state.employerId }]);
-  await transition('selection', 'selected', sel.payload.decidedBy, { offerId: state.offerId });
+  if (input.rehire) {
+    // Re-hire by name within the multi-year framework: the employer's request replaces the selection and
+    // the 4-year authorisation is reused; the API checked eligibility, the 9-in-12 rule and the authorisation.
+    const r = input.rehire;
+    state.employerId = r.employerId;
+    state.offerId = r.offerId;
+    state.contractStart = r.contractStart;
+    state.contractEnd = r.contractEnd;
+    state.authorisationNumber = r.authorisationNumber;
+    upsertSearchAttributes([{ key: EmployerIdKey, value: r.employerId }]);
+    await transition('rehire_by_name', 'selected', r.requestedBy, { offerId: r.offerId });
+    await transition('authorisation_reused', 'authorised', 'system', { authorisationNumber: r.authorisationNumber });
+  } else {
+    // 1. Employer selection
+    const sel = await awaitStep('recordSelection', 'employer selection', t.selectionDeadline);
+    if (sel.kind !== 'step') return closeUnless(sel, 'selection_expired');
+    if (sel.payload.decision === 'rejected') return close('not_selected', sel.payload.decidedBy, { reason: sel.payload.reason });
+    state.employerId = sel.payload.employerId;
+    state.offerId = sel.payload.offerId;
+    state.contractStart = sel.payload.contractStart;
+    state.contractEnd = sel.payload.contractEnd;
+    if (state.employerId) upsertSearchAttributes([{ key: EmployerIdKey, value: state.employerId }]);
+    await transition('selection', 'selected', sel.payload.decidedBy, { offerId: state.offerId });
 
-  // 2. Work authorisation (entered in SI GECCO by the Spanish side)
-  const auth = await awaitStep('recordAuthorisation', 'work authorisation', t.authorisationDeadline);
-  if (auth.kind !== 'step') return closeUnless(auth, 'authorisation_expired');
-  state.authorisationNumber = auth.payload.authorisationNumber;
-  await transition('authorisation', 'authorised', auth.payload.recordedBy, { issuedOn: auth.payload.issuedOn });
+    // 2. Work authorisation (entered in SI GECCO by the Spanish side)
+    const auth = await awaitStep('recordAuthorisation', 'work authorisation', t.authorisationDeadline);
+    if (auth.kind !== 'step') return closeUnless(auth, 'authorisation_expired');
+    state.authorisationNumber = auth.payload.authorisationNumber;
+    await transition('authorisation', 'authorised', auth.payload.recordedBy, { issuedOn: auth.payload.issuedOn });
+    // The first authorisation is the multi-year one (4 years); added later, hence the patch marker.
+    if (patched('multi-year-authorisation')) {
+      await registerWorkAuthorisation({ cycleId, authorisationNumber: auth.payload.authorisationNumber, issuedOn: auth.payload.issuedOn });
+    }
+  }
 
   // 3. Visa file and consular decision; an incomplete file goes back for resubmission
   for (;;) {

@@ -26,6 +26,7 @@ import {
   type WorkerCycleState,
 } from '../../workflows/contracts/worker-cycle';
 import { CampaignIdKey, ProvinceKey, SeasonKey, StageKey } from '../../workflows/contracts/search-attributes';
+import { contractIneligibility } from '../circular';
 import { conflict, notFound, unprocessable } from '../errors';
 import {
   authorisationBody,
@@ -261,10 +262,13 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
       const b = req.body;
       if (b.decision === 'rejected') return applyStep(cycleId, recordSelectionUpdate, { decision: 'rejected', reason: b.reason, decidedBy: b.decidedBy });
       if (!b.offerId) throw unprocessable('a selection needs the offer', [{ field: 'body.offerId', reason: 'required when selected' }]);
-      const [cycle] = await db.select({ campaignId: workerCycles.campaignId }).from(workerCycles).where(eq(workerCycles.id, cycleId));
+      const [cycle] = await db.select({ campaignId: workerCycles.campaignId, candidateId: workerCycles.candidateId }).from(workerCycles).where(eq(workerCycles.id, cycleId));
       if (!cycle) throw notFound(`worker cycle ${cycleId}`);
       const [offer] = await db.select().from(offers).where(and(eq(offers.id, b.offerId), eq(offers.campaignId, cycle.campaignId)));
       if (!offer) throw unprocessable(`offer ${b.offerId} is not an offer of campaign ${cycle.campaignId}`, [{ field: 'body.offerId', reason: 'unknown in this campaign' }]);
+      // Multi-year framework: not blocked, at most 9 months in any 12, within the authorisation.
+      const issues = await contractIneligibility(db, cycle.candidateId, { start: offer.contractStart, end: offer.contractEnd }, { excludeCycleId: cycleId });
+      if (issues.length) throw unprocessable(issues.map((i) => i.reason).join('; '), issues.map((i) => ({ field: `body.${i.field}`, reason: i.reason })));
       return applyStep(cycleId, recordSelectionUpdate, {
         decision: 'selected',
         employerId: offer.employerId,

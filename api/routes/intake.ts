@@ -1,12 +1,13 @@
 // Coordinators' bulk files: candidate lists, selection results, authorisations, pre-departure records.
 // Each accepted row becomes one row of a bulk operation applied by a workflow (GET /bulk-operations/:id).
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bulkItems, bulkOperations, campaigns, candidates, offers } from '../../db/schema';
 import type { BulkItemPayload } from '../../activities/coordination';
 import { DEFAULT_CYCLE_TIMINGS, workerCycleWorkflowId, type CycleTimings, type WorkerCycleInput } from '../../workflows/contracts/worker-cycle';
 import { msToNumber } from '@temporalio/common/lib/time';
+import { contractIneligibility } from '../circular';
 import { notFound } from '../errors';
 import {
   csvBoolean,
@@ -61,6 +62,17 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
     return c;
   }
 
+  /** Candidates of this campaign who are blocked or have another cycle: the only ones the framework rules can refuse. */
+  async function candidatesWithHistory(campaignId: string): Promise<Set<number>> {
+    const rows = await db.execute<{ candidate_id: number }>(sql`
+      select w.candidate_id from worker_cycles w join candidates c on c.id = w.candidate_id
+      where w.campaign_id = ${campaignId}
+        and (c.blocked_until is not null
+             or exists (select 1 from worker_cycles o where o.candidate_id = w.candidate_id and o.id <> w.id)
+             or exists (select 1 from work_authorisations a where a.candidate_id = w.candidate_id))`);
+    return new Set(rows.map((r) => Number(r.candidate_id)));
+  }
+
   /** Shared shape of the step files: rows name a worker by national ID; the step is an Update per row. */
   async function loadStepFile<S extends z.ZodType>(opts: {
     campaignId: string;
@@ -69,7 +81,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
     req: Parameters<typeof readRows>[0];
     schema: S;
     loadedBy: string;
-    toArgs: (row: z.infer<S>, line: number, errors: RowError[]) => Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined;
+    toArgs: (row: z.infer<S>, line: number, errors: RowError[], cycleId: string) => Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined;
   }) {
     const { format, rows, raw } = readRows(opts.req, opts.body);
     const hash = sha256(raw);
@@ -90,7 +102,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
         errors.push({ line, field: 'nationalId', reason: `${nid} appears more than once in this file` });
         continue;
       }
-      const args = await opts.toArgs(row, line, errors);
+      const args = await opts.toArgs(row, line, errors, cycleId);
       if (!args) continue;
       seen.add(cycleId);
       items.push({ line, cycleId, payload: { args } });
@@ -197,6 +209,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
       const campaign = await campaignOr404(req.params.campaignId);
       const offerRows = await db.select().from(offers).where(eq(offers.campaignId, campaign.id));
       const byId = new Map(offerRows.map((o) => [o.id, o]));
+      const returning = await candidatesWithHistory(campaign.id);
       const result = await loadStepFile({
         campaignId: campaign.id,
         kind: 'selection',
@@ -204,12 +217,21 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
         req,
         schema: selectionRow,
         loadedBy: req.query.loadedBy,
-        toArgs: (row, line, errors) => {
+        toArgs: async (row, line, errors, cycleId) => {
           if (row.decision === 'rejected') return { decision: 'rejected', reason: row.reason, decidedBy: row.decidedBy };
           const offer = row.offerId ? byId.get(row.offerId) : undefined;
           if (!offer) {
             errors.push({ line, field: 'offerId', reason: row.offerId ? `offer ${row.offerId} is not an offer of this campaign` : 'required when selected' });
             return undefined;
+          }
+          // Only workers with a history can break the framework's rules: skip the lookups for first-timers.
+          const candidateId = Number(cycleId.slice(cycleId.lastIndexOf('-') + 1));
+          if (returning.has(candidateId)) {
+            const issues = await contractIneligibility(db, candidateId, { start: offer.contractStart, end: offer.contractEnd }, { excludeCycleId: cycleId });
+            if (issues.length) {
+              for (const i of issues) errors.push({ line, ...i });
+              return undefined;
+            }
           }
           return { decision: 'selected', employerId: offer.employerId, offerId: offer.id, contractStart: offer.contractStart, contractEnd: offer.contractEnd, decidedBy: row.decidedBy };
         },

@@ -75,6 +75,16 @@ export const DEFAULT_CYCLE_TIMINGS: CycleTimings = {
   lateReturnWindow: '90 days',
 };
 
+/** A worker re-hired by name under the multi-year framework: no new selection, the authorisation is reused. */
+export interface RehireTerms {
+  employerId: string;
+  offerId: string;
+  contractStart: string;
+  contractEnd: string;
+  authorisationNumber: string;
+  requestedBy: string;
+}
+
 export interface WorkerCycleInput {
   campaignId: string;
   season: number;
@@ -82,6 +92,7 @@ export interface WorkerCycleInput {
   province: string;
   startedBy: string;
   timings: CycleTimings;
+  rehire?: RehireTerms;
 }
 
 export type ReturnProof = 'port_exit_record' | 'passport_stamp' | 'consular_certificate';

@@ -1,0 +1,234 @@
+// Departures on the real servers: a sailing convokes its passengers, embarkations and returns are loaded as
+// files (bulk operations), no-shows and non-returns are recorded by the workflows after their grace periods.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, inArray } from 'drizzle-orm';
+import { PDFParse } from 'pdf-parse';
+import { candidates, departurePassengers, workerCycles } from '../db/schema';
+import { departureStateQuery } from '../workflows/contracts/departure';
+import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+
+let stack: TestStack;
+let campaignId: string;
+let offerId: string;
+beforeAll(async () => {
+  stack = await startTestStack();
+  campaignId = `dp-${uniqueSuffix()}`;
+  const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, `B21${Date.now().toString().slice(-6)}`) });
+  expect(res.statusCode, res.body).toBe(201);
+  offerId = res.json().offers[0].id;
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+// Every human deadline is long, except the ones this file is about.
+const timings = {
+  selectionDeadline: '120s',
+  authorisationDeadline: '120s',
+  visaFileDeadline: '120s',
+  consularDecisionDeadline: '120s',
+  consularEscalationGrace: '120s',
+  predepartureDeadline: '120s',
+  convocationDeadline: '120s',
+  embarkationGrace: '2s',
+  seasonLength: '3s',
+  returnGrace: '3s',
+  lateReturnWindow: '2s',
+};
+const tag = Date.now().toString().slice(-5);
+const nid = (i: number) => `DP${tag}${i}`;
+const loader = 'coord@anapec.test';
+const today = () => new Date().toISOString().slice(0, 10);
+const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+
+async function post(url: string, payload: unknown) {
+  return stack.app.inject({ method: 'POST', url, payload: payload as Record<string, unknown> });
+}
+async function get(url: string) {
+  return stack.app.inject({ method: 'GET', url });
+}
+async function operationDone(operationId: string) {
+  return waitUntil(async () => {
+    const op = (await get(`/bulk-operations/${operationId}`)).json();
+    return op.status === 'done' ? op : undefined;
+  }, 30_000, 100);
+}
+/** Loads a file, checks it was accepted, and waits for its bulk operation. */
+async function loadAndApply(url: string, rows: unknown[], expected: number) {
+  const res = await post(url, rows);
+  expect(res.statusCode, res.body).toBe(201);
+  expect(res.json()).toMatchObject({ rowsAccepted: expected, rowsRejected: 0 });
+  const op = await operationDone(res.json().operationId);
+  expect(op, JSON.stringify(op.refusals)).toMatchObject({ applied: expected, refused: 0 });
+  return op;
+}
+async function cycleRows(ids: string[]) {
+  return stack.db.select().from(workerCycles).where(inArray(workerCycles.id, ids));
+}
+async function waitForCycles(ids: string[], ok: (row: typeof workerCycles.$inferSelect) => boolean, timeoutMs = 20_000) {
+  return waitUntil(async () => {
+    const rows = await cycleRows(ids);
+    return rows.length === ids.length && rows.every(ok) ? rows : undefined;
+  }, timeoutMs, 100);
+}
+async function pdfText(data: Buffer): Promise<string> {
+  const parser = new PDFParse({ data: new Uint8Array(data) });
+  try {
+    return (await parser.getText()).text.replace(/\s+/g, ' ');
+  } finally {
+    await parser.destroy();
+  }
+}
+
+describe('departures', () => {
+  it('refuses unknown departures (404), a sailing in the past (422) and a sailing with nobody ready (409)', async () => {
+    expect((await get('/departures/departure-nope-1')).statusCode).toBe(404);
+    expect((await get('/departures/departure-nope-1/manifest')).statusCode).toBe(404);
+    const embark = await stack.app.inject({ method: 'POST', url: `/departures/departure-nope-1/embarkations?loadedBy=${loader}`, headers: { 'content-type': 'text/csv' }, payload: 'nationalId,embarkedAt\nAB123456,2027-01-01T08:00:00Z' });
+    expect(embark.statusCode).toBe(404);
+    const body = { departureAt: inSeconds(3600), seats: 10, createdBy: loader };
+    expect((await post('/campaigns/nope-2099/departures', body)).statusCode).toBe(404);
+
+    const past = await post(`/campaigns/${campaignId}/departures`, { ...body, departureAt: '2020-01-01T08:00:00+01:00' });
+    expect(past.statusCode, past.body).toBe(422);
+    expect(past.json().issues).toEqual([{ field: 'body.departureAt', reason: 'must be in the future' }]);
+    const noSeats = await post(`/campaigns/${campaignId}/departures`, { ...body, seats: 0 });
+    expect(noSeats.statusCode).toBe(400);
+
+    const none = await post(`/campaigns/${campaignId}/departures`, body);
+    expect(none.statusCode, none.body).toBe(409);
+    expect((await get(`/campaigns/${campaignId}/departures`)).json()).toEqual({ total: 0, items: [] });
+  });
+
+  it('runs a sailing: convocations, embarkation file, no-show, manifest, returns and a non-return', async () => {
+    // --- six workers brought to ready_to_depart through the bulk intakes (visa steps per cycle) ----------
+    const people = [1, 2, 3, 4, 5, 6].map((i) => ({
+      nationalId: nid(i),
+      firstName: ['Amina', 'Zineb', 'Hafsa', 'Khadija', 'Salma', 'Nadia'][i - 1],
+      lastName: ['Alaoui', 'Tazi', 'Berrada', 'Bennani', 'Idrissi', 'Fassi'][i - 1],
+      birthDate: '1990-04-12',
+      sex: 'F',
+      province: 'Kénitra',
+      commune: 'Mnasra',
+      householdSituation: 'mariée, 2 enfants',
+      phone: '+212600000000',
+      email: `worker${i}.${tag}@example.test`,
+      passportNumber: `MA${tag}${i}`,
+    }));
+    await loadAndApply(`/campaigns/${campaignId}/intake/candidates?loadedBy=${loader}&timings=${encodeURIComponent(JSON.stringify(timings))}`, people, 6);
+    const persons = await stack.db.select({ id: candidates.id, nationalId: candidates.nationalId }).from(candidates).where(inArray(candidates.nationalId, people.map((p) => p.nationalId)));
+    persons.sort((a, b) => a.id - b.id);
+    const cycleOf = new Map(persons.map((p) => [p.nationalId, `worker-${campaignId}-${p.id}`]));
+    const allCycles = persons.map((p) => cycleOf.get(p.nationalId)!);
+
+    await loadAndApply(`/campaigns/${campaignId}/intake/selection?loadedBy=${loader}`, people.map((p) => ({ nationalId: p.nationalId, decision: 'selected', offerId, decidedBy: 'rrhh@fresas.test' })), 6);
+    await loadAndApply(`/campaigns/${campaignId}/intake/authorisations?loadedBy=${loader}`, people.map((p, i) => ({ nationalId: p.nationalId, authorisationNumber: `AUT-${tag}-${i}`, issuedOn: '2026-12-01' })), 6);
+    await Promise.all(
+      allCycles.map(async (cycleId, i) => {
+        const file = await post(`/cycles/${cycleId}/visa-file`, { fileReference: `VF-${tag}-${i}`, submittedOn: '2026-12-05', submittedBy: 'liaison@anapec.test' });
+        expect(file.statusCode, file.body).toBe(200);
+        const visa = await post(`/cycles/${cycleId}/consular-decision`, { decision: 'issued', visaNumber: `ESP-V-${tag}${i}`, recordedBy: 'liaison@anapec.test' });
+        expect(visa.statusCode, visa.body).toBe(200);
+      }),
+    );
+    await loadAndApply(`/campaigns/${campaignId}/intake/predeparture?loadedBy=${loader}`, people.map((p) => ({ nationalId: p.nationalId, sessionAttendedOn: '2027-01-15', contractSigned: true, returnCommitmentSigned: true })), 6);
+    await waitForCycles(allCycles, (r) => r.stage === 'ready_to_depart');
+
+    // --- the sailing: four seats for six ready workers, in candidate order ------------------------------
+    const departureAt = inSeconds(4);
+    const created = await post(`/campaigns/${campaignId}/departures`, { departureAt, seats: 4, embarkationGrace: '2s', createdBy: loader });
+    expect(created.statusCode, created.body).toBe(201);
+    const departureId = `departure-${campaignId}-1`;
+    expect(created.json()).toMatchObject({ departureId, seq: 1, port: 'Tanger Ville', destination: 'Tarifa', seats: 4, passengerCount: 4, remainingReady: 2 });
+    const passengers = persons.slice(0, 4).map((p) => p.nationalId);
+    const passengerCycles = passengers.map((n) => cycleOf.get(n)!);
+    const detail = (await get(`/departures/${departureId}`)).json();
+    expect(detail.passengers.map((p: { nationalId: string }) => p.nationalId)).toEqual(passengers);
+    expect(detail.passengers[0]).toMatchObject({ cycleId: passengerCycles[0], status: 'convoked', name: 'Amina Alaoui' });
+
+    // Each passenger's cycle is convoked (one bulk operation) and sends the convocation letter.
+    await waitForCycles(passengerCycles, (r) => r.stage === 'convoked', 10_000);
+    expect((await get(`/departures/${departureId}`)).json().status).toBe('convoked');
+
+    // --- embarkation file: three of the four, plus a worker who is not on this sailing -------------------
+    const [e1, e2, e3, absent] = passengers as [string, string, string, string];
+    const notAboard = persons[4]!.nationalId;
+    const at = new Date().toISOString();
+    const csv = ['nationalId,embarkedAt', `${e1},${at}`, `${e2},${at}`, `${e3},${at}`, `${notAboard},${at}`].join('\n');
+    const embarkUrl = `/departures/${departureId}/embarkations?loadedBy=port@anapec.test`;
+    const embarked = await stack.app.inject({ method: 'POST', url: embarkUrl, headers: { 'content-type': 'text/csv' }, payload: csv });
+    expect(embarked.statusCode, embarked.body).toBe(201);
+    expect(embarked.json()).toMatchObject({ rowsTotal: 4, rowsAccepted: 3, rowsRejected: 1, format: 'csv' });
+    expect(embarked.json().errors).toEqual([{ line: 5, field: 'nationalId', reason: `${notAboard} is not a passenger of departure ${departureId}` }]);
+    const embarkOp = await operationDone(embarked.json().operationId);
+    expect(embarkOp).toMatchObject({ kind: 'embarkation', applied: 3, refused: 0 });
+    const again = await stack.app.inject({ method: 'POST', url: embarkUrl, headers: { 'content-type': 'text/csv' }, payload: csv });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ duplicate: true, operationId: embarked.json().operationId });
+
+    // The departure workflow got one signal for the file and follows its counts.
+    const live = await waitUntil(async () => {
+      const s = await stack.client.workflow.getHandle(departureId).query(departureStateQuery);
+      return s.counts.embarked === 3 ? s : undefined;
+    }, 10_000);
+    expect(live).toMatchObject({ status: 'convoked', embarkationOperationIds: [embarked.json().operationId] });
+
+    // --- returns: the three embarked workers' seasons end; two prove their return -----------------------
+    const embarkedCycles = [e1, e2, e3].map((n) => cycleOf.get(n)!);
+    await waitForCycles(embarkedCycles, (r) => r.stage === 'awaiting_return', 10_000);
+    const returnsUrl = `/campaigns/${campaignId}/returns?loadedBy=${loader}`;
+    const returnRows = [
+      { nationalId: e1, returnedOn: today(), proof: 'port_exit_record', sailing: 'TAR-TNG-0801' },
+      { nationalId: e2, returnedOn: today(), proof: 'passport_stamp' },
+      { nationalId: 'ZZ999999', returnedOn: today(), proof: 'passport_stamp' },
+    ];
+    const returned = await post(returnsUrl, returnRows);
+    expect(returned.statusCode, returned.body).toBe(201);
+    expect(returned.json()).toMatchObject({ rowsTotal: 3, rowsAccepted: 2, rowsRejected: 1 });
+    expect(returned.json().errors).toEqual([{ line: 3, field: 'nationalId', reason: `no worker cycle for ZZ999999 in campaign ${campaignId}` }]);
+    expect(await operationDone(returned.json().operationId)).toMatchObject({ kind: 'return', applied: 2, refused: 0 });
+    const back = await waitForCycles(embarkedCycles.slice(0, 2), (r) => r.stage === 'closed');
+    for (const r of back) expect(r).toMatchObject({ outcome: 'returned', nextSeasonEligible: true, returnedOn: today() });
+    expect((await post(returnsUrl, returnRows)).json()).toMatchObject({ duplicate: true, operationId: returned.json().operationId });
+
+    // --- after departure + grace: departed, the fourth passenger is a no-show ----------------------------
+    const departed = await waitUntil(async () => {
+      const d = (await get(`/departures/${departureId}`)).json();
+      return d.status === 'departed' ? d : undefined;
+    }, 15_000);
+    expect(departed).toMatchObject({ seats: 4, passengerCount: 4, convoked: 4, embarked: 3, noShow: 1, awaitingEmbarkation: 0 });
+    expect(departed.passengers.find((p: { nationalId: string }) => p.nationalId === absent).status).toBe('no_show');
+    const handle = stack.client.workflow.getHandle(departureId);
+    expect(await handle.result()).toEqual({ seats: 4, convoked: 4, embarked: 3, noShow: 1 });
+    // One signal and a few activities per file, never one event per worker.
+    expect((await handle.fetchHistory()).events?.length).toBeLessThan(60);
+    const [noShowRow] = await waitForCycles([cycleOf.get(absent)!], (r) => r.stage === 'closed', 10_000);
+    expect(noShowRow).toMatchObject({ outcome: 'no_show', nextSeasonEligible: false });
+    const mirror = await stack.db.select().from(departurePassengers).where(eq(departurePassengers.departureId, departureId));
+    expect(mirror.filter((p) => p.status === 'embarked' && p.embarkedAt)).toHaveLength(3);
+    const list = (await get(`/campaigns/${campaignId}/departures`)).json();
+    expect(list.items).toEqual([expect.objectContaining({ departureId, status: 'departed', embarked: 3, noShow: 1 })]);
+
+    // Convocation e-mails reached each passenger, with the letter attached.
+    for (const [i, cycleId] of passengerCycles.entries()) {
+      const mail = await stack.mail.waitFor((m) => m.subject.includes('Convocation') && m.text.includes(cycleId), 10_000);
+      expect(mail.to).toEqual([`worker${i + 1}.${tag}@example.test`]);
+      expect(mail.attachments).toHaveLength(1);
+    }
+
+    // --- the manifest, printed from the records ----------------------------------------------------------
+    const manifest = await get(`/departures/${departureId}/manifest`);
+    expect(manifest.statusCode).toBe(200);
+    expect(manifest.headers['content-type']).toBe('application/pdf');
+    const text = await pdfText(manifest.rawPayload);
+    expect(text).toContain(departureId);
+    expect(text).toContain(e1);
+    expect(text).toContain(absent);
+    expect(text).toContain(`MA${tag}1`);
+    expect(text).toMatch(/Absent/);
+
+    // --- the third embarked worker never proves a return: flagged, then closed as non_return --------------
+    const [nonReturn] = await waitForCycles([embarkedCycles[2]!], (r) => r.stage === 'closed', 15_000);
+    expect(nonReturn).toMatchObject({ outcome: 'non_return', nextSeasonEligible: false });
+  });
+});

@@ -1,0 +1,75 @@
+// One sailing (Tanger Ville -> Tarifa): convoke the passengers, follow the embarkation files, then at departure
+// time + grace record the no-shows and close. Per-worker steps go through bulk operations (rows in PostgreSQL),
+// so the history holds one signal and one activity per embarkation file, never one event per worker.
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { DepartureActivities } from '../activities';
+import {
+  departureStateQuery,
+  embarkationsRecordedSignal,
+  type DepartureCounts,
+  type DepartureInput,
+  type DepartureState,
+} from './contracts/departure';
+
+const { convokeDeparture, departureProgress, closeDeparture } = proxyActivities<DepartureActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const MAX_POLL_MS = 60_000;
+
+export async function departureWorkflow(input: DepartureInput): Promise<DepartureCounts> {
+  const closesAtMs = Date.parse(input.departureAt) + msToNumber(input.embarkationGrace);
+  const basePollMs = msToNumber(input.progressPollInterval ?? '2s');
+  const state: DepartureState = {
+    departureId: input.departureId,
+    campaignId: input.campaignId,
+    departureAt: input.departureAt,
+    port: input.port,
+    destination: input.destination,
+    status: 'planned',
+    closesAt: new Date(closesAtMs).toISOString(),
+    embarkationOperationIds: [],
+    counts: { seats: 0, convoked: 0, embarked: 0, noShow: 0 },
+    convocationsRefused: 0,
+  };
+  const signalled: string[] = []; // embarkation files not yet looked at
+  let running: string[] = []; // embarkation files still being applied
+  setHandler(departureStateQuery, () => state);
+  setHandler(embarkationsRecordedSignal, ({ operationId }) => {
+    // A reloaded file signals the same operation again: count it once.
+    if (state.embarkationOperationIds.includes(operationId)) return;
+    state.embarkationOperationIds.push(operationId);
+    signalled.push(operationId);
+  });
+
+  // 1. Convocations: one bulk operation for all passengers (each cycle sends its own letter and e-mail).
+  const convocation = await convokeDeparture({ departureId: input.departureId, recordedBy: input.createdBy });
+  state.convocationOperationId = convocation.operationId;
+  state.status = 'convoked';
+  state.counts = { ...state.counts, seats: convocation.seats, convoked: convocation.passengers };
+
+  // 2. Until departure + grace: each embarkation file refreshes the counts once it has been applied.
+  let pollMs = basePollMs;
+  for (;;) {
+    const remaining = closesAtMs - Date.now();
+    if (remaining <= 0) break;
+    const wait = running.length ? Math.min(pollMs, remaining) : remaining;
+    await condition(() => signalled.length > 0, wait);
+    if (closesAtMs - Date.now() <= 0) break;
+    const ops = [...running, ...signalled.splice(0)];
+    if (ops.length === 0) continue;
+    const progress = await departureProgress({ departureId: input.departureId, operationIds: ops });
+    state.counts = progress.counts;
+    running = progress.running;
+    pollMs = running.length ? Math.min(pollMs * 2, MAX_POLL_MS) : basePollMs;
+  }
+
+  // 3. The sailing has left: whoever has not embarked is a no-show (each cycle closes itself as no_show).
+  const closed = await closeDeparture({ departureId: input.departureId });
+  state.counts = closed.counts;
+  state.convocationsRefused = closed.convocationsRefused;
+  state.status = 'departed';
+  return closed.counts;
+}
