@@ -2,12 +2,11 @@
 // is kept in PostgreSQL and each Update carries a business update ID, so a retried page never applies twice.
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { bulkItems, bulkOperations, departurePassengers, visaBatchMembers, workerCycles } from '../db/schema';
 import type { BulkKind, BulkPageResult } from '../workflows/contracts/bulk';
 import {
-  WORKER_CYCLE_TASK_QUEUE,
   convokeUpdate,
   recordAuthorisationUpdate,
   recordConsularDecisionUpdate,
@@ -19,8 +18,8 @@ import {
   type WorkerCycleInput,
   type WorkerCycleState,
 } from '../workflows/contracts/worker-cycle';
-import { CampaignIdKey, ProvinceKey, SeasonKey, StageKey } from '../workflows/contracts/search-attributes';
 import type { ActivityDeps } from './deps';
+import { startWorkerCycle } from './start-worker-cycle';
 
 /** A row of a bulk operation: the Update's argument, plus context for the tables that mirror the step. */
 export interface BulkItemPayload {
@@ -64,25 +63,8 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
         .insert(workerCycles)
         .values({ id: cycleId, campaignId: input.campaignId, candidateId: input.candidateId, province: input.province, stage: 'preselected', reserveRank: reserveRank ?? null })
         .onConflictDoNothing();
-      try {
-        await temporal.workflow.start('workerCycleWorkflow', {
-          workflowId: cycleId,
-          taskQueue: WORKER_CYCLE_TASK_QUEUE,
-          args: [cycleInput],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: CampaignIdKey, value: input.campaignId },
-            { key: SeasonKey, value: input.season },
-            { key: ProvinceKey, value: input.province },
-            { key: StageKey, value: 'preselected' },
-          ],
-        });
-        return { status: 'applied' };
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 'refused', error: 'this candidate already had a cycle in the campaign' };
-        throw err;
-      }
+      const started = await startWorkerCycle(temporal, cycleInput);
+      return started === 'started' ? { status: 'applied' } : { status: 'refused', error: 'this candidate already had a cycle in the campaign' };
     }
     const def = UPDATE_BY_KIND[kind];
     if (!def) throw ApplicationFailure.nonRetryable(`unknown bulk kind ${kind}`, 'BadBulkKind');

@@ -125,8 +125,13 @@ export function createVisaBatchActivities({ db, temporal, mailer, documents: ren
      * demand from the database (GET /visa-batches/:id/manifest), so it always shows the current decisions.
      */
     async generateVisaBatchManifest({ batchId }: { batchId: string }): Promise<{ members: number; sha256: string; sizeBytes: number }> {
-      const data = await loadVisaBatchManifestData(db, batchId);
-      // The API starts the workflow inside the transaction that writes the batch: wait for the commit.
+      // The API starts the workflow inside the transaction that writes the batch: wait a moment for the commit,
+      // then let Temporal retry (a batch whose transaction rolled back fails its workflow after an hour).
+      let data = await loadVisaBatchManifestData(db, batchId);
+      for (let i = 0; !data && i < 20; i += 1) {
+        await sleep(250);
+        data = await loadVisaBatchManifestData(db, batchId);
+      }
       if (!data) throw ApplicationFailure.retryable(`visa batch ${batchId} is not in the database (yet)`, 'VisaBatchNotFound');
       const pdf = await renderer.renderVisaBatchManifest(data);
       return { members: data.members.length, sha256: sha256(pdf), sizeBytes: pdf.length };

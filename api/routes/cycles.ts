@@ -1,13 +1,13 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { startWorkerCycle } from '../../activities/start-worker-cycle';
 import type { UpdateDefinition } from '@temporalio/common';
 import { auditEvents, campaigns, candidates, documents, offers, workerCycles } from '../../db/schema';
 import type { workerCycleWorkflow } from '../../workflows/worker-cycle';
 import {
   DEFAULT_CYCLE_TIMINGS,
-  WORKER_CYCLE_TASK_QUEUE,
   convokeUpdate,
   cycleStateQuery,
   recordAuthorisationUpdate,
@@ -25,7 +25,6 @@ import {
   type WorkerCycleInput,
   type WorkerCycleState,
 } from '../../workflows/contracts/worker-cycle';
-import { CampaignIdKey, ProvinceKey, SeasonKey, StageKey } from '../../workflows/contracts/search-attributes';
 import { contractIneligibility } from '../circular';
 import { conflict, notFound, unprocessable } from '../errors';
 import {
@@ -105,26 +104,8 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
           .values({ id: cycleId, campaignId: campaign.id, candidateId: candidate.id, province: candidate.province, stage: 'preselected' })
           .onConflictDoNothing()
           .returning({ id: workerCycles.id });
-        try {
-          await temporal.workflow.start<typeof workerCycleWorkflow>('workerCycleWorkflow', {
-            workflowId: cycleId,
-            taskQueue: WORKER_CYCLE_TASK_QUEUE,
-            args: [input],
-            workflowIdConflictPolicy: 'USE_EXISTING',
-            // One cycle per candidate per campaign, ever: a closed cycle is not restarted by accident.
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [
-              { key: CampaignIdKey, value: campaign.id },
-              { key: SeasonKey, value: campaign.season },
-              { key: ProvinceKey, value: candidate.province },
-              { key: StageKey, value: 'preselected' },
-            ],
-          });
-        } catch (err) {
-          if (err instanceof WorkflowExecutionAlreadyStartedError) {
-            throw conflict(`candidate ${candidate.id} already had a cycle in campaign ${campaign.id} (${cycleId})`);
-          }
-          throw err;
+        if ((await startWorkerCycle(temporal, input)) === 'already_ran') {
+          throw conflict(`candidate ${candidate.id} already had a cycle in campaign ${campaign.id} (${cycleId})`);
         }
         return rows.length > 0;
       });

@@ -3,7 +3,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { startWorkerCycle } from '../../activities/start-worker-cycle';
 import {
   campaigns,
   candidates,
@@ -15,9 +15,7 @@ import {
   workAuthorisations,
   workerCycles,
 } from '../../db/schema';
-import type { workerCycleWorkflow } from '../../workflows/worker-cycle';
-import { DEFAULT_CYCLE_TIMINGS, WORKER_CYCLE_TASK_QUEUE, workerCycleWorkflowId, type CycleTimings } from '../../workflows/contracts/worker-cycle';
-import { CampaignIdKey, EmployerIdKey, ProvinceKey, SeasonKey, StageKey } from '../../workflows/contracts/search-attributes';
+import { DEFAULT_CYCLE_TIMINGS, workerCycleWorkflowId, type CycleTimings } from '../../workflows/contracts/worker-cycle';
 import { activeAuthorisation, contractIneligibility } from '../circular';
 import { conflict, notFound, unprocessable } from '../errors';
 import { actor, errorSchema, timingsInput } from '../schemas';
@@ -184,35 +182,16 @@ export const workerRoutes: FastifyPluginAsyncZod = async (app) => {
       const timings = { ...DEFAULT_CYCLE_TIMINGS, ...config.CYCLE_TIMINGS, ...req.body.timings } as CycleTimings;
       await db.transaction(async (tx) => {
         await tx.insert(workerCycles).values({ id: cycleId, campaignId: campaign.id, candidateId: person.id, province: person.province, stage: 'preselected', rehire: true }).onConflictDoNothing();
-        try {
-          await temporal.workflow.start<typeof workerCycleWorkflow>('workerCycleWorkflow', {
-            workflowId: cycleId,
-            taskQueue: WORKER_CYCLE_TASK_QUEUE,
-            args: [
-              {
-                campaignId: campaign.id,
-                season: campaign.season,
-                candidateId: person.id,
-                province: person.province,
-                startedBy: req.body.requestedBy,
-                timings,
-                rehire: { employerId: offer.employerId, offerId: offer.id, contractStart: offer.contractStart, contractEnd: offer.contractEnd, authorisationNumber: auth!.number, requestedBy: req.body.requestedBy },
-              },
-            ],
-            workflowIdConflictPolicy: 'USE_EXISTING',
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [
-              { key: CampaignIdKey, value: campaign.id },
-              { key: SeasonKey, value: campaign.season },
-              { key: ProvinceKey, value: person.province },
-              { key: StageKey, value: 'preselected' },
-              { key: EmployerIdKey, value: offer.employerId },
-            ],
-          });
-        } catch (err) {
-          if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`a cycle ${cycleId} already ran`);
-          throw err;
-        }
+        const started = await startWorkerCycle(temporal, {
+          campaignId: campaign.id,
+          season: campaign.season,
+          candidateId: person.id,
+          province: person.province,
+          startedBy: req.body.requestedBy,
+          timings,
+          rehire: { employerId: offer.employerId, offerId: offer.id, contractStart: offer.contractStart, contractEnd: offer.contractEnd, authorisationNumber: auth!.number, requestedBy: req.body.requestedBy },
+        });
+        if (started === 'already_ran') throw conflict(`a cycle ${cycleId} already ran`);
       });
       return reply.code(201).send({ cycleId, created: true });
     },
