@@ -34,6 +34,8 @@ export async function createWorkers(opts: {
       activities,
       maxConcurrentActivityTaskExecutions: 100,
       maxConcurrentWorkflowTaskExecutions: 100,
+      // activities are idempotent: on shutdown, give them a moment, then let Temporal retry them elsewhere
+      shutdownForceTime: '15s',
     }),
     Worker.create({
       connection: opts.connection,
@@ -43,6 +45,7 @@ export async function createWorkers(opts: {
       activities,
       // bulk pages each fan out to many workflows: few at a time
       maxConcurrentActivityTaskExecutions: 8,
+      shutdownForceTime: '15s',
     }),
   ]);
 }

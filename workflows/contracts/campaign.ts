@@ -22,8 +22,9 @@ export const CAMPAIGN_STAGES = [
 ] as const;
 export type CampaignStage = (typeof CAMPAIGN_STAGES)[number];
 
-/** Stages during which a drop-out's post is offered to the reserve list (until the campaign's cut-off date). */
-export const RESERVE_STAGES: readonly CampaignStage[] = ['selection', 'authorisation', 'visa_processing', 'departures'];
+/** Stages during which a drop-out's post is offered to the reserve list (until the campaign's cut-off date);
+ * in season too, since no-shows of the first sailings are replaced on later ones. */
+export const RESERVE_STAGES: readonly CampaignStage[] = ['selection', 'authorisation', 'visa_processing', 'departures', 'in_season'];
 
 export interface CampaignInput {
   campaignId: string;
