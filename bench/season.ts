@@ -1,0 +1,431 @@
+// Season simulator and benchmark: `npm run bench:season -- --workers N [--keep] [--max-minutes 60]`.
+// Starts its own Temporal dev server, PostgreSQL, mail catcher, worker and API; drives a whole season through
+// the API as its users would (bulk files, visa batches, sailings, returns) with short configured durations;
+// then, on the same Temporal server, runs the baseline (bare workflows with the same number of activities,
+// timers and Updates per worker) so the pipeline's overhead is a ratio. Writes bench-results/season-<N>-<ts>.json.
+// Speed targets live here and in the JSON it writes, never in tests.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { loadConfig, projectRoot } from '../config';
+import { Api, round } from './lib/api';
+import { pool, runBaseline, type BaselineResult } from './lib/baseline';
+import { countEvents, type EventCounts } from './lib/history';
+import { cpuSeconds, postgresCpuSeconds, readRss, startInfra, tail, type Infra } from './lib/infra';
+import { SeasonDriver } from './lib/season-driver';
+
+const { values: args } = parseArgs({
+  options: {
+    workers: { type: 'string', default: '200' },
+    keep: { type: 'boolean', default: false },
+    'max-minutes': { type: 'string', default: '60' },
+    'reserve-ratio': { type: 'string', default: '0.02' },
+    deadline: { type: 'string', default: '2h' },
+    'season-length': { type: 'string', default: '5s' },
+    'embarkation-grace': { type: 'string', default: '3s' },
+    'reserve-check-interval': { type: 'string', default: '2s' },
+    'baseline-concurrency': { type: 'string', default: '64' },
+    'files-in-flight': { type: 'string', default: '4' },
+    'no-baseline': { type: 'boolean', default: false },
+    'no-release': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+const WORKERS = Number(args.workers);
+if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`--workers must be a positive integer, got ${args.workers}`);
+const RESERVES = Math.ceil(WORKERS * Number(args['reserve-ratio']));
+const MAX_MS = Number(args['max-minutes']) * 60_000;
+const BASELINE_CONCURRENCY = Number(args['baseline-concurrency']);
+const benchDir = path.join(projectRoot, '.data', 'bench');
+const resultsDir = path.join(projectRoot, 'bench-results');
+const t0 = Date.now();
+const log = (msg: string) => process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(7)} s] ${msg}\n`);
+
+// ---------------------------------------------------------------- guard: stop by ourselves, never hang
+let stopReason: string | undefined;
+const shouldStop = () => stopReason !== undefined;
+const guard = setTimeout(() => {
+  stopReason = `max time of ${args['max-minutes']} min reached`;
+  log(`${stopReason}: stopping and reporting how far the season got`);
+  // if the orderly stop itself hangs, give up after 3 minutes
+  setTimeout(() => {
+    log('orderly stop did not finish within 3 min; exiting');
+    process.exit(2);
+  }, 180_000).unref();
+}, MAX_MS);
+guard.unref();
+let signals = 0;
+for (const s of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(s, () => {
+    signals += 1;
+    stopReason ??= `${s} received`;
+    log(`${s}: stopping (again to exit at once)`);
+    if (signals > 1) process.exit(130);
+  });
+}
+
+// ---------------------------------------------------------------- helpers
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGb: round(os.totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+const load: Record<string, number[]> = { season: [], baseline: [] };
+let loadPhase: 'season' | 'baseline' | undefined;
+const loadTimer = setInterval(() => {
+  if (loadPhase) load[loadPhase]!.push(os.loadavg()[0]!);
+}, 2_000);
+loadTimer.unref();
+function loadSummary(samples: number[]) {
+  return samples.length ? { mean: round(samples.reduce((a, b) => a + b, 0) / samples.length, 2), max: round(Math.max(...samples), 2), samples: samples.length } : null;
+}
+
+interface RssPeaks {
+  worker: number;
+  api: number;
+  temporal: number;
+  bench: number;
+}
+function pollRss(infra: Infra, peaks: RssPeaks): void {
+  const w = readRss(infra.worker.process.pid);
+  const a = readRss(infra.api.process.pid);
+  const t = readRss(infra.temporal.pid);
+  if (w) peaks.worker = Math.max(peaks.worker, w.hwmMb, w.rssMb);
+  if (a) peaks.api = Math.max(peaks.api, a.hwmMb, a.rssMb);
+  if (t) peaks.temporal = Math.max(peaks.temporal, t.hwmMb, t.rssMb);
+  peaks.bench = Math.max(peaks.bench, process.memoryUsage().rss / 1024 ** 2);
+}
+
+function stats(values: number[]) {
+  if (values.length === 0) return { sampled: 0, mean: NaN, max: NaN, min: NaN };
+  return { sampled: values.length, mean: round(values.reduce((a, b) => a + b, 0) / values.length), max: Math.max(...values), min: Math.min(...values) };
+}
+
+async function historyLengths(client: Client, ids: string[], concurrency = 8): Promise<number[]> {
+  const out: number[] = [];
+  await pool(ids, concurrency, async (id) => {
+    try {
+      const d = await client.workflow.getHandle(id).describe();
+      out.push(d.historyLength);
+    } catch {
+      // not found (never started): skipped
+    }
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------- main
+async function main(): Promise<void> {
+  const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const resultFile = path.join(resultsDir, `season-${WORKERS}-${stamp}.json`);
+  const campaignId = `bench-${WORKERS}-${Date.now().toString(36)}`;
+  const timings = {
+    selectionDeadline: args.deadline,
+    authorisationDeadline: args.deadline,
+    visaFileDeadline: args.deadline,
+    consularDecisionDeadline: args.deadline,
+    consularEscalationGrace: args.deadline,
+    predepartureDeadline: args.deadline,
+    convocationDeadline: args.deadline,
+    embarkationGrace: args['embarkation-grace'],
+    seasonLength: args['season-length'],
+    returnGrace: args.deadline,
+    lateReturnWindow: args.deadline,
+  };
+  const result: Record<string, unknown> = {
+    bench: 'season',
+    startedAt: new Date(t0).toISOString(),
+    completed: false,
+    workers: WORKERS,
+    reserves: RESERVES,
+    campaignId,
+    machine: machine(),
+    settings: {
+      timings,
+      reserveCheckInterval: args['reserve-check-interval'],
+      visaWeeklyCapacity: 1500,
+      maxFileRows: 5000,
+      maxSeats: 2000,
+      filesInFlight: Number(args['files-in-flight']),
+      maxMinutes: Number(args['max-minutes']),
+      temporal: 'dev server, SQLite WAL + synchronous=OFF, fresh db file',
+    },
+  };
+  const writeResult = () => {
+    fs.writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  };
+
+  log(`season bench: ${WORKERS} workers + ${RESERVES} reserves; result -> ${path.relative(projectRoot, resultFile)}`);
+  let infra: Infra | undefined;
+  let sql: postgres.Sql | undefined;
+  let connection: Connection | undefined;
+  const peaks: RssPeaks = { worker: 0, api: 0, temporal: 0, bench: 0 };
+  let rssTimer: NodeJS.Timeout | undefined;
+  let mailTimer: NodeJS.Timeout | undefined;
+  let mails = 0;
+  let driver: SeasonDriver | undefined;
+  const api = { current: undefined as Api | undefined };
+  try {
+    infra = await startInfra({ config, benchDir, log, reserveCheckInterval: args['reserve-check-interval'] });
+    result.postgres = infra.postgresLabel;
+    const inf = infra;
+    rssTimer = setInterval(() => {
+      pollRss(inf, peaks);
+      for (const c of [inf.worker, inf.api]) {
+        if (c.exited && !stopReason) {
+          stopReason = `${c.name} exited unexpectedly (${c.exited})`;
+          log(`${stopReason}; last lines of ${c.logFile}:\n${tail(c.logFile)}`);
+        }
+      }
+    }, 2_000);
+    // The catcher keeps every message with its PDFs in memory: count and drop them as they come.
+    mailTimer = setInterval(() => {
+      mails += inf.mail.messages().length;
+      inf.mail.clear();
+    }, 5_000);
+    sql = postgres(infra.databaseUrl, { max: 2, onnotice: () => {} });
+    const db = sql;
+    connection = await Connection.connect({ address: infra.temporal.address });
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+    // ------------------------------------------------------------ the season
+    api.current = new Api(infra.apiUrl);
+    driver = new SeasonDriver({
+      api: api.current,
+      workers: WORKERS,
+      reserves: RESERVES,
+      campaignId,
+      timings,
+      reserveCheckInterval: args['reserve-check-interval'],
+      reserveCheckMs: msToNumber(args['reserve-check-interval'] as '2s'),
+      visaWeeklyCapacity: 1500,
+      log,
+      shouldStop,
+      filesInFlight: Number(args['files-in-flight']),
+      mapCandidates: async (nids) => {
+        const rows = await db<{ national_id: string; id: number }[]>`select national_id, id from candidates where national_id in ${db(nids)}`;
+        return new Map(rows.map((r) => [r.national_id, r.id]));
+      },
+    });
+    const cpu = (i: Infra) => ({
+      worker: cpuSeconds(i.worker.process.pid),
+      api: cpuSeconds(i.api.process.pid),
+      temporalServer: cpuSeconds(i.temporal.pid),
+      postgres: i.postgresLabel.startsWith('embedded') ? postgresCpuSeconds(path.join(benchDir, 'pg')) : undefined,
+      bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    });
+    const cpuAtStart = cpu(infra);
+    const seasonStart = Date.now();
+    loadPhase = 'season';
+    let seasonSeconds: number | undefined;
+    let seasonError: string | undefined;
+    try {
+      await driver.createCampaign();
+      await driver.loadCandidates();
+      await driver.loadSelection();
+      await driver.drive();
+      seasonSeconds = ((driver.stats.endedAt ?? Date.now()) - seasonStart) / 1000;
+      log(`season completed in ${seasonSeconds.toFixed(1)} s`);
+      await driver.closeSeason(!args['no-release']);
+    } catch (err) {
+      seasonError = (err as Error).message;
+      log(`season did not complete: ${seasonError}`);
+      await driver.settle();
+    }
+    const wall = seasonSeconds ?? (Date.now() - seasonStart) / 1000;
+    loadPhase = undefined;
+    const cpuAtEnd = cpu(infra);
+    const cpuSecondsUsed = Object.fromEntries(
+      Object.entries(cpuAtEnd).map(([k, v]) => {
+        const before = cpuAtStart[k as keyof typeof cpuAtStart];
+        return [k, v !== undefined && before !== undefined ? round(v - before, 1) : null];
+      }),
+    );
+
+    // ------------------------------------------------------------ measurements on the season
+    pollRss(infra, peaks);
+    const rssWorker = readRss(infra.worker.process.pid);
+    const rssApi = readRss(infra.api.process.pid);
+    const peakRssMb = {
+      worker: round(Math.max(peaks.worker, rssWorker?.hwmMb ?? 0)),
+      api: round(Math.max(peaks.api, rssApi?.hwmMb ?? 0)),
+      temporalServer: round(peaks.temporal),
+      bench: round(peaks.bench),
+    };
+    const byStage = Object.fromEntries(
+      (await db<{ stage: string; n: number }[]>`select stage, count(*)::int as n from worker_cycles where campaign_id = ${campaignId} group by stage order by stage`).map((r) => [r.stage, r.n]),
+    );
+    const byOutcome = Object.fromEntries(
+      (await db<{ outcome: string; n: number }[]>`select coalesce(outcome, 'open') as outcome, count(*)::int as n from worker_cycles where campaign_id = ${campaignId} group by 1 order by 1`).map((r) => [r.outcome, r.n]),
+    );
+    const [cnt] = await db<{ started: number; closed_with_outcome: number; uncalled_reserves: number; open_other: number; reserves_called: number; selected: number }[]>`
+      select count(*)::int as started,
+             count(*) filter (where stage = 'closed' and outcome is not null)::int as closed_with_outcome,
+             count(*) filter (where stage = 'preselected' and reserve_rank is not null)::int as uncalled_reserves,
+             count(*) filter (where not (stage = 'closed' and outcome is not null) and not (stage = 'preselected' and reserve_rank is not null))::int as open_other,
+             count(*) filter (where reserve_rank is not null and offer_id is not null)::int as reserves_called,
+             count(*) filter (where offer_id is not null)::int as selected
+      from worker_cycles where campaign_id = ${campaignId}`;
+    const expectedCycles = WORKERS + RESERVES;
+    const lost = (cnt?.open_other ?? 0) + Math.max(0, expectedCycles - (cnt?.started ?? 0));
+    const [docs] = await db<{ n: number; bytes: number }[]>`
+      select count(*)::int as n, coalesce(sum(d.size_bytes), 0)::bigint as bytes from documents d join worker_cycles c on c.id = d.cycle_id where c.campaign_id = ${campaignId}`;
+    const docsByKind = Object.fromEntries(
+      (await db<{ kind: string; n: number }[]>`select d.kind, count(*)::int as n from documents d join worker_cycles c on c.id = d.cycle_id where c.campaign_id = ${campaignId} group by d.kind order by 1`).map((r) => [r.kind, r.n]),
+    );
+    const [outbox] = await db<{ n: number; sent: number }[]>`
+      select count(*)::int as n, count(*) filter (where o.sent_at is not null)::int as sent from email_outbox o join worker_cycles c on c.id = o.cycle_id where c.campaign_id = ${campaignId}`;
+    mails += infra.mail.messages().length;
+    infra.mail.clear();
+
+    // histories
+    const campaignDescription = await client.workflow.getHandle(`campaign-${campaignId}`).describe().catch(() => undefined);
+    const allCycles = (await db<{ id: string }[]>`select id from worker_cycles where campaign_id = ${campaignId} order by id`).map((r) => r.id);
+    const sample: string[] = [];
+    const step = Math.max(1, Math.floor(allCycles.length / 50));
+    for (let i = 0; i < allCycles.length && sample.length < 50; i += step) sample.push(allCycles[i]!);
+    const cycleLengths = await historyLengths(client, sample);
+    const bulkIds = (await db<{ id: string; kind: string }[]>`select id, kind from bulk_operations where campaign_id = ${campaignId}`).map((r) => r.id);
+    const bulkLengths = await historyLengths(client, bulkIds);
+    const batchIds = (await db<{ id: string }[]>`select id from visa_batches where campaign_id = ${campaignId}`).map((r) => r.id);
+    const batchLengths = await historyLengths(client, batchIds);
+    const departureIds = (await db<{ id: string }[]>`select id from departures where campaign_id = ${campaignId}`).map((r) => r.id);
+    const departureLengths = await historyLengths(client, departureIds);
+
+    // what one worker cycle really does: a returned cycle with a single visa submission
+    const [reference] = await db<{ id: string }[]>`
+      select c.id from worker_cycles c where c.campaign_id = ${campaignId} and c.outcome = 'returned'
+        and not exists (select 1 from visa_batch_members m where m.cycle_id = c.id and m.attempt > 1)
+      order by c.candidate_id limit 1`;
+    let perCycle: EventCounts | undefined;
+    if (reference) perCycle = countEvents(await client.workflow.getHandle(reference.id).fetchHistory());
+    const counted = perCycle ? 'measured from the history of a returned cycle in this run' : 'counted from workflows/worker-cycle.ts';
+    const activitiesPerWorker = perCycle?.activities ?? 15;
+    const timersPerWorker = perCycle?.timersStarted ?? 9;
+    const updatesPerWorker = perCycle?.updatesAccepted ?? 8;
+
+    const apiSummary = api.current.summary();
+    Object.assign(result, {
+      completed: seasonError === undefined && !stopReason,
+      ...(seasonError ? { error: seasonError } : {}),
+      ...(stopReason ? { stopReason } : {}),
+      phaseReached: driver.stats.phase,
+      wallSeconds: round(wall, 1),
+      workersPerSecond: seasonSeconds !== undefined ? round(WORKERS / wall, 2) : null,
+      returnedPerSecond: seasonSeconds !== undefined ? round(((byOutcome.returned as number | undefined) ?? 0) / wall, 2) : null,
+      api: apiSummary,
+      documents: docs?.n ?? 0,
+      documentsByKind: docsByKind,
+      documentBytes: Number(docs?.bytes ?? 0),
+      mails: { outboxRows: outbox?.n ?? 0, sent: outbox?.sent ?? 0, caughtBySmtpCatcher: mails },
+      peakRssMb,
+      cpuSecondsDuringSeason: { ...cpuSecondsUsed, note: 'user + system CPU seconds from /proc, from the campaign creation to the end of the season (closing included)' },
+      campaignHistoryLength: campaignDescription?.historyLength ?? null,
+      workerCycleHistoryLength: stats(cycleLengths),
+      bulkOperationHistoryLength: { operations: bulkIds.length, ...stats(bulkLengths) },
+      visaBatchHistoryLength: { batches: batchIds.length, ...stats(batchLengths) },
+      departureHistoryLength: { departures: departureIds.length, ...stats(departureLengths) },
+      perWorkerCycle: { source: counted, cycleId: reference?.id ?? null, ...(perCycle ?? {}) },
+      counts: {
+        started: cnt?.started ?? 0,
+        expected: expectedCycles,
+        selected: cnt?.selected ?? 0,
+        reservesCalled: cnt?.reserves_called ?? 0,
+        closedWithOutcome: cnt?.closed_with_outcome ?? 0,
+        uncalledReserves: driver.stats.uncalledReserves ?? cnt?.uncalled_reserves ?? 0,
+        uncalledReservesReleased: driver.stats.reservesReleased ?? 0,
+        // meaningful once the season completed; at an early stop these cycles were simply still running
+        ...(seasonSeconds !== undefined ? { lost } : { lost: null, openAtStop: lost }),
+        byOutcome,
+        byStage,
+      },
+      driver: driver.stats,
+    });
+    writeResult();
+
+    // ------------------------------------------------------------ stop the season's processes, then the baseline
+    clearInterval(rssTimer);
+    await infra.stopChildren();
+    if (!args['no-baseline'] && !stopReason) {
+      log(`baseline: ${WORKERS} bare workflows x (${activitiesPerWorker} activities, ${timersPerWorker} timers, ${updatesPerWorker} updates), ${counted}`);
+      let baseline: BaselineResult | undefined;
+      loadPhase = 'baseline';
+      try {
+        baseline = await runBaseline({
+          address: infra.temporal.address,
+          namespace: config.TEMPORAL_NAMESPACE,
+          workers: WORKERS,
+          activities: activitiesPerWorker,
+          timers: timersPerWorker,
+          updates: updatesPerWorker,
+          firedTimerMs: msToNumber(args['season-length'] as '5s'),
+          startConcurrency: 32,
+          updateConcurrency: BASELINE_CONCURRENCY,
+          runId: Date.now().toString(36),
+          log,
+          shouldStop,
+        });
+      } catch (err) {
+        result.baselineError = (err as Error).message;
+        log(`baseline failed: ${(err as Error).message}`);
+      }
+      loadPhase = undefined;
+      if (baseline) {
+        result.baseline = { ...baseline, measuredIn: 'the same run, on the same Temporal server, after the season (worker and API stopped)' };
+        result.overheadRatio = round(wall / baseline.wallSeconds, 2);
+      }
+    }
+    result.loadAverage1m = { note: 'os.loadavg()[0] sampled every 2 s on this 2-core machine: anything above 2 means other processes competed for the CPU', season: loadSummary(load.season!), baseline: loadSummary(load.baseline!) };
+    result.finishedAt = new Date().toISOString();
+    writeResult();
+  } catch (err) {
+    result.error = (err as Error).stack ?? String(err);
+    log(`bench failed: ${(err as Error).message}`);
+    if (api.current) result.api = api.current.summary();
+    if (driver) result.driver = driver.stats;
+    result.loadAverage1m = { season: loadSummary(load.season!), baseline: loadSummary(load.baseline!) };
+    writeResult();
+    process.exitCode = 1;
+  } finally {
+    if (rssTimer) clearInterval(rssTimer);
+    if (mailTimer) clearInterval(mailTimer);
+    await connection?.close().catch(() => {});
+    await sql?.end({ timeout: 5 }).catch(() => {});
+    if (infra) {
+      log('stopping worker, API, mail catcher, Temporal, PostgreSQL');
+      await infra.stop();
+      if (!args.keep) fs.rmSync(benchDir, { recursive: true, force: true });
+    }
+    clearTimeout(guard);
+  }
+
+  // a summary of the JSON just written
+  const r = result as Record<string, any>;
+  const lines = [
+    `season bench, ${WORKERS} workers (+${RESERVES} reserves): ${r.completed ? 'completed' : `NOT completed (${r.stopReason ?? r.error ?? 'see JSON'})`}`,
+    `  wall ${r.wallSeconds} s, ${r.workersPerSecond} workers/s; API ${r.api?.requests} requests, p50 ${r.api?.p50Ms} ms, p99 ${r.api?.p99Ms} ms`,
+    `  documents ${r.documents}; peak RSS worker ${r.peakRssMb?.worker} MB, API ${r.peakRssMb?.api} MB; campaign history ${r.campaignHistoryLength} events; cycle history mean ${r.workerCycleHistoryLength?.mean}, max ${r.workerCycleHistoryLength?.max}`,
+    `  outcomes ${JSON.stringify(r.counts?.byOutcome)}; uncalled reserves ${r.counts?.uncalledReserves}; lost ${r.counts?.lost}`,
+    r.baseline ? `  baseline ${r.baseline.wallSeconds.toFixed(1)} s (${r.baseline.activitiesPerWorker} activities, ${r.baseline.timersPerWorker} timers, ${r.baseline.updatesPerWorker} updates per worker); overhead ratio ${r.overheadRatio}` : '  baseline: not run',
+    `  result: ${path.relative(projectRoot, resultFile)}`,
+  ];
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  process.exit(process.exitCode ?? 0);
+}
+
+void main();
