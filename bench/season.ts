@@ -316,7 +316,10 @@ async function main(): Promise<void> {
     if (reference) perCycle = countEvents(await client.workflow.getHandle(reference.id).fetchHistory());
     const counted = perCycle ? 'measured from the history of a returned cycle in this run' : 'counted from workflows/worker-cycle.ts';
     const activitiesPerWorker = perCycle?.activities ?? 15;
-    const timersPerWorker = perCycle?.timersStarted ?? 9;
+    // One deadline timer per awaited step plus the timers that fire (the season). Counting TimerStarted events instead
+    // would vary from run to run: a deadline timer started and cancelled in the same workflow task (its step had
+    // already arrived) never reaches the history.
+    const timersPerWorker = perCycle ? perCycle.updatesAccepted + perCycle.timersFired : 9;
     const updatesPerWorker = perCycle?.updatesAccepted ?? 8;
 
     const apiSummary = api.current.summary();

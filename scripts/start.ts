@@ -12,6 +12,7 @@ import { applyMigrations } from '../db/migrate';
 import { resolveTemporalBinary } from './lib/temporal-binary';
 import { startTemporalDevServer } from './lib/temporal-dev-server';
 import { startMailCatcher } from './lib/mail-catcher';
+import { waitForExit } from './lib/process';
 
 const config = loadConfig();
 const log = pino({
@@ -112,16 +113,6 @@ function killChildrenNow(): void {
 }
 process.on('exit', killChildrenNow);
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 async function stopChild(name: string, child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,7 +1,7 @@
 // Activities against real PostgreSQL and a real SMTP catcher: each one is idempotent on its business key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { createActivities } from '../activities';
 import { connectDb, type DbHandle } from '../db/client';
 import { auditEvents, campaigns, candidates, documents, emailOutbox, employers, offers, workerCycles } from '../db/schema';
@@ -48,7 +48,7 @@ describe('activities', () => {
   it('recordTransition is idempotent on (cycle, seq) and never moves a cycle backwards', async () => {
     await acts.recordTransition({ ...base, seq: 2, step: 'selection', stage: 'selected', cycle: { employerId: 'B21999999' } });
     await acts.recordTransition(base); // a late retry of seq 1
-    const audit = await handle.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId));
+    const audit = await handle.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
     expect(audit.map((a) => a.seq)).toEqual([1, 2]);
     const [row] = await handle.db.select().from(workerCycles).where(eq(workerCycles.id, cycleId));
     expect(row).toMatchObject({ stage: 'selected', lastSeq: 2, employerId: 'B21999999' });

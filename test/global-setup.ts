@@ -1,7 +1,6 @@
 // Starts the real parts once for the whole run: a Temporal dev server (the CLI built by the project) and
 // PostgreSQL (DATABASE_URL's server when set, otherwise the embedded one), with a fresh test database.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -11,6 +10,7 @@ import { startEmbeddedPostgres, type PostgresHandle } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
 import { resolveTemporalBinary } from '../scripts/lib/temporal-binary';
 import { CampaignIdKey, EmployerIdKey, ProvinceKey, SeasonKey, StageKey } from '../workflows/contracts/search-attributes';
+import { freePort } from '../scripts/lib/process';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,16 +22,6 @@ declare module 'vitest' {
 // Unique per run, so concurrent runs (developers, CI) never share a database.
 const TEST_DB = `gecco_test_${process.pid}`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function dropDatabase(serverUrl: string): Promise<void> {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { temporal } from '@temporalio/proto';
 import { auditEvents, emailOutbox, workerCycles } from '../db/schema';
 import { fastTimings, sampleCampaign, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
@@ -129,7 +129,7 @@ describe('worker cycle on the real servers', () => {
 
     const row = await closedRow(cycleId);
     expect(row).toMatchObject({ outcome: 'returned', nextSeasonEligible: true, visaNumber: 'ESP-V-98765', returnedOn: '2027-08-02' });
-    const audit = await stack.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId));
+    const audit = await stack.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
     expect(audit.map((a) => a.step)).toEqual([
       'preselection', 'selection', 'authorisation', 'visa_file_1', 'visa_incomplete_1', 'visa_file_2', 'visa_issued',
       'predeparture', 'convocation', 'embarkation', 'contract_ended', 'return_verified', 'returned',
@@ -182,7 +182,7 @@ describe('worker cycle on the real servers', () => {
     await step(cycleId, 'embarkation', { embarkedAt: new Date().toISOString(), ...by });
     const row = await closedRow(cycleId);
     expect(row).toMatchObject({ outcome: 'non_return', nextSeasonEligible: false });
-    const audit = await stack.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId));
+    const audit = await stack.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
     expect(audit.map((a) => a.step).slice(-3)).toEqual(['contract_ended', 'non_return_flagged', 'non_return']);
     await stack.mail.waitFor((m) => m.subject.includes('Non-retour') && m.text.includes(cycleId), 20_000);
     await keepHistory(cycleId, 'non-return');

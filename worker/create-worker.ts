@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
@@ -23,7 +23,7 @@ export async function createWorkers(opts: {
   deps: ActivityDeps;
   workflowBundle?: WorkflowBundleWithSourceMap;
 }): Promise<Worker[]> {
-  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: undefined }));
+  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
   const activities = createActivities(opts.deps);
   return Promise.all([
     Worker.create({

@@ -2,7 +2,6 @@
 // PostgreSQL (DATABASE_URL's server with a fresh gecco_bench database, else an embedded one), migrations, a mail
 // catcher, then the worker and the API as child processes. Everything is stopped by stop(), in reverse order.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
@@ -12,19 +11,10 @@ import type { PostgresHandle } from '../../db/embedded';
 import { resolveTemporalBinary } from '../../scripts/lib/temporal-binary';
 import { startTemporalDevServer, type TemporalDevServerHandle } from '../../scripts/lib/temporal-dev-server';
 import { startMailCatcher, type MailCatcherHandle } from '../../scripts/lib/mail-catcher';
+import { freePort, waitForExit } from '../../scripts/lib/process';
 
 export const BENCH_DB = 'gecco_bench';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Peak (VmHWM) and current (VmRSS) resident set of a process, in MB; undefined once it is gone. */
 export function readRss(pid: number | undefined): { hwmMb: number; rssMb: number } | undefined {
@@ -46,16 +36,6 @@ export interface Child {
   exited?: string;
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 export async function stopChild(child: Child): Promise<void> {
   const p = child.process;
