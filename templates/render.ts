@@ -8,13 +8,16 @@ import { decoratePages, documentDate, FONT, type Doc } from './layout';
 import { returnCommitment } from './return-commitment';
 import type { ContractDocumentData, ConvocationDocumentData } from './types';
 import { embarkationManifest, type EmbarkationManifestData } from './embarkation-manifest';
-import { renderVisaBatchManifestPdf, type VisaBatchManifestData } from './visa-batch-manifest';
+import { visaBatchManifest, type VisaBatchManifestData } from './visa-batch-manifest';
 
 interface RenderOptions {
   title: string;
   subject: string;
   issuedOn: string;
-  cycleId: string;
+  /** printed in every page's header: the cycle, batch or sailing the document belongs to */
+  reference: string;
+  layout?: 'portrait' | 'landscape';
+  margins?: { top: number; bottom: number; left: number; right: number };
 }
 
 function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Buffer> {
@@ -23,7 +26,8 @@ function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Bu
     const fixedDate = documentDate(options.issuedOn);
     const doc = new PDFDocument({
       size: 'A4',
-      margins: { top: 62, bottom: 58, left: 56, right: 56 },
+      layout: options.layout ?? 'portrait',
+      margins: options.margins ?? { top: 62, bottom: 58, left: 56, right: 56 },
       compress: true,
       bufferPages: true, // needed to write "page n / N" once the page count is known
       font: FONT,
@@ -44,7 +48,7 @@ function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Bu
     doc.on('error', reject);
     try {
       draw(doc);
-      decoratePages(doc, `Réf. ${options.cycleId}`);
+      decoratePages(doc, options.reference);
       doc.end();
     } catch (err) {
       reject(err instanceof Error ? err : new Error(String(err)));
@@ -58,7 +62,7 @@ export function renderContract(data: ContractDocumentData): Promise<Buffer> {
       title: 'Contrat de travail saisonnier / Contrato de trabajo de temporada',
       subject: `${data.campaign.name} ${data.campaign.season}`,
       issuedOn: data.issuedOn,
-      cycleId: data.cycleId,
+      reference: `Réf. ${data.cycleId}`,
     },
     (doc) => employmentContract(doc, data),
   );
@@ -70,7 +74,7 @@ export function renderReturnCommitment(data: ContractDocumentData): Promise<Buff
       title: 'Engagement de retour / Compromiso de retorno',
       subject: `${data.campaign.name} ${data.campaign.season}`,
       issuedOn: data.issuedOn,
-      cycleId: data.cycleId,
+      reference: `Réf. ${data.cycleId}`,
     },
     (doc) => returnCommitment(doc, data),
   );
@@ -82,7 +86,7 @@ export function renderConvocation(data: ConvocationDocumentData): Promise<Buffer
       title: 'Convocation au départ / Convocatoria de salida',
       subject: `${data.campaign.name} ${data.campaign.season}`,
       issuedOn: data.issuedOn,
-      cycleId: data.cycleId,
+      reference: `Réf. ${data.cycleId}`,
     },
     (doc) => convocation(doc, data),
   );
@@ -106,7 +110,7 @@ export function renderEmbarkationManifest(data: EmbarkationManifestData): Promis
       title: "Manifeste d'embarquement / Manifiesto de embarque",
       subject: `${data.campaign.name} ${data.campaign.season} — ${data.departureId}`,
       issuedOn: data.generatedAt.slice(0, 10),
-      cycleId: data.departureId,
+      reference: `Réf. ${data.departureId}`,
     },
     (doc) => embarkationManifest(doc, data),
   );
@@ -114,5 +118,15 @@ export function renderEmbarkationManifest(data: EmbarkationManifestData): Promis
 
 /** Manifest of a consular visa batch (A4 landscape, one line per worker), printed on demand from the database. */
 export function renderVisaBatchManifest(data: VisaBatchManifestData): Promise<Buffer> {
-  return renderVisaBatchManifestPdf(data);
+  return renderPdf(
+    {
+      title: `Manifeste du lot de visas ${data.batchId}`,
+      subject: `${data.campaign.name} ${data.campaign.season}`,
+      issuedOn: data.issuedOn,
+      reference: `Lot / Lote ${data.batchId}`,
+      layout: 'landscape',
+      margins: { top: 62, bottom: 58, left: 40, right: 40 },
+    },
+    (doc) => visaBatchManifest(doc, data),
+  );
 }

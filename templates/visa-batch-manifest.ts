@@ -2,7 +2,6 @@
 // each file carries. A4 landscape, one line per worker, the column header repeated on every page; built for
 // batches of the consulate's full weekly capacity (1,500 lines, about 40 pages): fixed row height, no text
 // wrapping, cells cut to their column with an ellipsis.
-import PDFDocument from 'pdfkit';
 import {
   ACCENT,
   FONT,
@@ -11,8 +10,6 @@ import {
   INK,
   MUTED,
   contentWidth,
-  decoratePages,
-  documentDate,
   field,
   formatDate,
   title,
@@ -157,7 +154,7 @@ function memberTable(doc: Doc, members: VisaBatchManifestMember[]): void {
   doc.fillColor(INK);
 }
 
-function draw(doc: Doc, data: VisaBatchManifestData): void {
+export function visaBatchManifest(doc: Doc, data: VisaBatchManifestData): void {
   title(doc, { fr: 'Manifeste de lot de demandes de visa', es: 'Manifiesto de lote de solicitudes de visado' });
   const missing = data.members.filter((m) => {
     const d = memberDocuments(m);
@@ -185,40 +182,4 @@ function draw(doc: Doc, data: VisaBatchManifestData): void {
   if (data.members.length === 0) {
     doc.font(FONT).fontSize(9).text('Aucun dossier / Ningún expediente', doc.page.margins.left, doc.y, { width: contentWidth(doc) });
   }
-}
-
-/** Renders the manifest; deterministic (fixed metadata date), so the same data always gives the same bytes. */
-export function renderVisaBatchManifestPdf(data: VisaBatchManifestData): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const fixedDate = documentDate(data.issuedOn);
-    const doc = new PDFDocument({
-      size: 'A4',
-      layout: 'landscape',
-      margins: { top: 62, bottom: 58, left: 40, right: 40 },
-      compress: true,
-      bufferPages: true, // "page n / N" is written once the page count is known
-      font: FONT,
-      lang: 'fr-FR',
-      info: {
-        Title: `Manifeste du lot de visas ${data.batchId}`,
-        Subject: `${data.campaign.name} ${data.campaign.season}`,
-        Author: 'ANAPEC - GECCO',
-        Creator: 'GECCO Flow',
-        Producer: 'GECCO Flow (PDFKit)',
-        CreationDate: fixedDate,
-        ModDate: fixedDate,
-      },
-    });
-    const chunks: Buffer[] = [];
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    try {
-      draw(doc, data);
-      decoratePages(doc, `Lot / Lote ${data.batchId}`);
-      doc.end();
-    } catch (err) {
-      reject(err instanceof Error ? err : new Error(String(err)));
-    }
-  });
 }
