@@ -32,6 +32,9 @@ const { values: args } = parseArgs({
     'baseline-concurrency': { type: 'string', default: '64' },
     'files-in-flight': { type: 'string', default: '4' },
     'no-baseline': { type: 'boolean', default: false },
+    // the worker's sticky cache (and the baseline's, the same): by default every cycle of the season fits in it
+    'workflow-cache': { type: 'string' },
+    'worker-heap-mb': { type: 'string' },
     'no-release': { type: 'boolean', default: false },
   },
   strict: true,
@@ -42,6 +45,10 @@ if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`--workers must b
 const RESERVES = Math.ceil(WORKERS * Number(args['reserve-ratio']));
 const MAX_MS = Number(args['max-minutes']) * 60_000;
 const BASELINE_CONCURRENCY = Number(args['baseline-concurrency']);
+// A cycle evicted from the worker's cache is replayed from its history at its next step; the season moves every
+// cycle a stage at a time, so an LRU cache smaller than the season evicts each cycle before its next step.
+const WORKFLOW_CACHE = args['workflow-cache'] !== undefined ? Number(args['workflow-cache']) : Math.max(2000, Math.ceil((WORKERS + RESERVES) * 1.05));
+const WORKER_HEAP_MB = args['worker-heap-mb'] !== undefined ? Number(args['worker-heap-mb']) : Math.max(4096, Math.ceil(1024 + WORKFLOW_CACHE * 0.5));
 const benchDir = path.join(projectRoot, '.data', 'bench');
 const resultsDir = path.join(projectRoot, 'bench-results');
 const t0 = Date.now();
@@ -164,6 +171,8 @@ async function main(): Promise<void> {
       filesInFlight: Number(args['files-in-flight']),
       maxMinutes: Number(args['max-minutes']),
       temporal: 'dev server, SQLite WAL + synchronous=OFF, fresh db file',
+      workflowCache: WORKFLOW_CACHE,
+      workerHeapMb: WORKER_HEAP_MB,
     },
   };
   const writeResult = () => {
@@ -181,7 +190,14 @@ async function main(): Promise<void> {
   let driver: SeasonDriver | undefined;
   const api = { current: undefined as Api | undefined };
   try {
-    infra = await startInfra({ config, benchDir, log, reserveCheckInterval: args['reserve-check-interval'] });
+    infra = await startInfra({
+      config,
+      benchDir,
+      log,
+      reserveCheckInterval: args['reserve-check-interval'],
+      workflowCacheSize: WORKFLOW_CACHE,
+      workerHeapMb: WORKER_HEAP_MB,
+    });
     result.postgres = infra.postgresLabel;
     const inf = infra;
     rssTimer = setInterval(() => {
@@ -315,7 +331,8 @@ async function main(): Promise<void> {
     let perCycle: EventCounts | undefined;
     if (reference) perCycle = countEvents(await client.workflow.getHandle(reference.id).fetchHistory());
     const counted = perCycle ? 'measured from the history of a returned cycle in this run' : 'counted from workflows/worker-cycle.ts';
-    const activitiesPerWorker = perCycle?.activities ?? 15;
+    const activitiesPerWorker = perCycle?.activities ?? 4;
+    const localActivitiesPerWorker = perCycle?.localActivities ?? 12;
     // One deadline timer per awaited step plus the timers that fire (the season). Counting TimerStarted events instead
     // would vary from run to run: a deadline timer started and cancelled in the same workflow task (its step had
     // already arrived) never reaches the history.
@@ -365,7 +382,7 @@ async function main(): Promise<void> {
     clearInterval(rssTimer);
     await infra.stopChildren();
     if (!args['no-baseline'] && !stopReason) {
-      log(`baseline: ${WORKERS} bare workflows x (${activitiesPerWorker} activities, ${timersPerWorker} timers, ${updatesPerWorker} updates), ${counted}`);
+      log(`baseline: ${WORKERS} bare workflows x (${activitiesPerWorker} activities, ${localActivitiesPerWorker} local activities, ${timersPerWorker} timers, ${updatesPerWorker} updates), ${counted}`);
       let baseline: BaselineResult | undefined;
       loadPhase = 'baseline';
       try {
@@ -374,12 +391,14 @@ async function main(): Promise<void> {
           namespace: config.TEMPORAL_NAMESPACE,
           workers: WORKERS,
           activities: activitiesPerWorker,
+          localActivities: localActivitiesPerWorker,
           timers: timersPerWorker,
           updates: updatesPerWorker,
           firedTimerMs: msToNumber(args['season-length'] as '5s'),
           startConcurrency: 32,
           updateConcurrency: BASELINE_CONCURRENCY,
           runId: Date.now().toString(36),
+          workflowCacheSize: WORKFLOW_CACHE,
           log,
           shouldStop,
         });
@@ -424,7 +443,7 @@ async function main(): Promise<void> {
     `  wall ${r.wallSeconds} s, ${r.workersPerSecond} workers/s; API ${r.api?.requests} requests, p50 ${r.api?.p50Ms} ms, p99 ${r.api?.p99Ms} ms`,
     `  documents ${r.documents}; peak RSS worker ${r.peakRssMb?.worker} MB, API ${r.peakRssMb?.api} MB; campaign history ${r.campaignHistoryLength} events; cycle history mean ${r.workerCycleHistoryLength?.mean}, max ${r.workerCycleHistoryLength?.max}`,
     `  outcomes ${JSON.stringify(r.counts?.byOutcome)}; uncalled reserves ${r.counts?.uncalledReserves}; lost ${r.counts?.lost}`,
-    r.baseline ? `  baseline ${r.baseline.wallSeconds.toFixed(1)} s (${r.baseline.activitiesPerWorker} activities, ${r.baseline.timersPerWorker} timers, ${r.baseline.updatesPerWorker} updates per worker); overhead ratio ${r.overheadRatio}` : '  baseline: not run',
+    r.baseline ? `  baseline ${r.baseline.wallSeconds.toFixed(1)} s (${r.baseline.activitiesPerWorker} activities, ${r.baseline.localActivitiesPerWorker} local, ${r.baseline.timersPerWorker} timers, ${r.baseline.updatesPerWorker} updates per worker); overhead ratio ${r.overheadRatio}` : '  baseline: not run',
     `  result: ${path.relative(projectRoot, resultFile)}`,
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);

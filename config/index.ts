@@ -44,6 +44,10 @@ export const configSchema = z.object({
   // A non-return blocks renewal and new authorisations for this many years
   NON_RETURN_BLOCK_YEARS: z.coerce.number().int().min(0).max(20).default(3),
 
+  // Workflows kept in the worker's sticky cache (unset: the SDK's default from the heap size). A cycle that falls out
+  // of the cache is replayed from its history at its next step: at season scale, size it (and the heap) to the cycles.
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).optional(),
+
   // How often a campaign checks its reserve list for vacated posts
   RESERVE_CHECK_INTERVAL: durationString.default('1h'),
 

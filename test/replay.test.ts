@@ -1,5 +1,6 @@
 // Determinism guard: recorded histories of the worker cycle must replay against today's workflow code.
-// v1-* were recorded before the multi-year framework patches (patched() keeps them replayable); v2-* after.
+// v1-* were recorded before the multi-year framework patches (patched() keeps them replayable); v2-* after;
+// v3-* after the 'local-transitions' patch (transitions as local activities).
 // Record new ones with `npm run record-histories`; never delete old ones while such cycles may still run.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -22,6 +22,8 @@ export async function createWorkers(opts: {
   namespace: string;
   deps: ActivityDeps;
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** worker cycles kept in the sticky cache; unset: the SDK's default from the heap size */
+  workflowCacheSize?: number;
 }): Promise<Worker[]> {
   const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
   const activities = createActivities(opts.deps);
@@ -34,6 +36,7 @@ export async function createWorkers(opts: {
       activities,
       maxConcurrentActivityTaskExecutions: 100,
       maxConcurrentWorkflowTaskExecutions: 100,
+      ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
       // activities are idempotent: on shutdown, give them a moment, then let Temporal retry them elsewhere
       shutdownForceTime: '15s',
     }),

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     deps: { db, mailer, documents: documentRenderer, temporal, config },
+    workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
   });
   logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   try {

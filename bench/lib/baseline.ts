@@ -27,6 +27,7 @@ export interface BaselineResult {
   wallSeconds: number;
   startSeconds: number;
   activitiesPerWorker: number;
+  localActivitiesPerWorker: number;
   timersPerWorker: number;
   updatesPerWorker: number;
   firedTimerMs: number;
@@ -42,12 +43,15 @@ export async function runBaseline(opts: {
   namespace: string;
   workers: number;
   activities: number;
+  localActivities: number;
   timers: number;
   updates: number;
   firedTimerMs: number;
   startConcurrency: number;
   updateConcurrency: number;
   runId: string;
+  /** as the season's worker */
+  workflowCacheSize?: number;
   log: (msg: string) => void;
   shouldStop: () => boolean;
 }): Promise<BaselineResult> {
@@ -66,10 +70,12 @@ export async function runBaseline(opts: {
     // as the project's worker-cycle worker
     maxConcurrentActivityTaskExecutions: 100,
     maxConcurrentWorkflowTaskExecutions: 100,
+    ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
   });
   const running = worker.run();
   const input: BaselineInput = {
     activities: opts.activities,
+    localActivities: opts.localActivities,
     timers: opts.timers,
     updates: opts.updates,
     firedTimerMs: opts.firedTimerMs,
@@ -137,6 +143,7 @@ export async function runBaseline(opts: {
       wallSeconds,
       startSeconds,
       activitiesPerWorker: opts.activities,
+      localActivitiesPerWorker: opts.localActivities,
       timersPerWorker: opts.timers,
       updatesPerWorker: opts.updates,
       firedTimerMs: opts.firedTimerMs,

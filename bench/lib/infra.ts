@@ -116,6 +116,9 @@ export async function startInfra(opts: {
   benchDir: string;
   log: (msg: string) => void;
   reserveCheckInterval: string;
+  /** the worker's sticky cache (workflows) and V8 heap (MiB); unset: the SDK's and Node's defaults */
+  workflowCacheSize?: number;
+  workerHeapMb?: number;
 }): Promise<Infra> {
   const { config, benchDir, log } = opts;
   const cleanups: { name: string; run: () => Promise<void> }[] = [];
@@ -202,7 +205,10 @@ export async function startInfra(opts: {
       RESERVE_CHECK_INTERVAL: opts.reserveCheckInterval,
     };
     delete env.CYCLE_TIMINGS;
-    const worker = startChild('worker', 'worker/main.ts', env, benchDir);
+    const workerEnv: NodeJS.ProcessEnv = { ...env };
+    if (opts.workflowCacheSize !== undefined) workerEnv.WORKFLOW_CACHE_SIZE = String(opts.workflowCacheSize);
+    if (opts.workerHeapMb !== undefined) workerEnv.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${opts.workerHeapMb}`.trim();
+    const worker = startChild('worker', 'worker/main.ts', workerEnv, benchDir);
     const api = startChild('api', 'api/server.ts', env, benchDir);
     const children = [worker, api];
     const stopChildren = async () => {
