@@ -48,7 +48,7 @@ const BASELINE_CONCURRENCY = Number(args['baseline-concurrency']);
 // A cycle evicted from the worker's cache is replayed from its history at its next step; the season moves every
 // cycle a stage at a time, so an LRU cache smaller than the season evicts each cycle before its next step.
 const WORKFLOW_CACHE = args['workflow-cache'] !== undefined ? Number(args['workflow-cache']) : Math.max(2000, Math.ceil((WORKERS + RESERVES) * 1.05));
-const WORKER_HEAP_MB = args['worker-heap-mb'] !== undefined ? Number(args['worker-heap-mb']) : Math.max(4096, Math.ceil(1024 + WORKFLOW_CACHE * 0.5));
+const WORKER_HEAP_MB = args['worker-heap-mb'] !== undefined ? Number(args['worker-heap-mb']) : Math.max(4096, Math.ceil(1024 + WORKFLOW_CACHE * 0.75));
 const benchDir = path.join(projectRoot, '.data', 'bench');
 const resultsDir = path.join(projectRoot, 'bench-results');
 const t0 = Date.now();

@@ -186,7 +186,7 @@ export async function startInfra(opts: {
     log(`Temporal dev server ready at ${temporal.address} (state in ${dbFile}, synchronous=OFF)`);
 
     // Mail
-    const mail = await startMailCatcher({ smtpPort: await freePort(), host: '127.0.0.1' });
+    const mail = await startMailCatcher({ smtpPort: await freePort(), host: '127.0.0.1', parse: false });
     cleanups.push({ name: 'mail catcher', run: () => mail.stop() });
     log(`mail catcher on 127.0.0.1:${mail.smtpPort}`);
 

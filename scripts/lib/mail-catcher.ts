@@ -45,6 +45,8 @@ export interface MailCatcherOptions {
   host?: string;
   /** largest message accepted, in bytes (default 30 MB) */
   maxMessageBytes?: number;
+  /** false: accept and count messages without parsing them (envelope and size only), as a relay would; for benchmarks */
+  parse?: boolean;
 }
 
 /** `Name <address>` (unquoted, like MAIL_FROM is written) or the bare address, for each mailbox in a header. */
@@ -115,6 +117,32 @@ export async function startMailCatcher(opts: MailCatcherOptions): Promise<MailCa
     size: opts.maxMessageBytes ?? 30 * 1024 * 1024,
     closeTimeout: 1_000,
     onData(stream, session, callback) {
+      if (opts.parse === false) {
+        let size = 0;
+        stream.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+        });
+        stream.on('end', () => {
+          const mail: CaughtMail = {
+            id: nextId++,
+            messageId: '',
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            subject: '',
+            text: '',
+            attachments: [],
+            receivedAt: new Date(),
+          };
+          if (stream.sizeExceeded) {
+            callback(Object.assign(new Error('message exceeds the size limit'), { responseCode: 552 }));
+            return;
+          }
+          caught.push(mail);
+          for (const w of [...waiters]) w(mail);
+          callback(null, `queued as ${mail.id} (${size} bytes)`);
+        });
+        return;
+      }
       simpleParser(stream)
         .then((parsed) => {
           if (stream.sizeExceeded) {
