@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
     'no-baseline': { type: 'boolean', default: false },
     // the worker's sticky cache (and the baseline's, the same): by default every cycle of the season fits in it
     'workflow-cache': { type: 'string' },
+    // worker replicas (processes) polling the same task queues; the cache is split between them
+    'worker-processes': { type: 'string' },
     'worker-heap-mb': { type: 'string' },
     'no-release': { type: 'boolean', default: false },
   },
@@ -48,7 +50,12 @@ const BASELINE_CONCURRENCY = Number(args['baseline-concurrency']);
 // A cycle evicted from the worker's cache is replayed from its history at its next step; the season moves every
 // cycle a stage at a time, so an LRU cache smaller than the season evicts each cycle before its next step.
 const WORKFLOW_CACHE = args['workflow-cache'] !== undefined ? Number(args['workflow-cache']) : Math.max(2000, Math.ceil((WORKERS + RESERVES) * 1.05));
-const WORKER_HEAP_MB = args['worker-heap-mb'] !== undefined ? Number(args['worker-heap-mb']) : Math.max(4096, Math.ceil(1024 + WORKFLOW_CACHE * 0.75));
+// The SDK's core scans its whole cache of runs as it handles each workflow task (measured with perf at 20,000 cached
+// cycles in one worker: ~60 % of the worker's CPU in the core's workflow stream): past ~4,000 cycles per worker, more
+// worker replicas with smaller caches, as a deployment would scale out.
+const WORKER_PROCESSES = args['worker-processes'] !== undefined ? Number(args['worker-processes']) : Math.max(1, Math.ceil(WORKFLOW_CACHE / 4000));
+const CACHE_PER_WORKER = Math.ceil(WORKFLOW_CACHE / WORKER_PROCESSES);
+const WORKER_HEAP_MB = args['worker-heap-mb'] !== undefined ? Number(args['worker-heap-mb']) : Math.max(4096, Math.ceil(1024 + CACHE_PER_WORKER * 0.75));
 const benchDir = path.join(projectRoot, '.data', 'bench');
 const resultsDir = path.join(projectRoot, 'bench-results');
 const t0 = Date.now();
@@ -100,16 +107,20 @@ function loadSummary(samples: number[]) {
 }
 
 interface RssPeaks {
+  /** the largest worker process */
   worker: number;
+  /** all worker processes together */
+  workersTotal: number;
   api: number;
   temporal: number;
   bench: number;
 }
 function pollRss(infra: Infra, peaks: RssPeaks): void {
-  const w = readRss(infra.worker.process.pid);
+  const ws = infra.workers.map((c) => readRss(c.process.pid));
   const a = readRss(infra.api.process.pid);
   const t = readRss(infra.temporal.pid);
-  if (w) peaks.worker = Math.max(peaks.worker, w.hwmMb, w.rssMb);
+  for (const w of ws) if (w) peaks.worker = Math.max(peaks.worker, w.hwmMb, w.rssMb);
+  peaks.workersTotal = Math.max(peaks.workersTotal, ws.reduce((n, w) => n + (w?.rssMb ?? 0), 0));
   if (a) peaks.api = Math.max(peaks.api, a.hwmMb, a.rssMb);
   if (t) peaks.temporal = Math.max(peaks.temporal, t.hwmMb, t.rssMb);
   peaks.bench = Math.max(peaks.bench, process.memoryUsage().rss / 1024 ** 2);
@@ -172,6 +183,8 @@ async function main(): Promise<void> {
       maxMinutes: Number(args['max-minutes']),
       temporal: 'dev server, SQLite WAL + synchronous=OFF, fresh db file',
       workflowCache: WORKFLOW_CACHE,
+      workerProcesses: WORKER_PROCESSES,
+      workflowCachePerWorker: CACHE_PER_WORKER,
       workerHeapMb: WORKER_HEAP_MB,
     },
   };
@@ -183,7 +196,7 @@ async function main(): Promise<void> {
   let infra: Infra | undefined;
   let sql: postgres.Sql | undefined;
   let connection: Connection | undefined;
-  const peaks: RssPeaks = { worker: 0, api: 0, temporal: 0, bench: 0 };
+  const peaks: RssPeaks = { worker: 0, workersTotal: 0, api: 0, temporal: 0, bench: 0 };
   let rssTimer: NodeJS.Timeout | undefined;
   let mailTimer: NodeJS.Timeout | undefined;
   let mails = 0;
@@ -195,14 +208,15 @@ async function main(): Promise<void> {
       benchDir,
       log,
       reserveCheckInterval: args['reserve-check-interval'],
-      workflowCacheSize: WORKFLOW_CACHE,
+      workerProcesses: WORKER_PROCESSES,
+      workflowCacheSize: CACHE_PER_WORKER,
       workerHeapMb: WORKER_HEAP_MB,
     });
     result.postgres = infra.postgresLabel;
     const inf = infra;
     rssTimer = setInterval(() => {
       pollRss(inf, peaks);
-      for (const c of [inf.worker, inf.api]) {
+      for (const c of [...inf.workers, inf.api]) {
         if (c.exited && !stopReason) {
           stopReason = `${c.name} exited unexpectedly (${c.exited})`;
           log(`${stopReason}; last lines of ${c.logFile}:\n${tail(c.logFile)}`);
@@ -239,7 +253,7 @@ async function main(): Promise<void> {
       },
     });
     const cpu = (i: Infra) => ({
-      worker: cpuSeconds(i.worker.process.pid),
+      worker: i.workers.reduce((n, c) => n + (cpuSeconds(c.process.pid) ?? 0), 0),
       api: cpuSeconds(i.api.process.pid),
       temporalServer: cpuSeconds(i.temporal.pid),
       postgres: i.postgresLabel.startsWith('embedded') ? postgresCpuSeconds(path.join(benchDir, 'pg')) : undefined,
@@ -275,10 +289,12 @@ async function main(): Promise<void> {
 
     // ------------------------------------------------------------ measurements on the season
     pollRss(infra, peaks);
-    const rssWorker = readRss(infra.worker.process.pid);
+    const rssWorker = Math.max(...infra.workers.map((c) => readRss(c.process.pid)?.hwmMb ?? 0));
     const rssApi = readRss(infra.api.process.pid);
     const peakRssMb = {
-      worker: round(Math.max(peaks.worker, rssWorker?.hwmMb ?? 0)),
+      worker: round(Math.max(peaks.worker, rssWorker)),
+      workerProcesses: infra.workers.length,
+      workersTotal: round(peaks.workersTotal),
       api: round(Math.max(peaks.api, rssApi?.hwmMb ?? 0)),
       temporalServer: round(peaks.temporal),
       bench: round(peaks.bench),
@@ -398,7 +414,9 @@ async function main(): Promise<void> {
           startConcurrency: 32,
           updateConcurrency: BASELINE_CONCURRENCY,
           runId: Date.now().toString(36),
-          workflowCacheSize: WORKFLOW_CACHE,
+          temporalWorkers: WORKER_PROCESSES,
+          logDir: benchDir,
+          workflowCacheSize: CACHE_PER_WORKER,
           log,
           shouldStop,
         });

@@ -1,6 +1,6 @@
 // Coordinators' bulk files: candidate lists, selection results, authorisations, pre-departure records.
 // Each accepted row becomes one row of a bulk operation applied by a workflow (GET /bulk-operations/:id).
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bulkItems, bulkOperations, campaigns, candidates, offers } from '../../db/schema';
@@ -323,9 +323,23 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const [op] = await db.select().from(bulkOperations).where(eq(bulkOperations.id, req.params.operationId));
       if (!op) throw notFound(`bulk operation ${req.params.operationId}`);
-      const items = await db.select({ line: bulkItems.line, cycleId: bulkItems.cycleId, status: bulkItems.status, error: bulkItems.error }).from(bulkItems).where(eq(bulkItems.operationId, op.id)).orderBy(asc(bulkItems.line));
-      const applied = items.filter((i) => i.status === 'applied').length;
-      const refusedRows = items.filter((i) => i.status === 'refused');
+      // Polled while a file is applied: counts in SQL, and only the refused rows (at most 1,000) come back.
+      const [counts] = await db
+        .select({
+          all: sql<number>`count(*)::int`,
+          applied: sql<number>`(count(*) filter (where ${bulkItems.status} = 'applied'))::int`,
+          refused: sql<number>`(count(*) filter (where ${bulkItems.status} = 'refused'))::int`,
+        })
+        .from(bulkItems)
+        .where(eq(bulkItems.operationId, op.id));
+      const refusedRows = counts!.refused === 0
+        ? []
+        : await db
+            .select({ line: bulkItems.line, cycleId: bulkItems.cycleId, error: bulkItems.error })
+            .from(bulkItems)
+            .where(and(eq(bulkItems.operationId, op.id), eq(bulkItems.status, 'refused')))
+            .orderBy(asc(bulkItems.line))
+            .limit(1000);
       return {
         id: op.id,
         campaignId: op.campaignId,
@@ -333,10 +347,10 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
         source: op.source,
         status: op.status,
         total: op.total,
-        applied,
-        refused: refusedRows.length,
-        pending: items.length - applied - refusedRows.length,
-        refusals: refusedRows.slice(0, 1000).map((i) => ({ line: i.line, cycleId: i.cycleId, reason: i.error ?? '' })),
+        applied: counts!.applied,
+        refused: counts!.refused,
+        pending: counts!.all - counts!.applied - counts!.refused,
+        refusals: refusedRows.map((i) => ({ line: i.line, cycleId: i.cycleId, reason: i.error ?? '' })),
       };
     },
   );

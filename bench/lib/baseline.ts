@@ -2,11 +2,22 @@
 // task queue and Worker in this process, started with bounded concurrency, driven by their Updates in waves
 // (every workflow's step 1, then every workflow's step 2, ...: the season's files move a stage at a time), and
 // timed from the first start to the last completion.
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { BASELINE_TASK_QUEUE, baselineStepUpdate, type BaselineActivities, type BaselineInput } from '../baseline-workflow';
 import { countEvents, type EventCounts } from './history';
+import { startChild, stopChild, type Child } from './infra';
+
+async function waitForLine(file: string, text: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(text)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${file}: no "${text}" within ${timeoutMs} ms`);
+}
 
 export const baselineWorkflowsPath = fileURLToPath(new URL('../baseline-workflow.ts', import.meta.url));
 
@@ -50,7 +61,10 @@ export async function runBaseline(opts: {
   startConcurrency: number;
   updateConcurrency: number;
   runId: string;
-  /** as the season's worker */
+  /** as the season's worker processes: this many Workers on the baseline's task queue, each with this cache */
+  temporalWorkers?: number;
+  /** where the replicas' logs go */
+  logDir: string;
   workflowCacheSize?: number;
   log: (msg: string) => void;
   shouldStop: () => boolean;
@@ -72,6 +86,13 @@ export async function runBaseline(opts: {
     maxConcurrentWorkflowTaskExecutions: 100,
     ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
   });
+  // the other replicas in their own processes (one Worker per task queue per process)
+  const replicas: Child[] = [];
+  for (let i = 1; i < (opts.temporalWorkers ?? 1); i++) {
+    const args = [opts.address, opts.namespace, String(opts.workflowCacheSize ?? '')];
+    replicas.push(startChild(`baseline-worker-${i + 1}`, 'bench/baseline-worker.ts', process.env, opts.logDir, args));
+  }
+  for (const r of replicas) await waitForLine(r.logFile, 'baseline worker ready', 60_000);
   const running = worker.run();
   const input: BaselineInput = {
     activities: opts.activities,
@@ -155,6 +176,7 @@ export async function runBaseline(opts: {
   } finally {
     worker.shutdown();
     await running.catch(() => {});
+    await Promise.all(replicas.map((r) => stopChild(r)));
     await nativeConnection.close();
     await connection.close();
   }

@@ -55,10 +55,10 @@ export function tail(file: string, lines = 30): string {
   }
 }
 
-function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): Child {
+export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, args: string[] = []): Child {
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: projectRoot, env, stdio: ['ignore', out, out], detached: true });
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: projectRoot, env, stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
   const child: Child = { name, process: proc, logFile };
   proc.once('exit', (code, signal) => {
@@ -103,7 +103,9 @@ export interface Infra {
   temporal: TemporalDevServerHandle;
   mail: MailCatcherHandle;
   apiUrl: string;
+  /** the first worker process (there may be several: workers) */
   worker: Child;
+  workers: Child[];
   api: Child;
   /** stops the worker and the API (SIGTERM, then SIGKILL after 15 s) */
   stopChildren(): Promise<void>;
@@ -116,7 +118,9 @@ export async function startInfra(opts: {
   benchDir: string;
   log: (msg: string) => void;
   reserveCheckInterval: string;
-  /** the worker's sticky cache (workflows) and V8 heap (MiB); unset: the SDK's and Node's defaults */
+  /** worker processes (replicas polling the same task queues; default 1) */
+  workerProcesses?: number;
+  /** each worker process's sticky cache (workflows) and V8 heap (MiB); unset: the SDK's and Node's defaults */
   workflowCacheSize?: number;
   workerHeapMb?: number;
 }): Promise<Infra> {
@@ -208,18 +212,19 @@ export async function startInfra(opts: {
     const workerEnv: NodeJS.ProcessEnv = { ...env };
     if (opts.workflowCacheSize !== undefined) workerEnv.WORKFLOW_CACHE_SIZE = String(opts.workflowCacheSize);
     if (opts.workerHeapMb !== undefined) workerEnv.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${opts.workerHeapMb}`.trim();
-    const worker = startChild('worker', 'worker/main.ts', workerEnv, benchDir);
+    const workers = Array.from({ length: opts.workerProcesses ?? 1 }, (_, i) => startChild(i === 0 ? 'worker' : `worker-${i + 1}`, 'worker/main.ts', workerEnv, benchDir));
+    const worker = workers[0]!;
     const api = startChild('api', 'api/server.ts', env, benchDir);
-    const children = [worker, api];
+    const children = [...workers, api];
     const stopChildren = async () => {
       await Promise.all(children.map((c) => stopChild(c)));
     };
     cleanups.push({ name: 'worker and API', run: stopChildren });
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitForHttp(`${apiUrl}/health`, 90_000, children);
-    log(`worker (pid ${worker.process.pid}) and API (pid ${api.process.pid}) started; API at ${apiUrl}`);
+    log(`worker (pid ${workers.map((w) => w.process.pid).join(', ')}) and API (pid ${api.process.pid}) started; API at ${apiUrl}`);
 
-    return { benchDir, databaseUrl, postgresLabel, temporal, mail, apiUrl, worker, api, stopChildren, stop: stopAll };
+    return { benchDir, databaseUrl, postgresLabel, temporal, mail, apiUrl, worker, workers, api, stopChildren, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
