@@ -74,8 +74,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 class FileSlots {
   private used = 0;
-  private readonly waiting: { priority: number; seq: number; grant: () => void }[] = [];
+  private readonly waiting: { priority: number; seq: number; since: number; grant: () => void }[] = [];
   private seq = 0;
+  /**
+   * A waiting desk gains one priority level per this much waiting: later stages still go first, but an early desk is not
+   * starved (at 20,000 workers the authorisations desk waited for 20+ minutes behind visas, sailings and returns).
+   */
+  static readonly AGING_MS = 30_000;
   constructor(readonly size: number) {}
 
   async acquire(priority: number): Promise<() => void> {
@@ -84,10 +89,22 @@ class FileSlots {
       return this.releaser();
     }
     await new Promise<void>((grant) => {
-      this.waiting.push({ priority, seq: this.seq++, grant });
-      this.waiting.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+      this.waiting.push({ priority, seq: this.seq++, since: Date.now(), grant });
     });
     return this.releaser();
+  }
+
+  private next() {
+    if (this.waiting.length === 0) return undefined;
+    const now = Date.now();
+    const rank = (w: { priority: number; since: number }) => w.priority - (now - w.since) / FileSlots.AGING_MS;
+    let best = 0;
+    for (let i = 1; i < this.waiting.length; i++) {
+      const a = this.waiting[i]!;
+      const b = this.waiting[best]!;
+      if (rank(a) < rank(b) || (rank(a) === rank(b) && a.seq < b.seq)) best = i;
+    }
+    return this.waiting.splice(best, 1)[0];
   }
 
   private releaser(): () => void {
@@ -95,7 +112,7 @@ class FileSlots {
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
+      const next = this.next();
       if (next) next.grant(); // the slot passes on
       else this.used -= 1;
     };
@@ -573,8 +590,9 @@ export class SeasonDriver {
           // Convocations and the embarkation file must both be applied before departure + grace: the lead covers two
           // bulk operations at the throughput measured so far, plus their fixed latency. Embarked workers start their
           // season at embarkation, so a generous lead only delays the no-shows' closing.
-          // (3 x was not enough in a 2,000-worker run: 30 of 2,021 embarkations arrived after departure + grace.)
-          const leadMs = 30_000 + Math.round(((5 * seats) / this.updatesPerSecond) * 1000);
+          // (3 x was not enough in a 2,000-worker run: 30 of 2,021 embarkations arrived after departure + grace; 5 x
+          // not at 20,000, where ~400 of the first 7,000 did, the files waiting for slots behind other desks.)
+          const leadMs = 60_000 + Math.round(((10 * seats) / this.updatesPerSecond) * 1000);
           const departureAt = new Date(Date.now() + leadMs).toISOString();
           const res = await this.api.post<{ departureId: string; passengerCount: number; remainingReady: number; message?: string }>(
             `/campaigns/${this.o.campaignId}/departures`,
