@@ -21,6 +21,21 @@ async function waitForLine(file: string, text: string, timeoutMs: number): Promi
 
 export const baselineWorkflowsPath = fileURLToPath(new URL('../baseline-workflow.ts', import.meta.url));
 
+/** One baseline Worker (in this process or a replica's), configured as the project's worker-cycle worker. */
+export async function createBaselineWorker(connection: NativeConnection, namespace: string, workflowCacheSize?: number): Promise<Worker> {
+  const activities: BaselineActivities = { noop: async () => {} };
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: BASELINE_TASK_QUEUE,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: baselineWorkflowsPath, logger: new DefaultLogger('WARN') }),
+    activities,
+    maxConcurrentActivityTaskExecutions: 100,
+    maxConcurrentWorkflowTaskExecutions: 100,
+    ...(workflowCacheSize !== undefined ? { maxCachedWorkflows: workflowCacheSize } : {}),
+  });
+}
+
 export async function pool<T>(items: T[], size: number, fn: (item: T, index: number) => Promise<void>, shouldStop?: () => boolean): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(size, items.length) }, async () => {
@@ -70,22 +85,10 @@ export async function runBaseline(opts: {
   shouldStop: () => boolean;
 }): Promise<BaselineResult> {
   const { log } = opts;
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: baselineWorkflowsPath, logger: new DefaultLogger('WARN') });
   const nativeConnection = await NativeConnection.connect({ address: opts.address });
   const connection = await Connection.connect({ address: opts.address });
   const client = new Client({ connection, namespace: opts.namespace });
-  const activities: BaselineActivities = { noop: async () => {} };
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: opts.namespace,
-    taskQueue: BASELINE_TASK_QUEUE,
-    workflowBundle,
-    activities,
-    // as the project's worker-cycle worker
-    maxConcurrentActivityTaskExecutions: 100,
-    maxConcurrentWorkflowTaskExecutions: 100,
-    ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
-  });
+  const worker = await createBaselineWorker(nativeConnection, opts.namespace, opts.workflowCacheSize);
   // the other replicas in their own processes (one Worker per task queue per process)
   const replicas: Child[] = [];
   for (let i = 1; i < (opts.temporalWorkers ?? 1); i++) {
