@@ -98,11 +98,14 @@ export function sampleCampaign(id: string, employerId: string) {
   };
 }
 
-let cin = 100000;
+let cin = 10_000_000;
+// Test files run in parallel processes against one database: two letters from the process ID keep their CINs apart
+// (a random suffix collided now and then).
+const cinLetters = String.fromCharCode(65 + (Math.floor(process.pid / 26) % 26), 65 + (process.pid % 26));
 export function sampleCandidate(overrides: Record<string, unknown> = {}) {
   cin += 1;
   return {
-    nationalId: `JK${cin}${Math.floor(Math.random() * 90 + 10)}`,
+    nationalId: `${cinLetters}${cin}`,
     firstName: 'Fatima',
     lastName: 'El Amrani',
     birthDate: '1990-04-12',
