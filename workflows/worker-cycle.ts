@@ -36,6 +36,7 @@ import {
   type PredepartureRecord,
   type ReturnRecord,
   type SelectionDecision,
+  type StepAck,
   type VisaFileSubmission,
   type Withdrawal,
   type WorkerCycleInput,
@@ -99,6 +100,28 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
   const localTransitions = patched('local-transitions');
   const persistTransition = localTransitions ? local.recordTransition : recordTransition;
   const registerAuthorisation = localTransitions ? local.registerWorkAuthorisation : registerWorkAuthorisation;
+  // Search attributes are upserted only when they change, Stage and EmployerId together (the start set
+  // Stage=preselected): each upsert is a history event and a visibility write. Added later, hence the patch.
+  const upsertOnChange = patched('search-attributes-on-change');
+  let indexedStage: CycleStage = 'preselected';
+  let unindexedEmployer: string | undefined;
+  function indexEmployer(employerId: string): void {
+    if (upsertOnChange) unindexedEmployer = employerId;
+    else upsertSearchAttributes([{ key: EmployerIdKey, value: employerId }]);
+  }
+  function indexStage(stage: CycleStage): void {
+    if (!upsertOnChange) {
+      upsertSearchAttributes([{ key: StageKey, value: stage }]);
+      return;
+    }
+    if (stage === indexedStage && !unindexedEmployer) return;
+    upsertSearchAttributes([
+      { key: StageKey, value: stage },
+      ...(unindexedEmployer ? [{ key: EmployerIdKey, value: unindexedEmployer }] : []),
+    ]);
+    indexedStage = stage;
+    unindexedEmployer = undefined;
+  }
   const state: WorkerCycleState = {
     cycleId,
     campaignId: input.campaignId,
@@ -114,7 +137,7 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
   let nextUpdateId = 0;
   let pending: PendingStep | undefined; // accepted by a validator, not yet taken by the main flow
   let consumed: PendingStep | undefined; // taken by the main flow, acknowledged at its next persisted transition
-  const finished = new Map<number, string | null>(); // update id -> null (applied) or the reason it was dropped
+  const finished = new Map<number, StepAck | string>(); // update id -> its answer (applied) or the reason it was dropped
   let withdrawal: Withdrawal | undefined;
 
   setHandler(cycleStateQuery, () => state);
@@ -175,16 +198,16 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
     }
   }
 
-  function registerStep<S extends CycleStep>(step: S, def: UpdateDefinition<WorkerCycleState, [StepPayloads[S]]>): void {
+  function registerStep<S extends CycleStep>(step: S, def: UpdateDefinition<StepAck, [StepPayloads[S]]>): void {
     setHandler(
       def,
       async (payload) => {
         const id = ++nextUpdateId;
         pending = { id, step, payload };
         await condition(() => finished.has(id));
-        const dropped = finished.get(id);
-        if (dropped) throw outOfOrder(dropped);
-        return state;
+        const answer = finished.get(id)!;
+        if (typeof answer === 'string') throw outOfOrder(answer);
+        return answer;
       },
       { validator: (payload) => validate(step, payload) },
     );
@@ -231,7 +254,7 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
       state.nextSeasonEligible = outcome === 'returned';
     }
     state.steps.push({ seq, step, stage, at, actor });
-    upsertSearchAttributes([{ key: StageKey, value: stage }]);
+    indexStage(stage);
     await persistTransition({
       cycleId,
       campaignId: input.campaignId,
@@ -261,7 +284,7 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
       },
     });
     if (consumed) {
-      finished.set(consumed.id, null);
+      finished.set(consumed.id, { cycleId, stage, ...(outcome ? { outcome } : {}), seq });
       consumed = undefined;
     }
   }
@@ -309,7 +332,8 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
     state.contractStart = r.contractStart;
     state.contractEnd = r.contractEnd;
     state.authorisationNumber = r.authorisationNumber;
-    upsertSearchAttributes([{ key: EmployerIdKey, value: r.employerId }]);
+    // the start already indexed the re-hire's employer
+    if (!upsertOnChange) upsertSearchAttributes([{ key: EmployerIdKey, value: r.employerId }]);
     await transition('rehire_by_name', 'selected', r.requestedBy, { offerId: r.offerId });
     await transition('authorisation_reused', 'authorised', 'system', { authorisationNumber: r.authorisationNumber });
   } else {
@@ -321,7 +345,7 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
     state.offerId = sel.payload.offerId;
     state.contractStart = sel.payload.contractStart;
     state.contractEnd = sel.payload.contractEnd;
-    if (state.employerId) upsertSearchAttributes([{ key: EmployerIdKey, value: state.employerId }]);
+    if (state.employerId) indexEmployer(state.employerId);
     await transition('selection', 'selected', sel.payload.decidedBy, { offerId: state.offerId });
 
     // 2. Work authorisation (entered in SI GECCO by the Spanish side)

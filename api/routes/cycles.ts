@@ -23,6 +23,7 @@ import {
   type CycleOutcome,
   type CycleTimings,
   type WorkerCycleInput,
+  type StepAck,
   type WorkerCycleState,
 } from '../../workflows/contracts/worker-cycle';
 import { contractIneligibility } from '../circular';
@@ -57,10 +58,12 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
     return temporal.workflow.getHandle<typeof workerCycleWorkflow>(cycleId);
   }
 
-  async function applyStep<A>(cycleId: string, def: UpdateDefinition<WorkerCycleState, [A]>, payload: A): Promise<WorkerCycleState> {
+  async function applyStep<A>(cycleId: string, def: UpdateDefinition<StepAck, [A]>, payload: A): Promise<WorkerCycleState> {
     const handle = await cycleHandle(cycleId);
     try {
-      return await handle.executeUpdate(def, { args: [payload] });
+      // The Update answers a small acknowledgement (it is stored in the history); the caller gets the full state.
+      await handle.executeUpdate(def, { args: [payload] });
+      return await handle.query(cycleStateQuery);
     } catch (err) {
       // The workflow may have closed (a deadline) between our read and the update.
       if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed|completed/i.test(err.message))) {

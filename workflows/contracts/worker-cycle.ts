@@ -185,15 +185,27 @@ export interface WorkerCycleState {
   steps: CycleStepRecord[];
 }
 
+/**
+ * What a step Update answers: the stage the step led to. Kept small on purpose: every answer is stored in the
+ * cycle's history (8 per worker, 160,000 in a 20,000-worker season); the full state is a query away.
+ */
+export interface StepAck {
+  cycleId: string;
+  stage: CycleStage;
+  outcome?: CycleOutcome;
+  /** sequence number of the transition the step made */
+  seq: number;
+}
+
 // API-driven decisions that can be refused are Updates; their validators refuse out-of-order steps.
-export const recordSelectionUpdate = defineUpdate<WorkerCycleState, [SelectionDecision]>('recordSelection');
-export const recordAuthorisationUpdate = defineUpdate<WorkerCycleState, [AuthorisationRecord]>('recordAuthorisation');
-export const submitVisaFileUpdate = defineUpdate<WorkerCycleState, [VisaFileSubmission]>('submitVisaFile');
-export const recordConsularDecisionUpdate = defineUpdate<WorkerCycleState, [ConsularDecision]>('recordConsularDecision');
-export const recordPredepartureUpdate = defineUpdate<WorkerCycleState, [PredepartureRecord]>('recordPredeparture');
-export const convokeUpdate = defineUpdate<WorkerCycleState, [Convocation]>('convoke');
-export const recordEmbarkationUpdate = defineUpdate<WorkerCycleState, [EmbarkationRecord]>('recordEmbarkation');
-export const recordReturnUpdate = defineUpdate<WorkerCycleState, [ReturnRecord]>('recordReturn');
+export const recordSelectionUpdate = defineUpdate<StepAck, [SelectionDecision]>('recordSelection');
+export const recordAuthorisationUpdate = defineUpdate<StepAck, [AuthorisationRecord]>('recordAuthorisation');
+export const submitVisaFileUpdate = defineUpdate<StepAck, [VisaFileSubmission]>('submitVisaFile');
+export const recordConsularDecisionUpdate = defineUpdate<StepAck, [ConsularDecision]>('recordConsularDecision');
+export const recordPredepartureUpdate = defineUpdate<StepAck, [PredepartureRecord]>('recordPredeparture');
+export const convokeUpdate = defineUpdate<StepAck, [Convocation]>('convoke');
+export const recordEmbarkationUpdate = defineUpdate<StepAck, [EmbarkationRecord]>('recordEmbarkation');
+export const recordReturnUpdate = defineUpdate<StepAck, [ReturnRecord]>('recordReturn');
 
 // A withdrawal is an event the workflow cannot refuse: a Signal.
 export const withdrawSignal = defineSignal<[Withdrawal]>('withdraw');
