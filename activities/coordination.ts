@@ -16,7 +16,7 @@ import {
   recordSelectionUpdate,
   submitVisaFileUpdate,
   type WorkerCycleInput,
-  type WorkerCycleState,
+  type StepAck,
 } from '../workflows/contracts/worker-cycle';
 import type { ActivityDeps } from './deps';
 import { startWorkerCycle } from './start-worker-cycle';
@@ -27,19 +27,21 @@ export interface BulkItemPayload {
   context?: { batchId?: string; departureId?: string };
 }
 
-const UPDATE_BY_KIND: Partial<Record<BulkKind, UpdateDefinition<WorkerCycleState, [never]>>> = {
-  selection: recordSelectionUpdate as UpdateDefinition<WorkerCycleState, [never]>,
-  authorisation: recordAuthorisationUpdate as UpdateDefinition<WorkerCycleState, [never]>,
-  visa_lodge: submitVisaFileUpdate as UpdateDefinition<WorkerCycleState, [never]>,
-  visa_decision: recordConsularDecisionUpdate as UpdateDefinition<WorkerCycleState, [never]>,
-  predeparture: recordPredepartureUpdate as UpdateDefinition<WorkerCycleState, [never]>,
-  convocation: convokeUpdate as UpdateDefinition<WorkerCycleState, [never]>,
-  embarkation: recordEmbarkationUpdate as UpdateDefinition<WorkerCycleState, [never]>,
-  return: recordReturnUpdate as UpdateDefinition<WorkerCycleState, [never]>,
+const UPDATE_BY_KIND: Partial<Record<BulkKind, UpdateDefinition<StepAck, [never]>>> = {
+  selection: recordSelectionUpdate as UpdateDefinition<StepAck, [never]>,
+  authorisation: recordAuthorisationUpdate as UpdateDefinition<StepAck, [never]>,
+  visa_lodge: submitVisaFileUpdate as UpdateDefinition<StepAck, [never]>,
+  visa_decision: recordConsularDecisionUpdate as UpdateDefinition<StepAck, [never]>,
+  predeparture: recordPredepartureUpdate as UpdateDefinition<StepAck, [never]>,
+  convocation: convokeUpdate as UpdateDefinition<StepAck, [never]>,
+  embarkation: recordEmbarkationUpdate as UpdateDefinition<StepAck, [never]>,
+  return: recordReturnUpdate as UpdateDefinition<StepAck, [never]>,
 };
 
 /** Messages at a time into distinct worker workflows; each workflow gets one message per row. */
 const CONCURRENCY = 32;
+/** Row statuses written per statement. */
+const STATUS_BATCH = 64;
 
 async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -107,21 +109,36 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
       let applied = 0;
       let refused = 0;
       let done = 0;
+      // Row statuses are written in batches (one statement per STATUS_BATCH rows, not one per row): a crash
+      // before a flush only means those rows are retried, and their business update IDs return the first outcome.
+      let unwritten: { line: number; status: 'applied' | 'refused'; error: string | null }[] = [];
+      const flush = async () => {
+        if (!unwritten.length) return;
+        const batch = unwritten;
+        unwritten = [];
+        const values = sql.join(
+          batch.map((o) => sql`(${o.line}::int, ${o.status}::text, ${o.error}::text)`),
+          sql`, `,
+        );
+        await db.execute(sql`
+          update ${bulkItems} set status = v.status, error = v.error, applied_at = now()
+          from (values ${values}) as v(line, status, error)
+          where ${bulkItems.operationId} = ${op.id} and ${bulkItems.line} = v.line`);
+      };
       await pool(
         rows.filter((r) => r.status === 'pending'),
         CONCURRENCY,
         async (row) => {
           const outcome = await applyOne(op.kind as BulkKind, op.id, row.line, row.cycleId, row.payload as unknown as BulkItemPayload);
-          await db
-            .update(bulkItems)
-            .set({ status: outcome.status, error: outcome.status === 'refused' ? outcome.error : null, appliedAt: new Date() })
-            .where(and(eq(bulkItems.operationId, op.id), eq(bulkItems.line, row.line)));
+          unwritten.push({ line: row.line, status: outcome.status, error: outcome.status === 'refused' ? outcome.error : null });
+          if (unwritten.length >= STATUS_BATCH) await flush();
           if (outcome.status === 'applied') applied += 1;
           else refused += 1;
           done += 1;
           Context.current().heartbeat(done);
         },
       );
+      await flush();
       const lastLine = rows.length ? rows[rows.length - 1]!.line : input.afterLine;
       return { lastLine, applied, refused, done: rows.length < input.limit };
     },
