@@ -182,6 +182,7 @@ export class SeasonDriver {
   // `${stage}|${cycleId}` -> job: a cycle handed to a desk for a stage is not handed again for that stage while the
   // job runs; once its step is applied it moves on and the next desk may take it at once
   private readonly inFlight = new Map<string, string>();
+  private readonly inFlightByStage = new Map<string, number>();
   private readonly runningJobs = new Set<string>();
   private readonly jobs = new Set<Promise<void>>();
   private fileSeq = 0;
@@ -388,14 +389,26 @@ export class SeasonDriver {
 
   // ------------------------------------------------------------------ the generic loop
 
-  private async listStage(stage: string): Promise<CycleItem[]> {
+  private async listStage(stage: string, max = Infinity): Promise<CycleItem[]> {
     const out: CycleItem[] = [];
-    for (let offset = 0; ; offset += 1000) {
-      const res = await this.api.get<{ total: number; items: CycleItem[] }>(`/campaigns/${this.o.campaignId}/cycles?stage=${stage}&limit=1000&offset=${offset}`);
+    for (let offset = 0; out.length < max; offset += 1000) {
+      const limit = Math.min(1000, max - out.length);
+      const res = await this.api.get<{ total: number; items: CycleItem[] }>(`/campaigns/${this.o.campaignId}/cycles?stage=${stage}&limit=${limit}&offset=${offset}`);
       out.push(...res.body.items);
-      if (res.body.items.length < 1000 || offset + 1000 >= res.body.total) break;
+      if (res.body.items.length < limit || offset + limit >= res.body.total) break;
     }
     return out;
+  }
+
+  /**
+   * The free cycles of a stage (not in a file already), at least `enough` of them if there are: a desk only needs to
+   * know whether a file is worth it. Listing whole stages of thousands every iteration competed with the season.
+   */
+  private async freeInStage(stageCounts: Record<string, number>, stage: string, enough: number): Promise<CycleItem[]> {
+    const inStage = stageCounts[stage] ?? 0;
+    const held = this.inFlightByStage.get(stage) ?? 0;
+    if (inStage === 0) return [];
+    return this.free(await this.listStage(stage, held + enough));
   }
 
   private free(items: CycleItem[]): CycleItem[] {
@@ -428,6 +441,7 @@ export class SeasonDriver {
       for (const id of ids) {
         for (const stage of st) {
           const k = `${stage}|${id}`;
+          if (!this.inFlight.has(k)) this.inFlightByStage.set(stage, (this.inFlightByStage.get(stage) ?? 0) + 1);
           this.inFlight.set(k, name);
           keys.push(k);
         }
@@ -443,7 +457,12 @@ export class SeasonDriver {
         if (!this.o.shouldStop()) this.o.log(`job failed: ${msg}`);
         if (this.stats.jobErrors.length < 50) this.stats.jobErrors.push(msg);
       } finally {
-        for (const k of keys) if (this.inFlight.get(k) === name) this.inFlight.delete(k);
+        for (const k of keys) {
+          if (this.inFlight.get(k) !== name) continue;
+          this.inFlight.delete(k);
+          const stage = k.slice(0, k.indexOf('|'));
+          this.inFlightByStage.set(stage, (this.inFlightByStage.get(stage) ?? 1) - 1);
+        }
         this.runningJobs.delete(name);
       }
     })();
@@ -477,7 +496,7 @@ export class SeasonDriver {
       try {
         release = await this.slots.acquire(PRIORITY[kind]);
         this.checkStop();
-        const part = this.free(await this.listStage(stage)).slice(0, MAX_FILE_ROWS);
+        const part = this.free(await this.listStage(stage, (this.inFlightByStage.get(stage) ?? 0) + MAX_FILE_ROWS)).slice(0, MAX_FILE_ROWS);
         if (part.length === 0) return;
         hold([stage], part.map((c) => c.cycleId));
         this.deskWaiting.delete(kind);
@@ -590,9 +609,10 @@ export class SeasonDriver {
           // Convocations and the embarkation file must both be applied before departure + grace: the lead covers two
           // bulk operations at the throughput measured so far, plus their fixed latency. Embarked workers start their
           // season at embarkation, so a generous lead only delays the no-shows' closing.
-          // (3 x was not enough in a 2,000-worker run: 30 of 2,021 embarkations arrived after departure + grace; 5 x
-          // not at 20,000, where ~400 of the first 7,000 did, the files waiting for slots behind other desks.)
-          const leadMs = 60_000 + Math.round(((10 * seats) / this.updatesPerSecond) * 1000);
+          // (3 x was not enough in a 2,000-worker run: 30 of 2,021 embarkations arrived after departure + grace, with a
+          // first guess of the throughput; 60 s + 10 x over-corrected: small sailings (reserves) waited minutes, and the
+          // season's tail with them. The slot is held from here to the embarkation file, so no other desk delays it.)
+          const leadMs = 20_000 + Math.round(((5 * seats) / this.updatesPerSecond) * 1000);
           const departureAt = new Date(Date.now() + leadMs).toISOString();
           const res = await this.api.post<{ departureId: string; passengerCount: number; remainingReady: number; message?: string }>(
             `/campaigns/${this.o.campaignId}/departures`,
@@ -658,25 +678,31 @@ export class SeasonDriver {
       const iterationStart = Date.now();
 
       const fileRows = Math.min(MAX_FILE_ROWS, Math.max(50, Math.ceil(this.o.workers / 20)));
-      const selected = this.free(await this.listStage('selected'));
-      if (selected.length && this.campaignStage === 'selection') await this.moveStage('authorisation');
+      const sailing = Math.min(MAX_SEATS, Math.max(100, Math.ceil(this.o.workers / 10)));
+      // The coordinator's view (counts per stage) first: the desks list a stage only when there is something to take.
+      const view = await this.campaignView();
+      const counts = view.stageCounts;
+      const selected = this.deskWaiting.has('authorisations') ? [] : await this.freeInStage(counts, 'selected', fileRows);
+      if ((counts.selected ?? 0) > 0 && this.campaignStage === 'selection') await this.moveStage('authorisation');
       this.stepDesk('authorisations', 'selected', selected.length, `/campaigns/${this.o.campaignId}/intake/authorisations?loadedBy=${LOADED_BY}`, authHeader, (c, nid, ref) => `${nid},AUT-2027-${c.candidateId},${today()},${ref}`);
-      const waitingVisa = this.free([...(await this.listStage('authorised')), ...(await this.listStage('visa_incomplete'))]);
-      if (this.due('visa', waitingVisa.length, Math.min(this.o.visaWeeklyCapacity, fileRows), 5_000)) {
+      const visaFile = Math.min(this.o.visaWeeklyCapacity, fileRows);
+      const waitingVisa = this.visaDeskBusy
+        ? []
+        : [...(await this.freeInStage(counts, 'authorised', visaFile)), ...(await this.freeInStage(counts, 'visa_incomplete', visaFile))];
+      if (!this.visaDeskBusy && this.due('visa', waitingVisa.length, visaFile, 5_000)) {
         if (this.campaignStage === 'authorisation') await this.moveStage('visa_processing');
         void this.visaDesk(waitingVisa.length).catch((err: unknown) => this.stats.jobErrors.push(`visa desk: ${(err as Error).message}`));
       }
-      const issued = this.free(await this.listStage('visa_issued'));
-      if (issued.length && this.campaignStage === 'visa_processing') await this.moveStage('departures');
+      const issued = this.deskWaiting.has('predeparture') ? [] : await this.freeInStage(counts, 'visa_issued', fileRows);
+      if ((counts.visa_issued ?? 0) > 0 && this.campaignStage === 'visa_processing') await this.moveStage('departures');
       this.stepDesk('predeparture', 'visa_issued', issued.length, `/campaigns/${this.o.campaignId}/intake/predeparture?loadedBy=${LOADED_BY}`, preHeader, (_c, nid, ref) => `${nid},${today()},true,true,${ref}`);
-      const ready = this.free(await this.listStage('ready_to_depart'));
-      if (this.due('departures', ready.length, Math.min(MAX_SEATS, Math.max(100, Math.ceil(this.o.workers / 10))), 10_000)) void this.departureDesk(ready.length).catch((err: unknown) => this.stats.jobErrors.push(`departure desk: ${(err as Error).message}`));
-      const back = this.free(await this.listStage('awaiting_return'));
+      const ready = this.departureDeskBusy ? [] : await this.freeInStage(counts, 'ready_to_depart', MAX_SEATS);
+      if (!this.departureDeskBusy && this.due('departures', ready.length, sailing, 10_000)) void this.departureDesk(ready.length).catch((err: unknown) => this.stats.jobErrors.push(`departure desk: ${(err as Error).message}`));
+      const back = this.deskWaiting.has('returns') ? [] : await this.freeInStage(counts, 'awaiting_return', fileRows);
       this.stepDesk('returns', 'awaiting_return', back.length, `/campaigns/${this.o.campaignId}/returns?loadedBy=${LOADED_BY}`, retHeader, (_c, nid, ref) => `${nid},${today()},port_exit_record,${ref}`);
 
-      // The coordinator's view: stage moves and the end of the season.
-      const view = await this.campaignView();
-      const sc = view.stageCounts;
+      // Stage moves and the end of the season (on the view read at the start of the iteration).
+      const sc = counts;
       const count = (stages: string[]) => stages.reduce((n, s) => n + (sc[s] ?? 0), 0);
       const vacancies = DROP_OUT_OUTCOMES.reduce((n, o) => n + (view.outcomeCounts[o] ?? 0), 0);
       const uncalled = sc.preselected ?? 0;
