@@ -412,7 +412,13 @@ export class SeasonDriver {
   }
 
   private free(items: CycleItem[]): CycleItem[] {
-    return items.filter((c) => !this.inFlight.has(`${c.stage}|${c.cycleId}`) && this.nid.has(c.candidateId));
+    // offset pages of a stage that changes while it is read can repeat a cycle: keep it once
+    const seen = new Set<string>();
+    return items.filter((c) => {
+      if (seen.has(c.cycleId)) return false;
+      seen.add(c.cycleId);
+      return !this.inFlight.has(`${c.stage}|${c.cycleId}`) && this.nid.has(c.candidateId);
+    });
   }
 
   private readonly waitingSince = new Map<string, number>();
