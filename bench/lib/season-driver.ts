@@ -405,10 +405,12 @@ export class SeasonDriver {
    * know whether a file is worth it. Listing whole stages of thousands every iteration competed with the season.
    */
   private async freeInStage(stageCounts: Record<string, number>, stage: string, enough: number): Promise<CycleItem[]> {
-    const inStage = stageCounts[stage] ?? 0;
-    const held = this.inFlightByStage.get(stage) ?? 0;
-    if (inStage === 0) return [];
-    return this.free(await this.listStage(stage, held + enough));
+    return (stageCounts[stage] ?? 0) === 0 ? [] : this.freeUpTo(stage, enough);
+  }
+
+  /** Lists a stage only as far as `enough` free cycles beyond the ones already held by files. */
+  private async freeUpTo(stage: string, enough: number): Promise<CycleItem[]> {
+    return this.free(await this.listStage(stage, (this.inFlightByStage.get(stage) ?? 0) + enough));
   }
 
   private free(items: CycleItem[]): CycleItem[] {
@@ -502,7 +504,7 @@ export class SeasonDriver {
       try {
         release = await this.slots.acquire(PRIORITY[kind]);
         this.checkStop();
-        const part = this.free(await this.listStage(stage, (this.inFlightByStage.get(stage) ?? 0) + MAX_FILE_ROWS)).slice(0, MAX_FILE_ROWS);
+        const part = (await this.freeUpTo(stage, MAX_FILE_ROWS)).slice(0, MAX_FILE_ROWS);
         if (part.length === 0) return;
         hold([stage], part.map((c) => c.cycleId));
         this.deskWaiting.delete(kind);
@@ -708,10 +710,9 @@ export class SeasonDriver {
       this.stepDesk('returns', 'awaiting_return', back.length, `/campaigns/${this.o.campaignId}/returns?loadedBy=${LOADED_BY}`, retHeader, (_c, nid, ref) => `${nid},${today()},port_exit_record,${ref}`);
 
       // Stage moves and the end of the season (on the view read at the start of the iteration).
-      const sc = counts;
-      const count = (stages: string[]) => stages.reduce((n, s) => n + (sc[s] ?? 0), 0);
+      const count = (stages: string[]) => stages.reduce((n, s) => n + (counts[s] ?? 0), 0);
       const vacancies = DROP_OUT_OUTCOMES.reduce((n, o) => n + (view.outcomeCounts[o] ?? 0), 0);
-      const uncalled = sc.preselected ?? 0;
+      const uncalled = counts.preselected ?? 0;
       const busyBeforeEmbarkation = [...this.runningJobs].some((job) => !job.startsWith('returns-'));
       const quietBeforeEmbarkation = count(PRE_EMBARKATION_STAGES) === 0 && !busyBeforeEmbarkation && (view.reserve.called >= vacancies || uncalled === 0);
       if (this.campaignStage === 'departures') {
@@ -722,16 +723,16 @@ export class SeasonDriver {
           if (Date.now() - this.stableSince > this.o.reserveCheckMs + 1500) await this.moveStage('in_season');
         } else this.stableSince = undefined;
       }
-      if (this.campaignStage === 'in_season' && ((sc.awaiting_return ?? 0) > 0 || (view.outcomeCounts.returned ?? 0) > 0)) await this.moveStage('returns');
+      if (this.campaignStage === 'in_season' && ((counts.awaiting_return ?? 0) > 0 || (view.outcomeCounts.returned ?? 0) > 0)) await this.moveStage('returns');
       if (['in_season', 'returns'].includes(this.campaignStage) && count(OPEN_STAGES) === 0 && this.runningJobs.size === 0) {
         this.stats.endedAt = Date.now();
         this.stats.uncalledReserves = uncalled;
-        this.o.log(`season done at ${this.elapsed().toFixed(1)} s: ${JSON.stringify(sc)} ${JSON.stringify(view.outcomeCounts)}`);
+        this.o.log(`season done at ${this.elapsed().toFixed(1)} s: ${JSON.stringify(counts)} ${JSON.stringify(view.outcomeCounts)}`);
         return view;
       }
       if (this.stats.iterations % 10 === 0) {
         this.o.log(
-          `t=${this.elapsed().toFixed(0)}s stage=${this.campaignStage} cycles=${JSON.stringify(sc)} outcomes=${JSON.stringify(view.outcomeCounts)} jobs=${this.runningJobs.size}${this.runningJobs.size && this.runningJobs.size <= 5 ? ` (${[...this.runningJobs].join(', ')})` : ''} reserveCalled=${view.reserve.called} updates/s≈${this.updatesPerSecond.toFixed(0)}`,
+          `t=${this.elapsed().toFixed(0)}s stage=${this.campaignStage} cycles=${JSON.stringify(counts)} outcomes=${JSON.stringify(view.outcomeCounts)} jobs=${this.runningJobs.size}${this.runningJobs.size && this.runningJobs.size <= 5 ? ` (${[...this.runningJobs].join(', ')})` : ''} reserveCalled=${view.reserve.called} updates/s≈${this.updatesPerSecond.toFixed(0)}`,
         );
       }
       const spent = Date.now() - iterationStart;
