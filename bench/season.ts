@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     'worker-processes': { type: 'string' },
     'worker-heap-mb': { type: 'string' },
     'no-release': { type: 'boolean', default: false },
+    // write V8 CPU profiles (.cpuprofile) of the worker processes and the API into this folder
+    'cpu-prof': { type: 'string' },
   },
   strict: true,
 });
@@ -211,6 +213,7 @@ async function main(): Promise<void> {
       workerProcesses: WORKER_PROCESSES,
       workflowCacheSize: CACHE_PER_WORKER,
       workerHeapMb: WORKER_HEAP_MB,
+      ...(args['cpu-prof'] ? { cpuProfileDir: path.resolve(args['cpu-prof']) } : {}),
     });
     result.postgres = infra.postgresLabel;
     const inf = infra;

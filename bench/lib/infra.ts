@@ -55,10 +55,10 @@ export function tail(file: string, lines = 30): string {
   }
 }
 
-export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, args: string[] = []): Child {
+export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, args: string[] = [], nodeArgs: string[] = []): Child {
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: projectRoot, env, stdio: ['ignore', out, out], detached: true });
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], { cwd: projectRoot, env, stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
   const child: Child = { name, process: proc, logFile };
   proc.once('exit', (code, signal) => {
@@ -123,6 +123,8 @@ export async function startInfra(opts: {
   /** each worker process's sticky cache (workflows) and V8 heap (MiB); unset: the SDK's and Node's defaults */
   workflowCacheSize?: number;
   workerHeapMb?: number;
+  /** write V8 CPU profiles of the worker processes and the API here (node's --cpu-prof, written as they exit) */
+  cpuProfileDir?: string;
 }): Promise<Infra> {
   const { config, benchDir, log } = opts;
   const cleanups: { name: string; run: () => Promise<void> }[] = [];
@@ -212,9 +214,13 @@ export async function startInfra(opts: {
     const workerEnv: NodeJS.ProcessEnv = { ...env };
     if (opts.workflowCacheSize !== undefined) workerEnv.WORKFLOW_CACHE_SIZE = String(opts.workflowCacheSize);
     if (opts.workerHeapMb !== undefined) workerEnv.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${opts.workerHeapMb}`.trim();
-    const workers = Array.from({ length: opts.workerProcesses ?? 1 }, (_, i) => startChild(i === 0 ? 'worker' : `worker-${i + 1}`, 'worker/main.ts', workerEnv, benchDir));
+    // --cpu-prof is not allowed in NODE_OPTIONS, hence node arguments
+    const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
+    const workers = Array.from({ length: opts.workerProcesses ?? 1 }, (_, i) =>
+      startChild(i === 0 ? 'worker' : `worker-${i + 1}`, 'worker/main.ts', workerEnv, benchDir, [], profile),
+    );
     const worker = workers[0]!;
-    const api = startChild('api', 'api/server.ts', env, benchDir);
+    const api = startChild('api', 'api/server.ts', env, benchDir, [], profile);
     const children = [...workers, api];
     const stopChildren = async () => {
       await Promise.all(children.map((c) => stopChild(c)));

@@ -76,21 +76,28 @@ class FileSlots {
   private used = 0;
   private readonly waiting: { priority: number; seq: number; since: number; grant: () => void }[] = [];
   private seq = 0;
+  /** when each desk (by priority) last got a slot */
+  private readonly lastServed = new Map<number, number>();
   /**
-   * A waiting desk gains one priority level per this much waiting: later stages still go first, but an early desk is not
-   * starved (at 20,000 workers the authorisations desk waited for 20+ minutes behind visas, sailings and returns).
+   * A waiting desk gains one priority level per this much time since it last got a slot: later stages still go first,
+   * but an early desk is not starved (at 20,000 workers the authorisations desk waited for 20+ minutes behind visas,
+   * sailings and returns). Counted from the desk's last slot, not from its latest request: a desk that asks again
+   * right after each file would otherwise start from nothing each time (the visa desk waited ~10 minutes that way).
    */
   static readonly AGING_MS = 30_000;
   constructor(readonly size: number) {}
 
   async acquire(priority: number): Promise<() => void> {
+    const now = Date.now();
     if (this.used < this.size && this.waiting.length === 0) {
       this.used += 1;
+      this.lastServed.set(priority, now);
       return this.releaser();
     }
     await new Promise<void>((grant) => {
-      this.waiting.push({ priority, seq: this.seq++, since: Date.now(), grant });
+      this.waiting.push({ priority, seq: this.seq++, since: Math.min(now, this.lastServed.get(priority) ?? now), grant });
     });
+    this.lastServed.set(priority, Date.now());
     return this.releaser();
   }
 
