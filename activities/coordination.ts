@@ -11,6 +11,7 @@ import {
   recordAuthorisationUpdate,
   recordConsularDecisionUpdate,
   recordEmbarkationUpdate,
+  recordNoShowUpdate,
   recordPredepartureUpdate,
   recordReturnUpdate,
   recordSelectionUpdate,
@@ -35,6 +36,7 @@ const UPDATE_BY_KIND: Partial<Record<BulkKind, UpdateDefinition<StepAck, [never]
   predeparture: recordPredepartureUpdate as UpdateDefinition<StepAck, [never]>,
   convocation: convokeUpdate as UpdateDefinition<StepAck, [never]>,
   embarkation: recordEmbarkationUpdate as UpdateDefinition<StepAck, [never]>,
+  no_show: recordNoShowUpdate as UpdateDefinition<StepAck, [never]>,
   return: recordReturnUpdate as UpdateDefinition<StepAck, [never]>,
 };
 
@@ -91,6 +93,12 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
         .update(departurePassengers)
         .set({ status: 'embarked', embarkedAt: new Date(String(payload.args.embarkedAt)) })
         .where(and(eq(departurePassengers.departureId, payload.context.departureId), eq(departurePassengers.cycleId, cycleId)));
+    }
+    if (kind === 'no_show' && payload.context?.departureId) {
+      await db
+        .update(departurePassengers)
+        .set({ status: 'no_show' })
+        .where(and(eq(departurePassengers.departureId, payload.context.departureId), eq(departurePassengers.cycleId, cycleId), eq(departurePassengers.status, 'convoked')));
     }
     return { status: 'applied' };
   }

@@ -1,7 +1,7 @@
 // Departure activities: convoke a sailing's passengers (one bulk operation), follow its embarkation files, and
 // close it at departure time + grace. Each is idempotent: the bulk operation ID is a business key and the row
 // updates only move passengers forward.
-import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
 import { bulkItems, bulkOperations, departurePassengers, departures, workerCycles } from '../db/schema';
 import { bulkOperationId } from '../workflows/contracts/bulk';
@@ -61,6 +61,35 @@ export function createDepartureActivities({ db, temporal }: ActivityDeps) {
       // An operation not found is not waited for (it cannot finish).
       const running = ops.filter((o) => o.status !== 'done').map((o) => o.id);
       return { counts: await counts(d.id, d.seats), running };
+    },
+
+    /**
+     * After the port closed boarding: one bulk operation telling every passenger not aboard (convocation applied, no
+     * embarkation recorded) that they are a no-show. Waits (retries) until the convocations are all applied.
+     */
+    async recordNoShows(input: { departureId: string; closedBy: string }): Promise<{ operationId: string | null; passengers: number }> {
+      const d = await loadDeparture(input.departureId);
+      const convocationOp = bulkOperationId(d.campaignId, 'convocation', d.id);
+      const [op] = await db.select({ status: bulkOperations.status }).from(bulkOperations).where(eq(bulkOperations.id, convocationOp));
+      if (op && op.status !== 'done') throw ApplicationFailure.retryable(`the convocations of ${d.id} are still being applied`, 'ConvocationsRunning');
+      const notAboard = await db
+        .select({ cycleId: departurePassengers.cycleId })
+        .from(departurePassengers)
+        .innerJoin(workerCycles, eq(workerCycles.id, departurePassengers.cycleId))
+        .innerJoin(bulkItems, and(eq(bulkItems.operationId, convocationOp), eq(bulkItems.cycleId, departurePassengers.cycleId), eq(bulkItems.status, 'applied')))
+        .where(and(eq(departurePassengers.departureId, d.id), eq(departurePassengers.status, 'convoked'), isNull(workerCycles.embarkedAt)))
+        .orderBy(departurePassengers.cycleId);
+      if (notAboard.length === 0) return { operationId: null, passengers: 0 };
+      const args = { departureId: d.id, recordedBy: input.closedBy };
+      const operationId = await startBulkOperation(db, temporal, {
+        campaignId: d.campaignId,
+        kind: 'no_show',
+        sourceKey: d.id,
+        source: `boarding closed on ${d.id}`,
+        createdBy: input.closedBy,
+        items: notAboard.map((p, i) => ({ line: i + 1, cycleId: p.cycleId, payload: { args, context: { departureId: d.id } } })),
+      });
+      return { operationId, passengers: notAboard.length };
     },
 
     /**

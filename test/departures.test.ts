@@ -1,10 +1,11 @@
 // Departures on the real servers: a sailing convokes its passengers, embarkations and returns are loaded as
 // files (bulk operations), no-shows and non-returns are recorded by the workflows after their grace periods.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { PDFParse } from 'pdf-parse';
 import { candidates, departurePassengers, workerCycles } from '../db/schema';
 import { departureStateQuery } from '../workflows/contracts/departure';
+import { cycleStateQuery } from '../workflows/contracts/worker-cycle';
 import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
@@ -80,6 +81,47 @@ async function pdfText(data: Buffer): Promise<string> {
   }
 }
 
+function person(i: number) {
+  const names = [['Amina', 'Alaoui'], ['Zineb', 'Tazi'], ['Hafsa', 'Berrada'], ['Khadija', 'Bennani'], ['Salma', 'Idrissi'], ['Nadia', 'Fassi']];
+  const [firstName, lastName] = names[(i - 1) % names.length]!;
+  return {
+    nationalId: nid(i),
+    firstName,
+    lastName,
+    birthDate: '1990-04-12',
+    sex: 'F',
+    province: 'Kénitra',
+    commune: 'Mnasra',
+    householdSituation: 'mariée, 2 enfants',
+    phone: '+212600000000',
+    email: `worker${i}.${tag}@example.test`,
+    passportNumber: `MA${tag}${i}`,
+  };
+}
+
+/** Brings the people to ready_to_depart through the bulk intakes (visa steps per cycle); their cycles in candidate order. */
+async function readyToDepart(people: ReturnType<typeof person>[]) {
+  const n = people.length;
+  await loadAndApply(`/campaigns/${campaignId}/intake/candidates?loadedBy=${loader}&timings=${encodeURIComponent(JSON.stringify(timings))}`, people, n);
+  const persons = await stack.db.select({ id: candidates.id, nationalId: candidates.nationalId }).from(candidates).where(inArray(candidates.nationalId, people.map((p) => p.nationalId)));
+  persons.sort((a, b) => a.id - b.id);
+  const cycleOf = new Map(persons.map((p) => [p.nationalId, `worker-${campaignId}-${p.id}`]));
+  const allCycles = persons.map((p) => cycleOf.get(p.nationalId)!);
+  await loadAndApply(`/campaigns/${campaignId}/intake/selection?loadedBy=${loader}`, people.map((p) => ({ nationalId: p.nationalId, decision: 'selected', offerId, decidedBy: 'rrhh@fresas.test' })), n);
+  await loadAndApply(`/campaigns/${campaignId}/intake/authorisations?loadedBy=${loader}`, people.map((p) => ({ nationalId: p.nationalId, authorisationNumber: `AUT-${p.nationalId}`, issuedOn: '2026-12-01' })), n);
+  await Promise.all(
+    allCycles.map(async (cycleId, i) => {
+      const file = await post(`/cycles/${cycleId}/visa-file`, { fileReference: `VF-${tag}-${cycleId}`, submittedOn: '2026-12-05', submittedBy: 'liaison@anapec.test' });
+      expect(file.statusCode, file.body).toBe(200);
+      const visa = await post(`/cycles/${cycleId}/consular-decision`, { decision: 'issued', visaNumber: `ESP-V-${tag}${i}-${persons[i]!.id}`, recordedBy: 'liaison@anapec.test' });
+      expect(visa.statusCode, visa.body).toBe(200);
+    }),
+  );
+  await loadAndApply(`/campaigns/${campaignId}/intake/predeparture?loadedBy=${loader}`, people.map((p) => ({ nationalId: p.nationalId, sessionAttendedOn: '2027-01-15', contractSigned: true, returnCommitmentSigned: true })), n);
+  await waitForCycles(allCycles, (r) => r.stage === 'ready_to_depart');
+  return { persons, cycleOf, allCycles };
+}
+
 describe('departures', () => {
   it('refuses unknown departures (404), a sailing in the past (422) and a sailing with nobody ready (409)', async () => {
     expect((await get('/departures/departure-nope-1')).statusCode).toBe(404);
@@ -102,37 +144,7 @@ describe('departures', () => {
 
   it('runs a sailing: convocations, embarkation file, no-show, manifest, returns and a non-return', async () => {
     // --- six workers brought to ready_to_depart through the bulk intakes (visa steps per cycle) ----------
-    const people = [1, 2, 3, 4, 5, 6].map((i) => ({
-      nationalId: nid(i),
-      firstName: ['Amina', 'Zineb', 'Hafsa', 'Khadija', 'Salma', 'Nadia'][i - 1],
-      lastName: ['Alaoui', 'Tazi', 'Berrada', 'Bennani', 'Idrissi', 'Fassi'][i - 1],
-      birthDate: '1990-04-12',
-      sex: 'F',
-      province: 'Kénitra',
-      commune: 'Mnasra',
-      householdSituation: 'mariée, 2 enfants',
-      phone: '+212600000000',
-      email: `worker${i}.${tag}@example.test`,
-      passportNumber: `MA${tag}${i}`,
-    }));
-    await loadAndApply(`/campaigns/${campaignId}/intake/candidates?loadedBy=${loader}&timings=${encodeURIComponent(JSON.stringify(timings))}`, people, 6);
-    const persons = await stack.db.select({ id: candidates.id, nationalId: candidates.nationalId }).from(candidates).where(inArray(candidates.nationalId, people.map((p) => p.nationalId)));
-    persons.sort((a, b) => a.id - b.id);
-    const cycleOf = new Map(persons.map((p) => [p.nationalId, `worker-${campaignId}-${p.id}`]));
-    const allCycles = persons.map((p) => cycleOf.get(p.nationalId)!);
-
-    await loadAndApply(`/campaigns/${campaignId}/intake/selection?loadedBy=${loader}`, people.map((p) => ({ nationalId: p.nationalId, decision: 'selected', offerId, decidedBy: 'rrhh@fresas.test' })), 6);
-    await loadAndApply(`/campaigns/${campaignId}/intake/authorisations?loadedBy=${loader}`, people.map((p, i) => ({ nationalId: p.nationalId, authorisationNumber: `AUT-${tag}-${i}`, issuedOn: '2026-12-01' })), 6);
-    await Promise.all(
-      allCycles.map(async (cycleId, i) => {
-        const file = await post(`/cycles/${cycleId}/visa-file`, { fileReference: `VF-${tag}-${i}`, submittedOn: '2026-12-05', submittedBy: 'liaison@anapec.test' });
-        expect(file.statusCode, file.body).toBe(200);
-        const visa = await post(`/cycles/${cycleId}/consular-decision`, { decision: 'issued', visaNumber: `ESP-V-${tag}${i}`, recordedBy: 'liaison@anapec.test' });
-        expect(visa.statusCode, visa.body).toBe(200);
-      }),
-    );
-    await loadAndApply(`/campaigns/${campaignId}/intake/predeparture?loadedBy=${loader}`, people.map((p) => ({ nationalId: p.nationalId, sessionAttendedOn: '2027-01-15', contractSigned: true, returnCommitmentSigned: true })), 6);
-    await waitForCycles(allCycles, (r) => r.stage === 'ready_to_depart');
+    const { persons, cycleOf } = await readyToDepart([1, 2, 3, 4, 5, 6].map(person));
 
     // --- the sailing: four seats for six ready workers, in candidate order ------------------------------
     const departureAt = inSeconds(4);
@@ -230,5 +242,61 @@ describe('departures', () => {
     // --- the third embarked worker never proves a return: flagged, then closed as non_return --------------
     const [nonReturn] = await waitForCycles([embarkedCycles[2]!], (r) => r.stage === 'closed', 15_000);
     expect(nonReturn).toMatchObject({ outcome: 'non_return', nextSeasonEligible: false });
+  });
+
+  it('closes boarding before departure time: the passengers not aboard are no-shows at once', async () => {
+    // The two workers left ready by the first sailing (5 and 6) and three more.
+    await readyToDepart([7, 8, 9].map(person));
+    const ready = await stack.db.select({ id: workerCycles.id }).from(workerCycles).where(and(eq(workerCycles.campaignId, campaignId), eq(workerCycles.stage, 'ready_to_depart')));
+    expect(ready).toHaveLength(5);
+    // A sailing an hour away with a day of grace: without closing boarding, nobody would be a no-show for a day.
+    const created = await post(`/campaigns/${campaignId}/departures`, { departureAt: inSeconds(3600), seats: 5, createdBy: loader });
+    expect(created.statusCode, created.body).toBe(201);
+    const departureId = created.json().departureId as string;
+    const detail = await waitUntil(async () => {
+      const d = (await get(`/departures/${departureId}`)).json();
+      return d.passengers.length === 5 ? d : undefined;
+    }, 10_000);
+    const cycles = detail.passengers.map((p: { cycleId: string }) => p.cycleId) as string[];
+    await waitForCycles(cycles, (r) => r.stage === 'convoked', 10_000);
+    await waitUntil(async () => ((await get(`/departures/${departureId}`)).json().status === 'convoked' ? true : undefined), 10_000);
+
+    expect((await post(`/departures/departure-nope-9/close-boarding`, { closedBy: 'port@anapec.test' })).statusCode).toBe(404);
+    const noCloser = await post(`/departures/${departureId}/close-boarding`, {});
+    expect(noCloser.statusCode).toBe(400);
+    expect(noCloser.body).toContain('closedBy');
+
+    // Three aboard; the file is loaded and boarding closed at once, before the file has been applied.
+    const aboard = detail.passengers.slice(0, 3).map((p: { nationalId: string }) => p.nationalId) as string[];
+    const notAboard = detail.passengers.slice(3).map((p: { cycleId: string }) => p.cycleId) as string[];
+    const at = new Date().toISOString();
+    const file = await post(`/departures/${departureId}/embarkations?loadedBy=port@anapec.test`, aboard.map((n) => ({ nationalId: n, embarkedAt: at })));
+    expect(file.statusCode, file.body).toBe(201);
+    const closed = await post(`/departures/${departureId}/close-boarding`, { closedBy: 'port@anapec.test' });
+    expect(closed.statusCode, closed.body).toBe(202);
+    expect(closed.json()).toMatchObject({ departureId, boardingClosed: { by: 'port@anapec.test' } });
+    // Repeating the call answers the first closure.
+    const again = await post(`/departures/${departureId}/close-boarding`, { closedBy: 'someone-else@anapec.test' });
+    expect([202, 409]).toContain(again.statusCode);
+    if (again.statusCode === 202) expect(again.json().boardingClosed).toEqual(closed.json().boardingClosed);
+
+    // The file is applied first (three embarked), then the two others are no-shows, long before departure time.
+    const departed = await waitUntil(async () => {
+      const d = (await get(`/departures/${departureId}`)).json();
+      return d.status === 'departed' ? d : undefined;
+    }, 20_000);
+    expect(departed).toMatchObject({ seats: 5, passengerCount: 5, embarked: 3, noShow: 2, awaitingEmbarkation: 0 });
+    expect(await stack.client.workflow.getHandle(departureId).result()).toEqual({ seats: 5, convoked: 5, embarked: 3, noShow: 2 });
+    const noShows = await waitForCycles(notAboard, (r) => r.stage === 'closed', 10_000);
+    for (const r of noShows) expect(r).toMatchObject({ outcome: 'no_show', nextSeasonEligible: false });
+    const state = await stack.client.workflow.getHandle(notAboard[0]!).query(cycleStateQuery);
+    expect(state.steps.at(-1)).toMatchObject({ step: 'no_show', stage: 'closed', actor: 'port@anapec.test' });
+    const op = (await get(`/bulk-operations/${(await stack.client.workflow.getHandle(departureId).query(departureStateQuery)).noShowOperationId}`)).json();
+    expect(op).toMatchObject({ kind: 'no_show', applied: 2, refused: 0 });
+
+    // The sailing has left: closing again or loading another file is refused.
+    expect((await post(`/departures/${departureId}/close-boarding`, { closedBy: 'port@anapec.test' })).statusCode).toBe(409);
+    const late = await post(`/departures/${departureId}/embarkations?loadedBy=port@anapec.test`, [{ nationalId: nid(8), embarkedAt: new Date().toISOString() }]);
+    expect(late.statusCode, late.body).toBe(409);
   });
 });

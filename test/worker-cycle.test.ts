@@ -6,6 +6,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { temporal } from '@temporalio/proto';
 import { auditEvents, emailOutbox, workerCycles } from '../db/schema';
 import { fastTimings, sampleCampaign, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { cycleStateQuery, recordNoShowUpdate } from '../workflows/contracts/worker-cycle';
 
 let stack: TestStack;
 let campaignId: string;
@@ -172,6 +173,25 @@ describe('worker cycle on the real servers', () => {
     expect(row).toMatchObject({ outcome: 'no_show', nextSeasonEligible: false });
     await stack.mail.waitFor((m) => m.subject.includes('no_show') && m.text.includes(cycleId), 20_000);
     await keepHistory(cycleId, 'no-show');
+  });
+
+  it('closes as a no-show at once when the port closes boarding before departure time', async () => {
+    const cycleId = await startCycle();
+    const handle = stack.client.workflow.getHandle(cycleId);
+    const noShow = { departureId: 'departure-test-1', recordedBy: 'port@anapec.test' };
+    // only a convoked worker can be left ashore
+    await expect(handle.executeUpdate(recordNoShowUpdate, { args: [noShow] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/recordNoShow is not allowed at stage preselected/) } });
+    await toVisaIssued(cycleId);
+    await step(cycleId, 'predeparture', { sessionAttendedOn: '2027-01-15', contractSigned: true, returnCommitmentSigned: true, ...by });
+    await step(cycleId, 'convocation', { departureAt: inSeconds(3600), port: 'Tanger Ville', sailing: 'departure-test-1', ...by });
+    const ack = await handle.executeUpdate(recordNoShowUpdate, { args: [noShow] });
+    expect(ack).toMatchObject({ cycleId, stage: 'closed', outcome: 'no_show' });
+    const row = await closedRow(cycleId, 10_000);
+    expect(row).toMatchObject({ outcome: 'no_show', nextSeasonEligible: false });
+    const state = await handle.query(cycleStateQuery);
+    expect(state.steps.at(-1)).toMatchObject({ step: 'no_show', stage: 'closed', actor: 'port@anapec.test' });
+    await stack.mail.waitFor((m) => m.subject.includes('no_show') && m.text.includes(cycleId), 20_000);
+    await keepHistory(cycleId, 'boarding-closed');
   });
 
   it('flags a non-return after the grace period and closes when no late proof arrives', async () => {

@@ -1,10 +1,12 @@
-// One sailing (Tanger Ville -> Tarifa): convoke the passengers, follow the embarkation files, then at departure
-// time + grace record the no-shows and close. Per-worker steps go through bulk operations (rows in PostgreSQL),
+// One sailing (Tanger Ville -> Tarifa): convoke the passengers, follow the embarkation files, then when the port
+// closes boarding (at the latest at departure time + grace) record the no-shows and close. Per-worker steps go through bulk operations (rows in PostgreSQL),
 // so the history holds one signal and one activity per embarkation file, never one event per worker.
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { DepartureActivities } from '../activities';
+import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from './contracts/errors';
 import {
+  closeBoardingUpdate,
   departureStateQuery,
   embarkationsRecordedSignal,
   type DepartureCounts,
@@ -12,7 +14,7 @@ import {
   type DepartureState,
 } from './contracts/departure';
 
-const { convokeDeparture, departureProgress, closeDeparture } = proxyActivities<DepartureActivities>({
+const { convokeDeparture, departureProgress, recordNoShows, closeDeparture } = proxyActivities<DepartureActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -43,6 +45,24 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
     state.embarkationOperationIds.push(operationId);
     signalled.push(operationId);
   });
+  setHandler(
+    closeBoardingUpdate,
+    ({ closedBy }) => {
+      state.boardingClosed = { by: closedBy, at: new Date(Date.now()).toISOString() };
+      return state;
+    },
+    {
+      validator: ({ closedBy }) => {
+        const refuse = (message: string, type = ERROR_OUT_OF_ORDER) => {
+          throw ApplicationFailure.create({ type, message, nonRetryable: true });
+        };
+        if (typeof closedBy !== 'string' || closedBy.length === 0) refuse('closedBy: who closes boarding is required', ERROR_INVALID_STEP);
+        if (state.status === 'planned') refuse('the passengers are not convoked yet');
+        if (state.status === 'departed') refuse(`the sailing has left (closed at ${state.closesAt})`);
+        if (state.boardingClosed) refuse(`boarding was closed by ${state.boardingClosed.by} at ${state.boardingClosed.at}`);
+      },
+    },
+  );
 
   // 1. Convocations: one bulk operation for all passengers (each cycle sends its own letter and e-mail).
   const convocation = await convokeDeparture({ departureId: input.departureId, recordedBy: input.createdBy });
@@ -50,23 +70,40 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
   state.status = 'convoked';
   state.counts = { ...state.counts, seats: convocation.seats, convoked: convocation.passengers };
 
-  // 2. Until departure + grace: each embarkation file refreshes the counts once it has been applied.
+  // 2. Until boarding closes or departure + grace: each embarkation file refreshes the counts once it has been applied.
   let pollMs = basePollMs;
   for (;;) {
     const remaining = closesAtMs - Date.now();
     if (remaining <= 0) break;
+    // boarding closed: the files already loaded are applied before anyone is called a no-show
+    const closing = state.boardingClosed !== undefined;
+    if (closing && running.length === 0 && signalled.length === 0) break;
     const wait = running.length ? Math.min(pollMs, remaining) : remaining;
-    await condition(() => signalled.length > 0, wait);
+    await condition(() => signalled.length > 0 || (!closing && state.boardingClosed !== undefined), wait);
     if (closesAtMs - Date.now() <= 0) break;
     const ops = [...running, ...signalled.splice(0)];
     if (ops.length === 0) continue;
     const progress = await departureProgress({ departureId: input.departureId, operationIds: ops });
     state.counts = progress.counts;
     running = progress.running;
-    pollMs = running.length ? Math.min(pollMs * 2, MAX_POLL_MS) : basePollMs;
+    pollMs = running.length && !closing ? Math.min(pollMs * 2, MAX_POLL_MS) : basePollMs;
   }
 
-  // 3. The sailing has left: whoever has not embarked is a no-show (each cycle closes itself as no_show).
+  // 3. Boarding closed early: each passenger not aboard is told now (one bulk operation), not at departure + grace.
+  if (state.boardingClosed) {
+    const noShows = await recordNoShows({ departureId: input.departureId, closedBy: state.boardingClosed.by });
+    if (noShows.operationId) {
+      state.noShowOperationId = noShows.operationId;
+      for (;;) {
+        const progress = await departureProgress({ departureId: input.departureId, operationIds: [noShows.operationId] });
+        state.counts = progress.counts;
+        if (progress.running.length === 0) break;
+        await sleep(basePollMs);
+      }
+    }
+  }
+
+  // 4. The sailing has left: whoever has not embarked is a no-show (each cycle closes itself as no_show).
   const closed = await closeDeparture({ departureId: input.departureId });
   state.counts = closed.counts;
   state.convocationsRefused = closed.convocationsRefused;

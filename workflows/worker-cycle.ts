@@ -21,6 +21,7 @@ import {
   recordAuthorisationUpdate,
   recordConsularDecisionUpdate,
   recordEmbarkationUpdate,
+  recordNoShowUpdate,
   recordPredepartureUpdate,
   recordReturnUpdate,
   recordSelectionUpdate,
@@ -33,6 +34,7 @@ import {
   type CycleStage,
   type CycleStep,
   type EmbarkationRecord,
+  type NoShowRecord,
   type PredepartureRecord,
   type ReturnRecord,
   type SelectionDecision,
@@ -74,6 +76,7 @@ interface StepPayloads {
   recordPredeparture: PredepartureRecord;
   convoke: Convocation;
   recordEmbarkation: EmbarkationRecord;
+  recordNoShow: NoShowRecord;
   recordReturn: ReturnRecord;
 }
 
@@ -219,21 +222,25 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
   registerStep('recordPredeparture', recordPredepartureUpdate);
   registerStep('convoke', convokeUpdate);
   registerStep('recordEmbarkation', recordEmbarkationUpdate);
+  registerStep('recordNoShow', recordNoShowUpdate);
   registerStep('recordReturn', recordReturnUpdate);
 
-  type Waited<S extends CycleStep> = { kind: 'step'; payload: StepPayloads[S] } | { kind: 'timeout' } | { kind: 'withdrawn' };
+  type Taken<S extends CycleStep> = S extends CycleStep ? { kind: 'step'; step: S; payload: StepPayloads[S] } : never;
+  type Waited<S extends CycleStep> = Taken<S> | { kind: 'timeout' } | { kind: 'withdrawn' };
 
-  /** Waits for one human step until its deadline; the timeout and a withdrawal are explicit outcomes. */
-  async function awaitStep<S extends CycleStep>(step: S, waitingFor: string, timeout: Duration): Promise<Waited<S>> {
+  /** Waits for one human step (or one of several) until its deadline; the timeout and a withdrawal are explicit outcomes. */
+  async function awaitStep<S extends CycleStep>(steps: S | readonly S[], waitingFor: string, timeout: Duration): Promise<Waited<S>> {
+    const awaited: readonly CycleStep[] = typeof steps === 'string' ? [steps] : steps;
+    const ready = () => pending !== undefined && awaited.includes(pending.step);
     state.waitingFor = waitingFor;
     state.deadlineAt = new Date(Date.now() + msToNumber(timeout)).toISOString();
-    await condition(() => pending?.step === step || withdrawal !== undefined, timeout);
+    await condition(() => ready() || withdrawal !== undefined, timeout);
     state.waitingFor = undefined;
     state.deadlineAt = undefined;
-    if (pending?.step === step) {
+    if (pending && ready()) {
       consumed = pending;
       pending = undefined;
-      return { kind: 'step', payload: consumed.payload as StepPayloads[S] };
+      return { kind: 'step', step: consumed.step, payload: consumed.payload } as Taken<S>;
     }
     return withdrawal ? { kind: 'withdrawn' } : { kind: 'timeout' };
   }
@@ -418,10 +425,12 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
   });
   await notify('convocation', ['worker'], 'convocation', [letter.documentId]);
 
-  // 6. Embarkation at the port; not embarked by departure + grace is a no-show
+  // 6. Embarkation at the port; not embarked by departure + grace is a no-show, and so is a passenger not aboard
+  // when the port closes boarding (the departure sends recordNoShow: the post is refilled at once, not after the grace)
   const untilNoShow = Math.max(0, Date.parse(conv.payload.departureAt) - Date.now()) + msToNumber(t.embarkationGrace);
-  const emb = await awaitStep('recordEmbarkation', 'embarkation', untilNoShow);
+  const emb = await awaitStep(['recordEmbarkation', 'recordNoShow'], 'embarkation', untilNoShow);
   if (emb.kind !== 'step') return closeUnless(emb, 'no_show');
+  if (emb.step === 'recordNoShow') return close('no_show', emb.payload.recordedBy, { reason: 'boarding closed', sailing: emb.payload.departureId });
   state.embarkedAt = emb.payload.embarkedAt;
   await transition('embarkation', 'in_season', emb.payload.recordedBy, {});
 

@@ -15,6 +15,7 @@ import {
   DEFAULT_PORT,
   DEPARTURE_TASK_QUEUE,
   departureId as makeDepartureId,
+  closeBoardingUpdate,
   embarkationsRecordedSignal,
   type DepartureInput,
 } from '../../workflows/contracts/departure';
@@ -88,6 +89,13 @@ const passengerView = z.object({
   embarkedAt: z.string().nullable(),
 });
 const departureDetail = departureSummary.extend({ passengers: z.array(passengerView) });
+const closeBoardingBody = z.object({ closedBy: actor.describe('the port agent closing boarding') });
+const boardingClosedView = z.object({
+  departureId: z.string(),
+  status: z.enum(['planned', 'convoked', 'departed']),
+  boardingClosed: z.object({ by: z.string(), at: z.string() }),
+  counts: z.object({ seats: z.number(), convoked: z.number(), embarked: z.number(), noShow: z.number() }),
+});
 
 const embarkationRow = z.object({
   nationalId,
@@ -322,7 +330,7 @@ export const departureRoutes: FastifyPluginAsyncZod = async (app) => {
         params: z.object({ departureId: z.string() }),
         querystring: loadedByQuery,
         body: intakeBody,
-        response: fileResponses,
+        response: { ...fileResponses, 409: errorSchema },
       },
     },
     async (req, reply) => {
@@ -336,6 +344,7 @@ export const departureRoutes: FastifyPluginAsyncZod = async (app) => {
         if (loaded.operationId) await signalDeparture(temporal, d.id, loaded.operationId, req.log);
         return reply.code(200).send(loaded);
       }
+      if (d.status === 'departed') throw conflict(`departure ${d.id} has left: its passengers not aboard are no-shows; no more embarkations`);
       const { ok, errors } = validateRows(rows, embarkationRow);
       const passengers = await db
         .select({ nationalId: candidates.nationalId, cycleId: departurePassengers.cycleId })
@@ -362,6 +371,37 @@ export const departureRoutes: FastifyPluginAsyncZod = async (app) => {
       const result = await loadFile({ campaignId: d.campaignId, kind, bulkKind: 'embarkation', sourceKey: `${d.id}-${hash.slice(0, 16)}`, source: `embarkation file ${hash.slice(0, 16)} for ${d.id}`, hash, format, rowsTotal: rows.length, errors, items, loadedBy: req.query.loadedBy });
       if (result.operationId) await signalDeparture(temporal, d.id, result.operationId, req.log);
       return reply.code(result.duplicate ? 200 : 201).send(result);
+    },
+  );
+
+  app.post(
+    '/departures/:departureId/close-boarding',
+    {
+      schema: {
+        tags: ['departures'],
+        summary: 'Close boarding: the passengers not aboard become no-shows at once',
+        description:
+          'Embarkation files already loaded are applied first; then every passenger not aboard is recorded as a no-show (one bulk operation) and their posts go to the reserve list, without waiting for departure time + grace. 202: accepted, follow GET /departures/:id until it is departed. Repeating the call answers the first closure. 409 before the convocations are sent or once the sailing has left.',
+        params: z.object({ departureId: z.string() }),
+        body: closeBoardingBody,
+        response: { 202: boardingClosedView, 404: errorSchema, 409: errorSchema, 422: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const d = await departureOr404(req.params.departureId);
+      if (d.status === 'departed') throw conflict(`departure ${d.id} has left; boarding is closed`);
+      try {
+        // One closure per sailing: a repeated call (same update ID) answers the first one.
+        const state = await temporal.workflow
+          .getHandle<typeof departureWorkflow>(d.id)
+          .executeUpdate(closeBoardingUpdate, { args: [{ closedBy: req.body.closedBy }], updateId: `${d.id}:close-boarding` });
+        return reply.code(202).send({ departureId: state.departureId, status: state.status, boardingClosed: state.boardingClosed!, counts: state.counts });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) {
+          throw conflict(`departure ${d.id} has left; boarding is closed`);
+        }
+        throw err;
+      }
     },
   );
 

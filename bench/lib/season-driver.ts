@@ -171,6 +171,7 @@ export interface SeasonStats {
   visaBatches: number;
   visaWeeksUsed: number;
   departures: number;
+  boardingsClosed: number;
   departureLeadSeconds: number[];
   expected409: Record<string, number>;
   jobErrors: string[];
@@ -209,6 +210,7 @@ export class SeasonDriver {
       visaBatches: 0,
       visaWeeksUsed: 0,
       departures: 0,
+      boardingsClosed: 0,
       departureLeadSeconds: [],
       expected409: {},
       jobErrors: [],
@@ -621,13 +623,11 @@ export class SeasonDriver {
         let handedOver = false;
         try {
           const seats = Math.min(MAX_SEATS, left);
-          // Convocations and the embarkation file must both be applied before departure + grace: the lead covers two
-          // bulk operations at the throughput measured so far, plus their fixed latency. Embarked workers start their
-          // season at embarkation, so a generous lead only delays the no-shows' closing.
-          // (3 x was not enough in a 2,000-worker run: 30 of 2,021 embarkations arrived after departure + grace, with a
-          // first guess of the throughput; 60 s + 10 x over-corrected: small sailings (reserves) waited minutes, and the
-          // season's tail with them. The slot is held from here to the embarkation file, so no other desk delays it.)
-          const leadMs = 20_000 + Math.round(((5 * seats) / this.updatesPerSecond) * 1000);
+          // The port closes boarding once the embarkation file is in (POST close-boarding), so the no-shows are known at
+          // once and the lead only has to be long enough never to be reached: convocations and the embarkation file at
+          // the slowest throughput seen. (Before close-boarding the lead was an estimate: in the 20,000-worker run ~480
+          // embarkation files arrived after departure + grace and those workers became no-shows.)
+          const leadMs = 30 * 60_000;
           const departureAt = new Date(Date.now() + leadMs).toISOString();
           const res = await this.api.post<{ departureId: string; passengerCount: number; remainingReady: number; message?: string }>(
             `/campaigns/${this.o.campaignId}/departures`,
@@ -667,12 +667,17 @@ export class SeasonDriver {
     // a worker whose convocation was refused is not on the sailing (the agency plans them again)
     const notConvoked = new Set(convocation.refusals.map((r) => r.cycleId));
     const embarked = passengers.filter((p) => !notConvoked.has(p.cycleId) && unit(p.nationalId, 'no-show') >= 0.01);
-    if (embarked.length === 0) return;
-    const at = new Date().toISOString();
-    const ref = this.fileRef('embarkations');
-    const csv = ['nationalId,embarkedAt,fileRef', ...embarked.map((p) => `${p.nationalId},${at},${ref}`)].join('\n');
-    const r = await this.postFile('embarkations', `/departures/${departureId}/embarkations?loadedBy=dr-tanger@anapec.local`, csv);
-    if (r.operationId) await this.waitOp(r.operationId);
+    if (embarked.length > 0) {
+      const at = new Date().toISOString();
+      const ref = this.fileRef('embarkations');
+      const csv = ['nationalId,embarkedAt,fileRef', ...embarked.map((p) => `${p.nationalId},${at},${ref}`)].join('\n');
+      await this.postFile('embarkations', `/departures/${departureId}/embarkations?loadedBy=dr-tanger@anapec.local`, csv);
+    }
+    // The ship leaves: the departure applies the file first, then tells the passengers not aboard they are no-shows.
+    await this.api.post(`/departures/${departureId}/close-boarding`, { closedBy: 'port-tanger@anapec.local' });
+    this.stats.boardingsClosed += 1;
+    const noShows = bulkOperationId(this.o.campaignId, 'no_show', departureId);
+    if (passengers.length - notConvoked.size > embarked.length) await this.waitOp(noShows);
   }
 
   private async campaignView(): Promise<CampaignView> {

@@ -13,6 +13,7 @@ export const BULK_KINDS = [
   'predeparture',
   'convocation',
   'embarkation',
+  'no_show',
   'return',
 ] as const;
 export type BulkKind = (typeof BULK_KINDS)[number];

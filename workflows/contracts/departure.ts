@@ -1,8 +1,8 @@
 // Contract of the departure context: one workflow per sailing (Tanger Ville -> Tarifa). It convokes its
-// passengers through a bulk operation, follows the embarkation files loaded for it, and at departure time plus
-// the embarkation grace records the no-shows and closes the sailing. Imported by the workflow, the activities
+// passengers through a bulk operation, follows the embarkation files loaded for it, and when the port closes
+// boarding (or at the latest at departure time plus the embarkation grace) records the no-shows and closes the sailing. Imported by the workflow, the activities
 // and the API, so it must stay free of I/O.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 
 export { COORDINATION_TASK_QUEUE as DEPARTURE_TASK_QUEUE } from './bulk';
@@ -57,6 +57,15 @@ export interface DepartureState {
   counts: DepartureCounts;
   /** passengers whose convocation the worker cycle refused (closed or withdrawn cycles): taken off the list */
   convocationsRefused: number;
+  /** set when the port closed boarding before departure + grace */
+  boardingClosed?: { by: string; at: string };
+  /** the bulk operation telling each passenger not aboard that they are a no-show (after boarding closed) */
+  noShowOperationId?: string;
+}
+
+export interface CloseBoarding {
+  /** the port agent closing boarding */
+  closedBy: string;
 }
 
 export interface EmbarkationsRecorded {
@@ -68,3 +77,9 @@ export interface EmbarkationsRecorded {
 export const embarkationsRecordedSignal = defineSignal<[EmbarkationsRecorded]>('embarkationsRecorded');
 
 export const departureStateQuery = defineQuery<DepartureState>('departureState');
+
+/**
+ * The port closes boarding: embarkation files already loaded are applied first, then every passenger not aboard is a
+ * no-show at once (their posts go to the reserve list now, not after the grace). Refused before the convocations.
+ */
+export const closeBoardingUpdate = defineUpdate<DepartureState, [CloseBoarding]>('closeBoarding');

@@ -140,6 +140,11 @@ export interface EmbarkationRecord {
   embarkedAt: string;
   recordedBy: string;
 }
+/** The port closed boarding of the worker's sailing and the worker was not aboard. */
+export interface NoShowRecord {
+  departureId: string;
+  recordedBy: string;
+}
 export interface ReturnRecord {
   returnedOn: string;
   proof: ReturnProof;
@@ -206,6 +211,8 @@ export const recordPredepartureUpdate = defineUpdate<StepAck, [PredepartureRecor
 export const convokeUpdate = defineUpdate<StepAck, [Convocation]>('convoke');
 export const recordEmbarkationUpdate = defineUpdate<StepAck, [EmbarkationRecord]>('recordEmbarkation');
 export const recordReturnUpdate = defineUpdate<StepAck, [ReturnRecord]>('recordReturn');
+/** Sent by a departure whose boarding was closed, to each passenger not aboard: the cycle closes as no_show at once. */
+export const recordNoShowUpdate = defineUpdate<StepAck, [NoShowRecord]>('recordNoShow');
 
 // A withdrawal is an event the workflow cannot refuse: a Signal.
 export const withdrawSignal = defineSignal<[Withdrawal]>('withdraw');
@@ -221,6 +228,7 @@ export const STEP_ALLOWED_FROM = {
   recordPredeparture: ['visa_issued'],
   convoke: ['ready_to_depart'],
   recordEmbarkation: ['convoked'],
+  recordNoShow: ['convoked'],
   recordReturn: ['awaiting_return', 'in_season'],
 } as const satisfies Record<string, readonly CycleStage[]>;
 export type CycleStep = keyof typeof STEP_ALLOWED_FROM;
