@@ -1,6 +1,6 @@
-// Departure activities: convoke a sailing's passengers (one bulk operation), follow its embarkation files, and
-// close it at departure time + grace. Each is idempotent: the bulk operation ID is a business key and the row
-// updates only move passengers forward.
+// Departure activities: convoke a sailing's passengers (one bulk operation), follow its embarkation files, tell the
+// passengers not aboard when the port closes boarding (one bulk operation), and close the sailing. Each is
+// idempotent: the bulk operation IDs are business keys and the row updates only move passengers forward.
 import { and, count, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
 import { bulkItems, bulkOperations, departurePassengers, departures, workerCycles } from '../db/schema';

@@ -1,6 +1,7 @@
 // One sailing (Tanger Ville -> Tarifa): convoke the passengers, follow the embarkation files, then when the port
-// closes boarding (at the latest at departure time + grace) record the no-shows and close. Per-worker steps go through bulk operations (rows in PostgreSQL),
-// so the history holds one signal and one activity per embarkation file, never one event per worker.
+// closes boarding (at the latest at departure time + grace) record the no-shows and close. Per-worker steps go
+// through bulk operations (rows in PostgreSQL), so the history holds one signal and one activity per embarkation
+// file, never one event per worker.
 import { ApplicationFailure, condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { DepartureActivities } from '../activities';
