@@ -1,4 +1,6 @@
 // One error shape for the whole API: { statusCode, error, message, issues? } with the field and the reason.
+import { WorkflowNotFoundError } from '@temporalio/client';
+
 export interface FieldIssue {
   field: string;
   reason: string;
@@ -12,6 +14,11 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The workflow a request addresses has closed (or was never started): the request comes too late. */
+export function workflowClosed(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message));
 }
 
 export const notFound = (what: string) => new HttpError(404, `${what} not found`);

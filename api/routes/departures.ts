@@ -3,7 +3,7 @@
 import { and, asc, count, eq, inArray, notExists, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Db } from '../../db/client';
 import { campaigns, candidates, departurePassengers, departures, employers, workerCycles } from '../../db/schema';
@@ -21,7 +21,7 @@ import {
 } from '../../workflows/contracts/departure';
 import { CampaignIdKey, SeasonKey } from '../../workflows/contracts/search-attributes';
 import { renderEmbarkationManifest } from '../../templates/render';
-import { conflict, notFound, unprocessable } from '../errors';
+import { conflict, notFound, unprocessable, workflowClosed } from '../errors';
 import {
   cyclesByNationalId,
   findLoadedFile,
@@ -92,7 +92,7 @@ const departureDetail = departureSummary.extend({ passengers: z.array(passengerV
 const closeBoardingBody = z.object({ closedBy: actor.describe('the port agent closing boarding') });
 const boardingClosedView = z.object({
   departureId: z.string(),
-  status: z.enum(['planned', 'convoked', 'departed']),
+  status: departureSummary.shape.status,
   boardingClosed: z.object({ by: z.string(), at: z.string() }),
   counts: z.object({ seats: z.number(), convoked: z.number(), embarked: z.number(), noShow: z.number() }),
 });
@@ -164,7 +164,7 @@ async function signalDeparture(temporal: Client, departureId: string, operationI
   try {
     await temporal.workflow.getHandle(departureId).signal(embarkationsRecordedSignal, { operationId });
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) {
+    if (workflowClosed(err)) {
       log.warn({ departureId, operationId }, 'departure workflow closed: embarkation file not signalled');
       return;
     }
@@ -397,7 +397,7 @@ export const departureRoutes: FastifyPluginAsyncZod = async (app) => {
           .executeUpdate(closeBoardingUpdate, { args: [{ closedBy: req.body.closedBy }], updateId: `${d.id}:close-boarding` });
         return reply.code(202).send({ departureId: state.departureId, status: state.status, boardingClosed: state.boardingClosed!, counts: state.counts });
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) {
+        if (workflowClosed(err)) {
           throw conflict(`departure ${d.id} has left; boarding is closed`);
         }
         throw err;

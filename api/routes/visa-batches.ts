@@ -24,7 +24,7 @@ import {
   type VisaBatchTimings,
 } from '../../workflows/contracts/visa-batch';
 import { CampaignIdKey, SeasonKey } from '../../workflows/contracts/search-attributes';
-import { conflict, notFound } from '../errors';
+import { conflict, notFound, workflowClosed } from '../errors';
 import {
   findLoadedFile,
   intakeBody,
@@ -339,7 +339,7 @@ export const visaBatchRoutes: FastifyPluginAsyncZod = async (app) => {
       try {
         await temporal.workflow.getHandle<typeof visaBatchWorkflow>(batch.id).executeUpdate(lodgeBatchUpdate, { args: [req.body] });
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) {
+        if (workflowClosed(err)) {
           throw conflict(`visa batch ${batch.id} is closed`);
         }
         throw err; // out of order (409) and invalid (422) updates are mapped by the app's error handler

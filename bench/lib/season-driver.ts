@@ -624,9 +624,9 @@ export class SeasonDriver {
         try {
           const seats = Math.min(MAX_SEATS, left);
           // The port closes boarding once the embarkation file is in (POST close-boarding), so the no-shows are known at
-          // once and the lead only has to be long enough never to be reached: convocations and the embarkation file at
-          // the slowest throughput seen. (Before close-boarding the lead was an estimate: in the 20,000-worker run ~480
-          // embarkation files arrived after departure + grace and those workers became no-shows.)
+          // once and the departure time only has to be far enough never to be reached. (Before close-boarding the lead
+          // was an estimate: in the 20,000-worker run ~480 embarkation files arrived after departure + grace and those
+          // workers became no-shows.)
           const leadMs = 30 * 60_000;
           const departureAt = new Date(Date.now() + leadMs).toISOString();
           const res = await this.api.post<{ departureId: string; passengerCount: number; remainingReady: number; message?: string }>(

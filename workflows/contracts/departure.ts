@@ -1,7 +1,7 @@
 // Contract of the departure context: one workflow per sailing (Tanger Ville -> Tarifa). It convokes its
 // passengers through a bulk operation, follows the embarkation files loaded for it, and when the port closes
-// boarding (or at the latest at departure time plus the embarkation grace) records the no-shows and closes the sailing. Imported by the workflow, the activities
-// and the API, so it must stay free of I/O.
+// boarding (or at the latest at departure time plus the embarkation grace) records the no-shows and closes the
+// sailing. Imported by the workflow, the activities and the API, so it must stay free of I/O.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 
