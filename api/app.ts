@@ -25,7 +25,7 @@ import { departureRoutes } from './routes/departures';
 import { intakeRoutes } from './routes/intake';
 import { visaBatchRoutes } from './routes/visa-batches';
 import { workerRoutes } from './routes/workers';
-import { registerCsvParser } from './intake';
+import { registerFileParsers } from './files';
 
 export interface AppDeps {
   db: Db;
@@ -58,7 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 20 * 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
-  registerCsvParser(app);
+  registerFileParsers(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

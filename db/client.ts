@@ -14,3 +14,6 @@ export function connectDb(url: string, opts: { max?: number } = {}): DbHandle {
   const db = drizzle(client, { schema });
   return { db, close: () => client.end({ timeout: 5 }) };
 }
+
+/** A transaction of Db: query modules take `Db | Tx` so callers can compose them in one transaction. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { temporal } from '@temporalio/proto';
 import { candidates, workAuthorisations, workerCycles } from '../db/schema';
-import { fastTimings, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { fastTimings, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -44,6 +44,7 @@ async function campaignFor(season: number, opts: { start?: string; end?: string;
       },
     ],
   }, 201);
+  await openCampaignForSteps(stack.db, id);
   return { id, offerId: res.json().offers[0].id as string };
 }
 

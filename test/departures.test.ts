@@ -6,7 +6,7 @@ import { PDFParse } from 'pdf-parse';
 import { candidates, departurePassengers, workerCycles } from '../db/schema';
 import { departureStateQuery } from '../workflows/contracts/departure';
 import { cycleStateQuery } from '../workflows/contracts/worker-cycle';
-import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
 
 let stack: TestStack;
 let campaignId: string;
@@ -17,6 +17,7 @@ beforeAll(async () => {
   const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, `B21${Date.now().toString().slice(-6)}`) });
   expect(res.statusCode, res.body).toBe(201);
   offerId = res.json().offers[0].id;
+  await openCampaignForSteps(stack.db, campaignId);
 });
 afterAll(async () => {
   await stack?.stop();

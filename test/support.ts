@@ -4,7 +4,9 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
+import { eq } from 'drizzle-orm';
 import { connectDb, type Db } from '../db/client';
+import { campaigns } from '../db/schema';
 import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
 import { documentRenderer } from '../templates/render';
 import { createMailer, createWorkers } from '../worker/create-worker';
@@ -144,4 +146,13 @@ export async function waitUntil<T>(fn: () => Promise<T | undefined | false>, tim
     if (Date.now() > deadline) throw new Error('waitUntil: timed out');
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * Test shortcut for tests about worker cycles: puts the campaign's stage (as PostgreSQL records it, which is what
+ * gates the steps) at `in_season`, where every worker step is allowed. The campaign and season tests move
+ * stages through the API instead.
+ */
+export async function openCampaignForSteps(db: Db, campaignId: string): Promise<void> {
+  await db.update(campaigns).set({ stage: 'in_season' }).where(eq(campaigns.id, campaignId));
 }

@@ -5,7 +5,7 @@ import { asc, eq } from 'drizzle-orm';
 import { PDFParse } from 'pdf-parse';
 import { campaigns, emailOutbox, visaBatches, workerCycles } from '../db/schema';
 import { batchStateQuery, type VisaBatchSummary } from '../workflows/contracts/visa-batch';
-import { fastTimings, sampleCampaign, startTestStack, testConfig, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { fastTimings, sampleCampaign, startTestStack, testConfig, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
 
 let stack: TestStack;
 let campaignId: string;
@@ -60,6 +60,7 @@ beforeAll(async () => {
   expect(created.statusCode, created.body).toBe(201);
   const offerId: string = created.json().offers[0].id;
   await stack.db.update(campaigns).set({ visaWeeklyCapacity: 5 }).where(eq(campaigns.id, campaignId));
+  await openCampaignForSteps(stack.db, campaignId);
 
   const header = 'nationalId,firstName,lastName,birthDate,sex,province,commune,householdSituation,phone,passportNumber,passportExpiry';
   const lines = [1, 2, 3, 4, 5, 6, 7, 8].map((i) =>

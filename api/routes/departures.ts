@@ -506,7 +506,7 @@ export const departureRoutes: FastifyPluginAsyncZod = async (app) => {
     sourceKey: string;
     source: string;
     hash: string;
-    format: 'csv' | 'json';
+    format: 'csv' | 'json' | 'xlsx';
     rowsTotal: number;
     errors: RowError[];
     items: { line: number; cycleId: string; payload: BulkItemPayload }[];
