@@ -6,6 +6,7 @@ import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -48,8 +49,24 @@ const STATUS_TEXT: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
+/** Errors as RFC 9457 problem details; `statusCode`, `error`, `message` and `issues` (field and reason) are kept
+ * as extension members, so clients written for the first shape keep working. */
 function send(reply: import('fastify').FastifyReply, statusCode: number, message: string, issues?: FieldIssue[]) {
-  return reply.code(statusCode).send({ statusCode, error: STATUS_TEXT[statusCode] ?? 'Error', message, ...(issues ? { issues } : {}) });
+  const title = STATUS_TEXT[statusCode] ?? 'Error';
+  return reply
+    .code(statusCode)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title, status: statusCode, detail: message, instance: reply.request.url.split('?')[0], statusCode, error: title, message, ...(issues ? { issues } : {}) });
+}
+
+/** An operationId for every route that does not name its own: the method and the path, e.g. getCampaignsByCampaignId. */
+function operationIdOf(method: string, url: string): string {
+  const words = url
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (seg.startsWith(':') ? `By${seg.slice(1, 2).toUpperCase()}${seg.slice(2)}` : seg.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())))
+    .map((w) => w.slice(0, 1).toUpperCase() + w.slice(1));
+  return `${method.toLowerCase()}${words.join('')}`;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -60,6 +77,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('deps', deps);
   registerFileParsers(app);
   app.setValidatorCompiler(validatorCompiler);
+  app.addHook('onRoute', (route) => {
+    if (!route.schema || (route.schema as { hide?: boolean }).hide) return;
+    const schema = route.schema as { operationId?: string };
+    const method = Array.isArray(route.method) ? route.method[0]! : route.method;
+    schema.operationId ??= operationIdOf(method, route.url);
+  });
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(swagger, {
@@ -68,9 +91,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: 'GECCO Flow API',
         description: 'Seasonal recruitment at origin (GECCO) as durable Temporal workflows',
         version: '0.1.0',
+        license: { name: 'Proprietary (ANAPEC programme use)', url: 'https://www.anapec.org' },
       },
+      servers: [{ url: '/', description: 'this server' }],
     },
     transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

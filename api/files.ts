@@ -182,7 +182,7 @@ export const intakeResultView = z.object({
   rowsRejected: z.number(),
   errors: z.array(z.object({ line: z.number(), field: z.string(), reason: z.string() })),
   operationId: z.string().nullable().describe('the bulk operation applying the accepted rows (GET /bulk-operations/:id)'),
-});
+}).meta({ id: 'FileLoadResult' });
 
 type FileRecord = typeof intakeFiles.$inferSelect;
 const resultOf = (f: FileRecord, duplicate: boolean): IntakeResult => ({
