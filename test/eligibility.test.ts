@@ -179,6 +179,34 @@ describe('every path asks the same eligibility decision', () => {
   });
 });
 
+describe('the campaign stage gates the steps; an Idempotency-Key makes a retried step answer the first result', () => {
+  it('refuses a selection while the campaign is in draft, then takes it once; a retry with the same key gets 200, not 409', async () => {
+    const id = `el-${uniqueSuffix()}`;
+    const res = await post('/campaigns', { id, name: `Campagne ${id}`, season: 2027, createdBy: 'coord', offers: [offer(`B27${tag.slice(-6)}`, 3, '2027-02-01', '2027-07-31', 6)] });
+    const offerId = res.json().offers[0].id as string;
+    const p = person();
+    const { cycles } = await load(id, [p]);
+    const cycleId = cycles.get(p.nationalId)!;
+    const early = await post(`/cycles/${cycleId}/selection`, { decision: 'selected', offerId, decidedBy: 'employer' });
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ status: 409, title: 'Conflict', detail: expect.stringMatching(/campaign .* is at draft/), issues: [{ field: 'campaign.stage' }] });
+    const file = await post(`/campaigns/${id}/intake/selection?loadedBy=coord`, [{ nationalId: p.nationalId, decision: 'selected', offerId, decidedBy: 'employer' }]);
+    expect(file.statusCode).toBe(409);
+
+    await openCampaignForSteps(stack.db, id);
+    const send = () => stack.app.inject({ method: 'POST', url: `/cycles/${cycleId}/selection`, headers: { 'idempotency-key': `sel-${cycleId}` }, payload: { decision: 'selected', offerId, decidedBy: 'employer' } });
+    const first = await send();
+    expect(first.statusCode, first.body).toBe(200);
+    const retry = await send();
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.json().stage).toBe('selected');
+    expect(retry.json().steps.filter((s: { step: string }) => s.step === 'selection')).toHaveLength(1);
+    expect(await stack.db.select().from(offerSeats).where(eq(offerSeats.offerId, offerId))).toHaveLength(1);
+    // without the key, the same step again is out of order
+    expect((await post(`/cycles/${cycleId}/selection`, { decision: 'selected', offerId, decidedBy: 'employer' })).statusCode).toBe(409);
+  });
+});
+
 function laterOffer(later: { offerIds: string[] }): string {
   return later.offerIds[0]!;
 }
