@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { campaigns, reserveCalls, workerCycles } from '../db/schema';
-import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { bulkOperationDone, sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -16,12 +16,7 @@ afterAll(async () => {
 const post = (url: string, payload: unknown) => stack.app.inject({ method: 'POST', url, payload: payload as object });
 const longTimings = encodeURIComponent(JSON.stringify({ selectionDeadline: '120s', authorisationDeadline: '120s' }));
 
-async function operationDone(operationId: string) {
-  return waitUntil(async () => {
-    const op = (await stack.app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
-    return op.status === 'done' ? op : undefined;
-  }, 60_000);
-}
+const operationDone = (operationId: string) => bulkOperationDone(stack.app, operationId);
 
 describe('campaign workflow', () => {
   it('moves stage by stage and refuses moves that skip a stage or whose preconditions fail', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { candidates, offerSeats, reserveCalls, workerCycles } from '../db/schema';
 import { eligibilityRefusals, type EligibilityQuestion } from '../workflows/contracts/eligibility';
-import { openCampaignForSteps, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { bulkOperationDone, openCampaignForSteps, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 describe('eligibility rules (pure)', () => {
   const base: EligibilityQuestion = {
@@ -59,12 +59,7 @@ function person(overrides: Record<string, unknown> = {}) {
 function offer(employerId: string, posts: number, contractStart: string, contractEnd: string, contractMonths: number) {
   return { employer: { id: employerId, name: `Finca ${employerId}`, province: 'Huelva', email: `rh@${employerId.toLowerCase()}.test` }, posts, contractMonths, contractStart, contractEnd };
 }
-async function operationDone(operationId: string) {
-  return waitUntil(async () => {
-    const op = (await stack.app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
-    return op.status === 'done' ? op : undefined;
-  }, 60_000);
-}
+const operationDone = (operationId: string) => bulkOperationDone(stack.app, operationId);
 async function campaignWith(offers: ReturnType<typeof offer>[], extra: Record<string, unknown> = {}) {
   const id = `el-${uniqueSuffix()}`;
   const res = await post('/campaigns', { id, name: `Campagne ${id}`, season: 2027, createdBy: 'coord', offers, ...extra });

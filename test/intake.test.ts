@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { candidates, workerCycles } from '../db/schema';
-import { fastTimings, sampleCampaign, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
+import { bulkOperationDone, fastTimings, sampleCampaign, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
 
 let stack: TestStack;
 let campaignId: string;
@@ -33,12 +33,7 @@ const candidatesCsv = [
 async function postCsv(url: string, csv: string) {
   return stack.app.inject({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: csv });
 }
-async function operationDone(operationId: string) {
-  return waitUntil(async () => {
-    const op = (await stack.app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
-    return op.status === 'done' ? op : undefined;
-  }, 60_000);
-}
+const operationDone = (operationId: string) => bulkOperationDone(stack.app, operationId);
 
 describe('bulk intake', () => {
   it('loads a candidate CSV: good rows start cycles, bad rows are reported by line and field, a reload changes nothing', async () => {

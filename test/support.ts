@@ -156,3 +156,11 @@ export async function waitUntil<T>(fn: () => Promise<T | undefined | false>, tim
 export async function openCampaignForSteps(db: Db, campaignId: string): Promise<void> {
   await db.update(campaigns).set({ stage: 'in_season' }).where(eq(campaigns.id, campaignId));
 }
+
+/** Waits until a bulk operation has applied all its rows; answers its progress view. */
+export async function bulkOperationDone(app: FastifyInstance, operationId: string, timeoutMs = 60_000, intervalMs = 200) {
+  return waitUntil(async () => {
+    const op = (await app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
+    return op.status === 'done' ? op : undefined;
+  }, timeoutMs, intervalMs);
+}
