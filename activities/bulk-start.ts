@@ -3,8 +3,10 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { bulkItems, bulkOperations } from '../db/schema';
+import type { bulkOperationWorkflow } from '../workflows/bulk-operation';
 import { COORDINATION_TASK_QUEUE, bulkOperationId, type BulkKind } from '../workflows/contracts/bulk';
 import type { BulkItemPayload } from './coordination';
+import { startContextWorkflow } from './start-workflow';
 
 export interface BulkStart {
   campaignId: string;
@@ -15,9 +17,14 @@ export interface BulkStart {
   createdBy: string;
   items: { line: number; cycleId: string; payload: BulkItemPayload }[];
   pageSize?: number;
+  /** the workflow to signal (bulkOperationDoneSignal) once every row is applied */
+  notify?: string;
 }
 
-/** Writes the operation and its rows once, then starts (or finds) its workflow. Returns the operation ID. */
+/**
+ * Commits the operation and its rows once, then starts (or finds) its workflow: the one "rows, then workflow"
+ * pattern (activities/start-workflow.ts). A finished operation is not re-run: its rows are done.
+ */
 export async function startBulkOperation(db: Db, temporal: Client, b: BulkStart): Promise<string> {
   const id = bulkOperationId(b.campaignId, b.kind, b.sourceKey);
   await db.transaction(async (tx) => {
@@ -31,17 +38,11 @@ export async function startBulkOperation(db: Db, temporal: Client, b: BulkStart)
       await tx.insert(bulkItems).values(b.items.slice(i, i + 1000).map((it) => ({ operationId: id, line: it.line, cycleId: it.cycleId, payload: it.payload as unknown as Record<string, unknown> })));
     }
   });
-  await temporal.workflow.start('bulkOperationWorkflow', {
+  await startContextWorkflow<typeof bulkOperationWorkflow>(temporal, {
+    workflowType: 'bulkOperationWorkflow',
     workflowId: id,
     taskQueue: COORDINATION_TASK_QUEUE,
-    args: [{ operationId: id, pageSize: b.pageSize ?? 500 }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    // a finished operation is not re-run: its rows are done
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-  }).catch((err: unknown) => {
-    if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') return;
-    throw err;
+    args: [{ operationId: id, pageSize: b.pageSize ?? 500, ...(b.notify ? { notify: b.notify } : {}) }],
   });
   return id;
 }
-

@@ -9,7 +9,7 @@ const businessKey = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 export const actor = z.string().min(1).max(120).describe('who records this step (user name or e-mail)');
-const duration = z
+export const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'a duration such as "30s", "2h" or "14 days"');
 

@@ -1,0 +1,89 @@
+// Files of the departure context: embarkations recorded at the port (one bulk operation per file, signalled to the
+// sailing's workflow) and verified returns to Morocco after the season.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { embarkationsRecordedSignal } from '../../workflows/contracts/departure';
+import { signalIfOpen } from '../context-workflows';
+import { conflict } from '../errors';
+import { itemsByNationalId, loadBulkFile, readFileOnce } from '../file-rows';
+import { cyclesByNationalId, intakeBody, intakeResultView, validateRows } from '../intake';
+import { campaignOr404 } from '../queries/campaigns';
+import { departureOr404, passengersByNationalId } from '../queries/departures';
+import { embarkationRow, returnRow } from '../views/departures';
+import { errorSchema } from '../schemas';
+
+const loadedByQuery = z.object({ loadedBy: z.string().min(1).max(120).describe('who loads the file') });
+const fileResponses = { 200: intakeResultView, 201: intakeResultView, 400: errorSchema, 404: errorSchema, 422: errorSchema };
+
+export const departureFileRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db, temporal } = app.deps;
+
+  app.post(
+    '/departures/:departureId/embarkations',
+    {
+      schema: {
+        tags: ['departures'],
+        summary: 'Record embarkations at the port (CSV or JSON): one bulk operation per file',
+        description:
+          'Columns: nationalId, embarkedAt (date-time with offset). Rows for workers who are not passengers of this sailing are reported by line and field; good rows are applied to the worker cycles by a bulk operation (GET /bulk-operations/:id). Loading the same file twice changes nothing.',
+        params: z.object({ departureId: z.string() }),
+        querystring: loadedByQuery,
+        body: intakeBody,
+        response: { ...fileResponses, 409: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const d = await departureOr404(db, req.params.departureId);
+      const kind = `embarkations:${d.id}`;
+      // One signal per file; a closed departure no longer follows its files (the bulk operation still applies them).
+      const tellDeparture = (operationId: string) => signalIfOpen(temporal, d.id, embarkationsRecordedSignal, { operationId }, req.log);
+      const { format, rows, hash, loaded } = await readFileOnce(db, req, req.body, d.campaignId, kind);
+      if (loaded) {
+        // Re-signal: harmless (the workflow counts an operation once) and repairs a signal lost on the first load.
+        if (loaded.operationId) await tellDeparture(loaded.operationId);
+        return reply.code(200).send(loaded);
+      }
+      if (d.status === 'departed') throw conflict(`departure ${d.id} has left: its passengers not aboard are no-shows; no more embarkations`);
+      const { ok, errors } = validateRows(rows, embarkationRow);
+      const items = itemsByNationalId(ok, errors, await passengersByNationalId(db, d.id), {
+        unknown: (nid) => `${nid} is not a passenger of departure ${d.id}`,
+        payload: (row) => ({ args: { embarkedAt: row.embarkedAt, recordedBy: req.query.loadedBy }, context: { departureId: d.id } }),
+      });
+      const source = hash.slice(0, 16);
+      const result = await loadBulkFile(db, temporal, { campaignId: d.campaignId, kind, bulkKind: 'embarkation', sourceKey: `${d.id}-${source}`, source: `embarkation file ${source} for ${d.id}`, hash, format, rowsTotal: rows.length, errors, items, loadedBy: req.query.loadedBy, notify: d.id });
+      if (result.operationId) await tellDeparture(result.operationId);
+      return reply.code(result.duplicate ? 200 : 201).send(result);
+    },
+  );
+
+  app.post(
+    '/campaigns/:campaignId/returns',
+    {
+      schema: {
+        tags: ['departures'],
+        summary: 'Record verified returns to Morocco (CSV or JSON): one bulk operation per file',
+        description:
+          'Columns: nationalId, returnedOn (yyyy-mm-dd), proof (port_exit_record | passport_stamp | consular_certificate), and optionally sailing. Unknown workers are reported by line and field. A worker with no proof of return is flagged by their own cycle after the grace period. Loading the same file twice changes nothing.',
+        params: z.object({ campaignId: z.string() }),
+        querystring: loadedByQuery,
+        body: intakeBody,
+        response: fileResponses,
+      },
+    },
+    async (req, reply) => {
+      const campaign = await campaignOr404(db, req.params.campaignId);
+      const kind = 'returns';
+      const { format, rows, hash, loaded } = await readFileOnce(db, req, req.body, campaign.id, kind);
+      if (loaded) return reply.code(200).send(loaded);
+      const { ok, errors } = validateRows(rows, returnRow);
+      const cycles = new Map([...(await cyclesByNationalId(db, campaign.id))].map(([nid, cycleId]) => [nid, { cycleId }]));
+      const items = itemsByNationalId(ok, errors, cycles, {
+        unknown: (nid) => `no worker cycle for ${nid} in campaign ${campaign.id}`,
+        payload: (row) => ({ args: { returnedOn: row.returnedOn, proof: row.proof, recordedBy: req.query.loadedBy, ...(row.sailing ? { sailing: row.sailing } : {}) } }),
+      });
+      const source = hash.slice(0, 16);
+      const result = await loadBulkFile(db, temporal, { campaignId: campaign.id, kind, bulkKind: 'return', sourceKey: source, source: `return file ${source}`, hash, format, rowsTotal: rows.length, errors, items, loadedBy: req.query.loadedBy });
+      return reply.code(result.duplicate ? 200 : 201).send(result);
+    },
+  );
+};
