@@ -48,6 +48,16 @@ async function post(url: string, payload: unknown) {
 async function get(url: string) {
   return stack.app.inject({ method: 'GET', url });
 }
+/** A sailing's passengers: every page of the paged list. */
+async function passengersOf(departureId: string): Promise<{ cycleId: string; nationalId: string; status: string; name: string }[]> {
+  const out = [];
+  for (let offset = 0; ; offset += 2) {
+    const page = (await get(`/departures/${departureId}/passengers?limit=2&offset=${offset}`)).json();
+    out.push(...page.items);
+    if (offset + 2 >= page.total) return out;
+  }
+}
+
 async function operationDone(operationId: string) {
   return waitUntil(async () => {
     const op = (await get(`/bulk-operations/${operationId}`)).json();
@@ -139,7 +149,8 @@ describe('departures', () => {
 
     const none = await post(`/campaigns/${campaignId}/departures`, body);
     expect(none.statusCode, none.body).toBe(409);
-    expect((await get(`/campaigns/${campaignId}/departures`)).json()).toEqual({ total: 0, items: [] });
+    expect((await get(`/campaigns/${campaignId}/departures`)).json()).toEqual({ total: 0, limit: 100, offset: 0, items: [] });
+    expect((await get(`/campaigns/${campaignId}/departures?limit=1001`)).statusCode).toBe(400);
   });
 
   it('runs a sailing: convocations, embarkation file, no-show, manifest, returns and a non-return', async () => {
@@ -154,9 +165,16 @@ describe('departures', () => {
     expect(created.json()).toMatchObject({ departureId, seq: 1, port: 'Tanger Ville', destination: 'Tarifa', seats: 4, passengerCount: 4, remainingReady: 2 });
     const passengers = persons.slice(0, 4).map((p) => p.nationalId);
     const passengerCycles = passengers.map((n) => cycleOf.get(n)!);
-    const detail = (await get(`/departures/${departureId}`)).json();
-    expect(detail.passengers.map((p: { nationalId: string }) => p.nationalId)).toEqual(passengers);
-    expect(detail.passengers[0]).toMatchObject({ cycleId: passengerCycles[0], status: 'convoked', name: 'Amina Alaoui' });
+    // The same request again (a client retrying) finds the sailing: same port and time, no second sailing.
+    const retried = await post(`/campaigns/${campaignId}/departures`, { departureAt, seats: 4, embarkationGrace: '2s', createdBy: loader });
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(retried.json()).toMatchObject({ departureId, passengerCount: 4, remainingReady: 2 });
+    const firstPage = (await get(`/departures/${departureId}/passengers?limit=3`)).json();
+    expect(firstPage).toMatchObject({ total: 4, limit: 3, offset: 0 });
+    expect(firstPage.items).toHaveLength(3);
+    const listed = await passengersOf(departureId);
+    expect(listed.map((p) => p.nationalId)).toEqual(passengers);
+    expect(listed[0]).toMatchObject({ cycleId: passengerCycles[0], status: 'convoked', name: 'Amina Alaoui' });
 
     // Each passenger's cycle is convoked (one bulk operation) and sends the convocation letter.
     await waitForCycles(passengerCycles, (r) => r.stage === 'convoked', 10_000);
@@ -209,7 +227,7 @@ describe('departures', () => {
       return d.status === 'departed' ? d : undefined;
     }, 15_000);
     expect(departed).toMatchObject({ seats: 4, passengerCount: 4, convoked: 4, embarked: 3, noShow: 1, awaitingEmbarkation: 0 });
-    expect(departed.passengers.find((p: { nationalId: string }) => p.nationalId === absent).status).toBe('no_show');
+    expect((await passengersOf(departureId)).find((p) => p.nationalId === absent)!.status).toBe('no_show');
     const handle = stack.client.workflow.getHandle(departureId);
     expect(await handle.result()).toEqual({ seats: 4, convoked: 4, embarked: 3, noShow: 1 });
     // One signal and a few activities per file, never one event per worker.
@@ -253,11 +271,11 @@ describe('departures', () => {
     const created = await post(`/campaigns/${campaignId}/departures`, { departureAt: inSeconds(3600), seats: 5, createdBy: loader });
     expect(created.statusCode, created.body).toBe(201);
     const departureId = created.json().departureId as string;
-    const detail = await waitUntil(async () => {
-      const d = (await get(`/departures/${departureId}`)).json();
-      return d.passengers.length === 5 ? d : undefined;
+    const listed = await waitUntil(async () => {
+      const p = await passengersOf(departureId);
+      return p.length === 5 ? p : undefined;
     }, 10_000);
-    const cycles = detail.passengers.map((p: { cycleId: string }) => p.cycleId) as string[];
+    const cycles = listed.map((p) => p.cycleId);
     await waitForCycles(cycles, (r) => r.stage === 'convoked', 10_000);
     await waitUntil(async () => ((await get(`/departures/${departureId}`)).json().status === 'convoked' ? true : undefined), 10_000);
 
@@ -267,8 +285,8 @@ describe('departures', () => {
     expect(noCloser.body).toContain('closedBy');
 
     // Three aboard; the file is loaded and boarding closed at once, before the file has been applied.
-    const aboard = detail.passengers.slice(0, 3).map((p: { nationalId: string }) => p.nationalId) as string[];
-    const notAboard = detail.passengers.slice(3).map((p: { cycleId: string }) => p.cycleId) as string[];
+    const aboard = listed.slice(0, 3).map((p) => p.nationalId);
+    const notAboard = listed.slice(3).map((p) => p.cycleId);
     const at = new Date().toISOString();
     const file = await post(`/departures/${departureId}/embarkations?loadedBy=port@anapec.test`, aboard.map((n) => ({ nationalId: n, embarkedAt: at })));
     expect(file.statusCode, file.body).toBe(201);

@@ -44,6 +44,10 @@ function lodge(batchId: string, lodgedOn = '2027-01-05') {
 async function getBatch(batchId: string) {
   return (await stack.app.inject({ method: 'GET', url: `/visa-batches/${batchId}` })).json();
 }
+/** A batch's members, in manifest order (one page: these batches are small). */
+async function membersOf(batchId: string) {
+  return (await stack.app.inject({ method: 'GET', url: `/visa-batches/${batchId}/members?limit=1000` })).json().items;
+}
 async function pdfText(buffer: Buffer): Promise<string> {
   const parser = new PDFParse({ data: new Uint8Array(buffer) });
   try {
@@ -136,9 +140,15 @@ describe('consular visa batches', () => {
 
     const list = (await stack.app.inject({ method: 'GET', url: `/campaigns/${campaignId}/visa-batches` })).json();
     expect(list.items.map((b: { batchId: string; members: number }) => [b.batchId, b.members])).toEqual([[batch1, 5], [batch2, 3]]);
-    const detail = await getBatch(batch1);
-    expect(detail.memberList.map((m: { nationalId: string }) => m.nationalId)).toEqual([1, 2, 3, 4, 5].map(nid));
-    expect(detail.memberList.every((m: { attempt: number; decision: null }) => m.attempt === 1 && m.decision === null)).toBe(true);
+    expect(list).toMatchObject({ total: 2, limit: 100, offset: 0 });
+    const members = await membersOf(batch1);
+    expect(members.map((m: { nationalId: string }) => m.nationalId)).toEqual([1, 2, 3, 4, 5].map(nid));
+    expect(members.every((m: { attempt: number; decision: null }) => m.attempt === 1 && m.decision === null)).toBe(true);
+    // Paged: the second page of two starts at the manifest's third line.
+    const page = (await stack.app.inject({ method: 'GET', url: `/visa-batches/${batch1}/members?limit=2&offset=2` })).json();
+    expect(page).toMatchObject({ total: 5, limit: 2, offset: 2 });
+    expect(page.items.map((m: { n: number; nationalId: string }) => [m.n, m.nationalId])).toEqual([[3, nid(3)], [4, nid(4)]]);
+    expect((await stack.app.inject({ method: 'GET', url: `/visa-batches/${batch1}/members?limit=5000` })).statusCode).toBe(400);
     expect((await stack.app.inject({ method: 'GET', url: `/visa-batches/visa-${campaignId}-99` })).statusCode).toBe(404);
     const openapi = await stack.app.inject({ method: 'GET', url: '/docs/json' });
     expect(openapi.statusCode).toBe(200);
@@ -276,8 +286,7 @@ describe('consular visa batches', () => {
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ seq: 3, members: 1 });
     const batch3: string = res.json().batchId;
-    const detail = await getBatch(batch3);
-    expect(detail.memberList).toMatchObject([{ nationalId: nid(5), attempt: 2, stage: 'visa_incomplete' }]);
+    expect(await membersOf(batch3)).toMatchObject([{ nationalId: nid(5), attempt: 2, stage: 'visa_incomplete' }]);
 
     const mail = await stack.mail.waitFor((m) => m.subject.includes(batch3) && m.subject.includes('non déposé'), 20_000);
     expect(mail.to).toEqual([testConfig.CONSULAR_LIAISON_EMAIL]);
@@ -288,7 +297,7 @@ describe('consular visa batches', () => {
 
     const again = await assemble('2027-01-25');
     expect(again.statusCode, again.body).toBe(201);
-    expect((await getBatch(again.json().batchId)).memberList).toMatchObject([{ nationalId: nid(5), attempt: 3 }]);
+    expect(await membersOf(again.json().batchId)).toMatchObject([{ nationalId: nid(5), attempt: 3 }]);
     const live = await waitUntil(async () => {
       const q = await stack.client.workflow.getHandle(again.json().batchId).query(batchStateQuery);
       return q.members === 1 ? q : undefined;
