@@ -15,15 +15,9 @@ import type { ActivityDeps } from './deps';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** Everything the manifest prints, members in manifest order (candidate id); undefined for an unknown batch. */
-export async function loadVisaBatchManifestData(db: Db, batchId: string): Promise<VisaBatchManifestData | undefined> {
-  const [row] = await db
-    .select({ batch: visaBatches, campaign: { id: campaigns.id, name: campaigns.name, season: campaigns.season } })
-    .from(visaBatches)
-    .innerJoin(campaigns, eq(campaigns.id, visaBatches.campaignId))
-    .where(eq(visaBatches.id, batchId));
-  if (!row) return undefined;
-  const members = await db
+/** A batch's members with who they are and their file, in manifest order (candidate id); page it with limit/offset. */
+export function batchMembers(db: Db, batchId: string) {
+  return db
     .select({
       cycleId: workerCycles.id,
       nationalId: candidates.nationalId,
@@ -40,13 +34,27 @@ export async function loadVisaBatchManifestData(db: Db, batchId: string): Promis
       contractEnd: workerCycles.contractEnd,
       attempt: visaBatchMembers.attempt,
       decision: visaBatchMembers.decision,
+      decidedAt: visaBatchMembers.decidedAt,
+      stage: workerCycles.stage,
     })
     .from(visaBatchMembers)
     .innerJoin(workerCycles, eq(workerCycles.id, visaBatchMembers.cycleId))
     .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
     .leftJoin(employers, eq(employers.id, workerCycles.employerId))
     .where(eq(visaBatchMembers.batchId, batchId))
-    .orderBy(asc(workerCycles.candidateId));
+    .orderBy(asc(workerCycles.candidateId))
+    .$dynamic();
+}
+
+/** Everything the manifest prints, members in manifest order (candidate id); undefined for an unknown batch. */
+export async function loadVisaBatchManifestData(db: Db, batchId: string): Promise<VisaBatchManifestData | undefined> {
+  const [row] = await db
+    .select({ batch: visaBatches, campaign: { id: campaigns.id, name: campaigns.name, season: campaigns.season } })
+    .from(visaBatches)
+    .innerJoin(campaigns, eq(campaigns.id, visaBatches.campaignId))
+    .where(eq(visaBatches.id, batchId));
+  if (!row) return undefined;
+  const members = await batchMembers(db, batchId);
   const b = row.batch;
   return {
     batchId: b.id,

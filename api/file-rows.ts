@@ -51,29 +51,30 @@ export function itemsByNationalId<R extends { nationalId: string }, M extends { 
   return items;
 }
 
-/** Starts the bulk operation of the accepted rows (if any) and records the file with its errors, by line. */
+export type ReadFile = Awaited<ReturnType<typeof readFileOnce>>;
+
+/**
+ * Starts the bulk operation of the accepted rows (if any) and records the file with its errors, by line. The
+ * operation's source key is `keyPrefix` and the file's hash; its source reads "<what> file <hash> [for <of>]".
+ */
 export async function loadBulkFile(
   db: Db,
   temporal: Client,
-  f: {
-    campaignId: string;
-    kind: string;
-    bulkKind: BulkKind;
-    sourceKey: string;
-    source: string;
-    hash: string;
-    format: 'csv' | 'json';
-    rowsTotal: number;
-    errors: RowError[];
-    items: FileItem[];
-    loadedBy: string;
-    /** the workflow the operation signals when done */
-    notify?: string;
-  },
+  file: ReadFile,
+  f: { campaignId: string; kind: string; bulkKind: BulkKind; keyPrefix?: string; what: string; of?: string; errors: RowError[]; items: FileItem[]; loadedBy: string; notify?: string },
 ): Promise<IntakeResult> {
   f.errors.sort((a, b) => a.line - b.line);
+  const ref = file.hash.slice(0, 16);
   const operationId = f.items.length
-    ? await startBulkOperation(db, temporal, { campaignId: f.campaignId, kind: f.bulkKind, sourceKey: f.sourceKey, source: f.source, createdBy: f.loadedBy, items: f.items, ...(f.notify ? { notify: f.notify } : {}) })
+    ? await startBulkOperation(db, temporal, {
+        campaignId: f.campaignId,
+        kind: f.bulkKind,
+        sourceKey: f.keyPrefix ? `${f.keyPrefix}-${ref}` : ref,
+        source: `${f.what} file ${ref}${f.of ? ` for ${f.of}` : ''}`,
+        createdBy: f.loadedBy,
+        items: f.items,
+        ...(f.notify ? { notify: f.notify } : {}),
+      })
     : null;
-  return recordLoadedFile(db, { campaignId: f.campaignId, kind: f.kind, hash: f.hash, format: f.format, rowsTotal: f.rowsTotal, accepted: f.items.length, errors: f.errors, operationId, loadedBy: f.loadedBy });
+  return recordLoadedFile(db, { campaignId: f.campaignId, kind: f.kind, hash: file.hash, format: file.format, rowsTotal: file.rows.length, accepted: f.items.length, errors: f.errors, operationId, loadedBy: f.loadedBy });
 }

@@ -8,6 +8,8 @@ import { conflict, notFound } from '../errors';
 import type { Page } from '../paging';
 import type { CampaignRow } from './campaigns';
 
+import { batchMembers } from '../../activities/visa-batches';
+
 export { loadVisaBatchManifestData, visaBatchCounts } from '../../activities/visa-batches';
 
 export type BatchRow = typeof visaBatches.$inferSelect;
@@ -95,24 +97,7 @@ export async function listBatches(db: Db, campaignId: string, page: Page) {
 
 export async function membersPage(db: Db, batchId: string, page: Page) {
   const total = await db.$count(visaBatchMembers, eq(visaBatchMembers.batchId, batchId));
-  const rows = await db
-    .select({
-      cycleId: visaBatchMembers.cycleId,
-      nationalId: candidates.nationalId,
-      firstName: candidates.firstName,
-      lastName: candidates.lastName,
-      attempt: visaBatchMembers.attempt,
-      stage: workerCycles.stage,
-      decision: visaBatchMembers.decision,
-      decidedAt: visaBatchMembers.decidedAt,
-    })
-    .from(visaBatchMembers)
-    .innerJoin(workerCycles, eq(workerCycles.id, visaBatchMembers.cycleId))
-    .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
-    .where(eq(visaBatchMembers.batchId, batchId))
-    .orderBy(asc(workerCycles.candidateId))
-    .limit(page.limit)
-    .offset(page.offset);
+  const rows = await batchMembers(db, batchId).limit(page.limit).offset(page.offset);
   return { total, rows };
 }
 export type MemberRow = Awaited<ReturnType<typeof membersPage>>['rows'][number];

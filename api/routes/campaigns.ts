@@ -6,14 +6,13 @@ import type { campaignWorkflow } from '../../workflows/campaign';
 import { CAMPAIGN_TASK_QUEUE, advanceStageUpdate, campaignWorkflowId } from '../../workflows/contracts/campaign';
 import { CampaignIdKey, SeasonKey, StageKey } from '../../workflows/contracts/search-attributes';
 import { conflict, notFound, unprocessable, type FieldIssue } from '../errors';
-import { pageOf, pageQuery, paged } from '../paging';
+import { getPaged } from '../paging';
 import { campaignOr404, insertCampaign, listCampaigns, loadCampaignView } from '../queries/campaigns';
 import { campaignInput, campaignView, errorSchema, stageMoveBody } from '../schemas';
+import { campaignListItem, campaignParams, listItem } from '../views/campaigns';
 
 const DAY_MS = 86_400_000;
 const AVG_MONTH_DAYS = 30.44;
-
-const campaignListItem = z.object({ id: z.string(), name: z.string(), season: z.number(), createdAt: z.string() });
 
 function checkOfferDates(body: z.infer<typeof campaignInput>): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -96,21 +95,16 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get(
-    '/campaigns',
-    {
-      schema: {
-        tags: ['campaigns'],
-        summary: 'List campaigns, by season (paged)',
-        querystring: pageQuery,
-        response: { 200: paged(campaignListItem), 400: errorSchema },
-      },
+  getPaged(app, '/campaigns', {
+    tags: ['campaigns'],
+    summary: 'List campaigns, by season',
+    params: z.object({}),
+    item: campaignListItem,
+    load: async (_params, page) => {
+      const { total, rows } = await listCampaigns(db, page);
+      return { total, items: rows.map(listItem) };
     },
-    async (req) => {
-      const { total, rows } = await listCampaigns(db, req.query);
-      return pageOf(req.query, total, rows, (c) => ({ id: c.id, name: c.name, season: c.season, createdAt: c.createdAt.toISOString() }));
-    },
-  );
+  });
 
   app.get(
     '/campaigns/:campaignId',
@@ -118,7 +112,7 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['campaigns'],
         summary: 'A campaign with its offers, quota fill and per-stage counts',
-        params: z.object({ campaignId: z.string() }),
+        params: campaignParams,
         response: { 200: campaignView, 404: errorSchema },
       },
     },
@@ -135,7 +129,7 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['campaigns'],
         summary: 'Move the campaign to its next stage (refused with 409 when out of order or its preconditions fail)',
-        params: z.object({ campaignId: z.string() }),
+        params: campaignParams,
         body: stageMoveBody,
         response: {
           200: z.object({ campaignId: z.string(), stage: z.string(), stages: z.array(z.object({ stage: z.string(), at: z.string(), by: z.string() })) }),

@@ -10,6 +10,7 @@ import { cyclesByNationalId, intakeBody, intakeResultView, validateRows } from '
 import { campaignOr404 } from '../queries/campaigns';
 import { departureOr404, passengersByNationalId } from '../queries/departures';
 import { embarkationRow, returnRow } from '../views/departures';
+import { campaignParams } from '../views/campaigns';
 import { errorSchema } from '../schemas';
 
 const loadedByQuery = z.object({ loadedBy: z.string().min(1).max(120).describe('who loads the file') });
@@ -37,20 +38,19 @@ export const departureFileRoutes: FastifyPluginAsyncZod = async (app) => {
       const kind = `embarkations:${d.id}`;
       // One signal per file; a closed departure no longer follows its files (the bulk operation still applies them).
       const tellDeparture = (operationId: string) => signalIfOpen(temporal, d.id, embarkationsRecordedSignal, { operationId }, req.log);
-      const { format, rows, hash, loaded } = await readFileOnce(db, req, req.body, d.campaignId, kind);
-      if (loaded) {
+      const file = await readFileOnce(db, req, req.body, d.campaignId, kind);
+      if (file.loaded) {
         // Re-signal: harmless (the workflow counts an operation once) and repairs a signal lost on the first load.
-        if (loaded.operationId) await tellDeparture(loaded.operationId);
-        return reply.code(200).send(loaded);
+        if (file.loaded.operationId) await tellDeparture(file.loaded.operationId);
+        return reply.code(200).send(file.loaded);
       }
       if (d.status === 'departed') throw conflict(`departure ${d.id} has left: its passengers not aboard are no-shows; no more embarkations`);
-      const { ok, errors } = validateRows(rows, embarkationRow);
+      const { ok, errors } = validateRows(file.rows, embarkationRow);
       const items = itemsByNationalId(ok, errors, await passengersByNationalId(db, d.id), {
         unknown: (nid) => `${nid} is not a passenger of departure ${d.id}`,
         payload: (row) => ({ args: { embarkedAt: row.embarkedAt, recordedBy: req.query.loadedBy }, context: { departureId: d.id } }),
       });
-      const source = hash.slice(0, 16);
-      const result = await loadBulkFile(db, temporal, { campaignId: d.campaignId, kind, bulkKind: 'embarkation', sourceKey: `${d.id}-${source}`, source: `embarkation file ${source} for ${d.id}`, hash, format, rowsTotal: rows.length, errors, items, loadedBy: req.query.loadedBy, notify: d.id });
+      const result = await loadBulkFile(db, temporal, file, { campaignId: d.campaignId, kind, bulkKind: 'embarkation', keyPrefix: d.id, what: 'embarkation', of: d.id, errors, items, loadedBy: req.query.loadedBy, notify: d.id });
       if (result.operationId) await tellDeparture(result.operationId);
       return reply.code(result.duplicate ? 200 : 201).send(result);
     },
@@ -64,7 +64,7 @@ export const departureFileRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Record verified returns to Morocco (CSV or JSON): one bulk operation per file',
         description:
           'Columns: nationalId, returnedOn (yyyy-mm-dd), proof (port_exit_record | passport_stamp | consular_certificate), and optionally sailing. Unknown workers are reported by line and field. A worker with no proof of return is flagged by their own cycle after the grace period. Loading the same file twice changes nothing.',
-        params: z.object({ campaignId: z.string() }),
+        params: campaignParams,
         querystring: loadedByQuery,
         body: intakeBody,
         response: fileResponses,
@@ -73,16 +73,15 @@ export const departureFileRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const campaign = await campaignOr404(db, req.params.campaignId);
       const kind = 'returns';
-      const { format, rows, hash, loaded } = await readFileOnce(db, req, req.body, campaign.id, kind);
-      if (loaded) return reply.code(200).send(loaded);
-      const { ok, errors } = validateRows(rows, returnRow);
+      const file = await readFileOnce(db, req, req.body, campaign.id, kind);
+      if (file.loaded) return reply.code(200).send(file.loaded);
+      const { ok, errors } = validateRows(file.rows, returnRow);
       const cycles = new Map([...(await cyclesByNationalId(db, campaign.id))].map(([nid, cycleId]) => [nid, { cycleId }]));
       const items = itemsByNationalId(ok, errors, cycles, {
         unknown: (nid) => `no worker cycle for ${nid} in campaign ${campaign.id}`,
         payload: (row) => ({ args: { returnedOn: row.returnedOn, proof: row.proof, recordedBy: req.query.loadedBy, ...(row.sailing ? { sailing: row.sailing } : {}) } }),
       });
-      const source = hash.slice(0, 16);
-      const result = await loadBulkFile(db, temporal, { campaignId: campaign.id, kind, bulkKind: 'return', sourceKey: source, source: `return file ${source}`, hash, format, rowsTotal: rows.length, errors, items, loadedBy: req.query.loadedBy });
+      const result = await loadBulkFile(db, temporal, file, { campaignId: campaign.id, kind, bulkKind: 'return', what: 'return', errors, items, loadedBy: req.query.loadedBy });
       return reply.code(result.duplicate ? 200 : 201).send(result);
     },
   );

@@ -11,10 +11,11 @@ import { CampaignIdKey, SeasonKey } from '../../workflows/contracts/search-attri
 import { renderEmbarkationManifest } from '../../templates/render';
 import { updateOr409 } from '../context-workflows';
 import { conflict, unprocessable } from '../errors';
-import { pageOf, pageQuery, paged } from '../paging';
+import { getPaged } from '../paging';
 import { campaignOr404, type CampaignRow } from '../queries/campaigns';
 import { campaignHeader, countsByDeparture, departureOr404, listDepartures, manifestPassengers, passengersPage, planSailing, remainingReady, type DepartureRow } from '../queries/departures';
 import { boardingClosedView, closeBoardingBody, createDepartureBody, createdView, departureSummary, manifestLine, passenger, passengerView, summary } from '../views/departures';
+import { campaignParams } from '../views/campaigns';
 import { errorSchema } from '../schemas';
 import { departureFileRoutes } from './departure-files';
 
@@ -59,7 +60,7 @@ export const departureRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Plan a sailing: assigns ready workers up to the seats, convokes them, and follows the embarkation',
         description:
           "Assigns the campaign's cycles at stage ready_to_depart that are on no other sailing, in candidate order, up to `seats`, and starts the departure workflow (convocations as one bulk operation; at departureAt + embarkationGrace the passengers not embarked are recorded as no-shows). A sailing is its port and departure time: the same request again answers 200 with the sailing already planned. 409 when no worker is ready.",
-        params: z.object({ campaignId: z.string() }),
+        params: campaignParams,
         body: createDepartureBody,
         response: { 200: createdView, 201: createdView, 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema },
       },
@@ -78,23 +79,16 @@ export const departureRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get(
-    '/campaigns/:campaignId/departures',
-    {
-      schema: {
-        tags: ['departures'],
-        summary: "A campaign's sailings with their counts (paged)",
-        params: z.object({ campaignId: z.string() }),
-        querystring: pageQuery,
-        response: { 200: paged(departureSummary), 400: errorSchema, 404: errorSchema },
-      },
+  getPaged(app, '/campaigns/:campaignId/departures', {
+    tags: ['departures'],
+    summary: "A campaign's sailings with their counts",
+    params: campaignParams,
+    item: departureSummary,
+    load: async ({ campaignId }, page) => {
+      const { total, rows, counts } = await listDepartures(db, (await campaignOr404(db, campaignId)).id, page);
+      return { total, items: rows.map((r) => summary(r, counts.get(r.id)!)) };
     },
-    async (req) => {
-      const campaign = await campaignOr404(db, req.params.campaignId);
-      const { total, rows, counts } = await listDepartures(db, campaign.id, req.query);
-      return pageOf(req.query, total, rows, (r) => summary(r, counts.get(r.id)!));
-    },
-  );
+  });
 
   app.get(
     '/departures/:departureId',
@@ -109,23 +103,16 @@ export const departureRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => view(await departureOr404(db, req.params.departureId)),
   );
 
-  app.get(
-    '/departures/:departureId/passengers',
-    {
-      schema: {
-        tags: ['departures'],
-        summary: "A sailing's passengers, in candidate order (paged)",
-        params: departureParams,
-        querystring: pageQuery,
-        response: { 200: paged(passengerView), 400: errorSchema, 404: errorSchema },
-      },
+  getPaged(app, '/departures/:departureId/passengers', {
+    tags: ['departures'],
+    summary: "A sailing's passengers, in candidate order",
+    params: departureParams,
+    item: passengerView,
+    load: async ({ departureId }, page) => {
+      const { total, rows } = await passengersPage(db, (await departureOr404(db, departureId)).id, page);
+      return { total, items: rows.map(passenger) };
     },
-    async (req) => {
-      const d = await departureOr404(db, req.params.departureId);
-      const { total, rows } = await passengersPage(db, d.id, req.query);
-      return pageOf(req.query, total, rows, passenger);
-    },
-  );
+  });
 
   app.post(
     '/departures/:departureId/close-boarding',

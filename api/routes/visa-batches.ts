@@ -21,13 +21,13 @@ import { signalIfOpen, updateOr409 } from '../context-workflows';
 import { conflict, notFound } from '../errors';
 import { itemsByNationalId, loadBulkFile, readFileOnce } from '../file-rows';
 import { intakeBody, intakeResultView, validateRows } from '../intake';
-import { pageOf, pageQuery, paged } from '../paging';
+import { getPaged } from '../paging';
 import { campaignOr404, type CampaignRow } from '../queries/campaigns';
 import { assembleBatch, batchOr404, listBatches, loadVisaBatchManifestData, lodgementApplied, membersByNationalId, membersPage, unstartedBatchCandidates, visaBatchCounts } from '../queries/visa-batches';
+import { campaignParams } from '../views/campaigns';
 import { errorSchema } from '../schemas';
 import { assembleBody, assembledView, batchParams, batchState, batchView, decisionRow, lodgeBody, member, memberView, toView } from '../views/visa-batches';
 
-const campaignParams = z.object({ campaignId: z.string() });
 const decisionsQuery = z.object({ loadedBy: z.string().min(1).max(120).describe('who loads the file') });
 
 /** The batch's workflow, started once its rows are committed (or found running). */
@@ -80,24 +80,17 @@ export const visaBatchRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get(
-    '/campaigns/:campaignId/visa-batches',
-    {
-      schema: {
-        tags: ['visa batches'],
-        summary: "A campaign's visa batches with their state and decision counts (paged)",
-        params: campaignParams,
-        querystring: pageQuery,
-        response: { 200: paged(batchView), 400: errorSchema, 404: errorSchema },
-      },
-    },
-    async (req) => {
-      const campaign = await campaignOr404(db, req.params.campaignId);
-      const { total, rows } = await listBatches(db, campaign.id, req.query);
+  getPaged(app, '/campaigns/:campaignId/visa-batches', {
+    tags: ['visa batches'],
+    summary: "A campaign's visa batches with their state and decision counts",
+    params: campaignParams,
+    item: batchView,
+    load: async ({ campaignId }, page) => {
+      const { total, rows } = await listBatches(db, (await campaignOr404(db, campaignId)).id, page);
       const counts = await visaBatchCounts(db, rows.map((r) => r.id));
-      return pageOf(req.query, total, rows, (r) => toView(r, counts.get(r.id)));
+      return { total, items: rows.map((r) => toView(r, counts.get(r.id))) };
     },
-  );
+  });
 
   app.get(
     '/visa-batches/:batchId',
@@ -112,23 +105,16 @@ export const visaBatchRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => viewOf(req.params.batchId),
   );
 
-  app.get(
-    '/visa-batches/:batchId/members',
-    {
-      schema: {
-        tags: ['visa batches'],
-        summary: "A visa batch's members in manifest order, with their stage and decision (paged)",
-        params: batchParams,
-        querystring: pageQuery,
-        response: { 200: paged(memberView), 400: errorSchema, 404: errorSchema },
-      },
+  getPaged(app, '/visa-batches/:batchId/members', {
+    tags: ['visa batches'],
+    summary: "A visa batch's members in manifest order, with their stage and decision",
+    params: batchParams,
+    item: memberView,
+    load: async ({ batchId }, page) => {
+      const { total, rows } = await membersPage(db, (await batchOr404(db, batchId)).id, page);
+      return { total, items: rows.map((m, i) => member(m, page.offset + i)) };
     },
-    async (req) => {
-      const b = await batchOr404(db, req.params.batchId);
-      const { total, rows } = await membersPage(db, b.id, req.query);
-      return pageOf(req.query, total, rows, member);
-    },
-  );
+  });
 
   app.post(
     '/visa-batches/:batchId/lodge',
@@ -175,32 +161,19 @@ export const visaBatchRoutes: FastifyPluginAsyncZod = async (app) => {
       // One signal per decisions file; the workflow counts each operation once, so a repeat is harmless.
       const tellBatch = (operationId: string) => signalIfOpen(temporal, batch.id, decisionsRecordedSignal, { operationId }, req.log);
       const kind = `visa_decisions:${batch.id}`;
-      const { format, rows, hash, loaded } = await readFileOnce(db, req, req.body, batch.campaignId, kind);
-      if (loaded) {
-        if (loaded.operationId) await tellBatch(loaded.operationId); // in case the first load stopped before its signal
-        return reply.code(200).send(loaded);
+      const file = await readFileOnce(db, req, req.body, batch.campaignId, kind);
+      if (file.loaded) {
+        if (file.loaded.operationId) await tellBatch(file.loaded.operationId); // in case the first load stopped before its signal
+        return reply.code(200).send(file.loaded);
       }
-      const { ok, errors } = validateRows(rows, decisionRow);
+      const { ok, errors } = validateRows(file.rows, decisionRow);
       const items = itemsByNationalId(ok, errors, await membersByNationalId(db, batch.id), {
         unknown: (nid) => `${nid} is not a member of visa batch ${batch.id}`,
         refuse: (m, row) => (m.decision ? { field: 'decision', reason: `${row.nationalId} already has a decision in this batch (${m.decision})` } : undefined),
         payload: (row) => ({ args: { decision: row.decision, visaNumber: row.visaNumber, reason: row.reason, recordedBy: req.query.loadedBy }, context: { batchId: batch.id } }),
       });
-      const source = hash.slice(0, 16);
-      const result = await loadBulkFile(db, temporal, {
-        campaignId: batch.campaignId,
-        kind,
-        bulkKind: 'visa_decision',
-        sourceKey: `${visaBatchSourceKey(batch.seq)}-${source}`,
-        source: `decisions file ${source} for visa batch ${batch.id}`,
-        hash,
-        format,
-        rowsTotal: rows.length,
-        errors,
-        items,
-        loadedBy: req.query.loadedBy,
-        notify: batch.id,
-      });
+      const of = `visa batch ${batch.id}`;
+      const result = await loadBulkFile(db, temporal, file, { campaignId: batch.campaignId, kind, bulkKind: 'visa_decision', keyPrefix: visaBatchSourceKey(batch.seq), what: 'decisions', of, errors, items, loadedBy: req.query.loadedBy, notify: batch.id });
       if (result.operationId) await tellBatch(result.operationId);
       return reply.code(result.duplicate ? 200 : 201).send(result);
     },

@@ -8,6 +8,7 @@ import { activeAuthorisation, contractIneligibility } from '../circular';
 import { conflict, notFound, unprocessable } from '../errors';
 import { campaignOr404 } from '../queries/campaigns';
 import { cycleRow, insertRehireCycle, lastSeason, loadHistory, offerOfCampaign, personByNationalId, personOr404 } from '../queries/workers';
+import { campaignParams } from '../views/campaigns';
 import { actor, errorSchema, timingsInput } from '../schemas';
 import { historyView, toHistory } from '../views/workers';
 import { candidateParams, reintegrationRoutes } from './reintegration';
@@ -48,7 +49,7 @@ export const workerRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'An employer requests a returning worker by name: the cycle starts without a new selection',
         description:
           'Refused with 422 and the reason when the worker is not eligible: last season not closed with a verified return, blocked after a non-return, no active multi-year authorisation covering the contract, or more than 9 months of work in a 12-month window. The same request again answers 200 with the cycle it started.',
-        params: z.object({ campaignId: z.string() }),
+        params: campaignParams,
         body: rehireBody,
         response: { 200: rehiredView, 201: rehiredView, 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema },
       },
