@@ -216,6 +216,12 @@ describe('consular visa batches', () => {
     expect(decided.counts).toEqual({ members: 5, issued: 3, refused: 1, incomplete: 1, undecided: 0, awaiting: 0 });
     const summary = (await stack.client.workflow.getHandle(batch1).result()) as VisaBatchSummary;
     expect(summary).toMatchObject({ outcome: 'decided', members: 5, escalated: false, decisionOperations: [body.operationId] });
+    // The decisions operation told the batch it was done (no activity polled it): one signal, one count after it.
+    const events = (await stack.client.workflow.getHandle(batch1).fetchHistory()).events ?? [];
+    const done = events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'bulkOperationDone');
+    expect(done).toHaveLength(1);
+    const counted = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'countVisaBatchDecisions');
+    expect(counted).toHaveLength(1);
 
     const cycles = await cyclesOf([1, 2, 3, 4, 5]);
     expect(cycles.map((c) => [c.stage, c.outcome])).toEqual([
