@@ -3,9 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, inArray } from 'drizzle-orm';
 import { PDFParse } from 'pdf-parse';
-import { candidates, departurePassengers, workerCycles } from '../db/schema';
+import { candidates, departurePassengers, departures, workerCycles } from '../db/schema';
 import { departureStateQuery } from '../workflows/contracts/departure';
 import { cycleStateQuery } from '../workflows/contracts/worker-cycle';
+import { recordHistories } from './record-histories';
 import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
@@ -19,7 +20,10 @@ beforeAll(async () => {
   offerId = res.json().offers[0].id;
 });
 afterAll(async () => {
-  await stack?.stop();
+  if (!stack) return;
+  const sailings = await stack.db.select({ id: departures.id, seq: departures.seq }).from(departures).where(eq(departures.campaignId, campaignId));
+  await recordHistories(stack, sailings.map((d) => ({ name: `departure-${d.seq}`, workflowId: d.id })));
+  await stack.stop();
 });
 
 // Every human deadline is long, except the ones this file is about.

@@ -5,6 +5,7 @@ import { asc, eq } from 'drizzle-orm';
 import { PDFParse } from 'pdf-parse';
 import { campaigns, emailOutbox, visaBatches, workerCycles } from '../db/schema';
 import { batchStateQuery, type VisaBatchSummary } from '../workflows/contracts/visa-batch';
+import { recordHistories } from './record-histories';
 import { fastTimings, sampleCampaign, startTestStack, testConfig, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
@@ -103,6 +104,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!stack) return;
+  const batches = await stack.db.select({ id: visaBatches.id, seq: visaBatches.seq }).from(visaBatches).where(eq(visaBatches.campaignId, campaignId));
+  await recordHistories(stack, batches.map((b) => ({ name: `visa-batch-${b.seq}`, workflowId: b.id })));
   // Leave nothing running on the shared dev server for the next test files.
   const ids = [
     ...(await stack.db.select({ id: visaBatches.id }).from(visaBatches).where(eq(visaBatches.campaignId, campaignId))).map((r) => r.id),
