@@ -6,6 +6,7 @@ import { PDFParse } from 'pdf-parse';
 import { candidates, departurePassengers, departures, workerCycles } from '../db/schema';
 import { departureStateQuery } from '../workflows/contracts/departure';
 import { cycleStateQuery } from '../workflows/contracts/worker-cycle';
+import { planSailing } from '../api/queries/departures';
 import { recordHistories } from './record-histories';
 import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
@@ -275,8 +276,15 @@ describe('departures', () => {
     const ready = await stack.db.select({ id: workerCycles.id }).from(workerCycles).where(and(eq(workerCycles.campaignId, campaignId), eq(workerCycles.stage, 'ready_to_depart')));
     expect(ready).toHaveLength(5);
     // A sailing an hour away with a day of grace: without closing boarding, nobody would be a no-show for a day.
-    const created = await post(`/campaigns/${campaignId}/departures`, { departureAt: inSeconds(3600), seats: 5, createdBy: loader });
-    expect(created.statusCode, created.body).toBe(201);
+    // Its first request stopped after writing the sailing and before starting its workflow (the rows alone are
+    // written here): the retried request finds the sailing, starts its workflow and answers 200.
+    const request = { departureAt: inSeconds(3600), seats: 5, createdBy: loader };
+    const written = await planSailing(stack.db, campaignId, { ...request, departureAt: new Date(request.departureAt), port: 'Tanger Ville', destination: 'Tarifa' });
+    expect(written.created).toBe(true);
+    await expect(stack.client.workflow.getHandle(written.row.id).describe()).rejects.toThrow();
+    const created = await post(`/campaigns/${campaignId}/departures`, request);
+    expect(created.statusCode, created.body).toBe(200);
+    expect(created.json()).toMatchObject({ departureId: written.row.id, passengerCount: 5, remainingReady: 0 });
     const departureId = created.json().departureId as string;
     const listed = await waitUntil(async () => {
       const p = await passengersOf(departureId);

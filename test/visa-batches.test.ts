@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
 import { PDFParse } from 'pdf-parse';
 import { campaigns, emailOutbox, visaBatches, workerCycles } from '../db/schema';
-import { batchStateQuery, type VisaBatchSummary } from '../workflows/contracts/visa-batch';
+import { batchStateQuery, visaBatchId, type VisaBatchSummary } from '../workflows/contracts/visa-batch';
 import { recordHistories } from './record-histories';
 import { fastTimings, sampleCampaign, startTestStack, testConfig, uniqueSuffix, waitUntil, type TestStack } from './support';
 
@@ -312,5 +312,15 @@ describe('consular visa batches', () => {
       return q.members === 1 ? q : undefined;
     });
     expect(live).toMatchObject({ stage: 'assembled', waitingFor: 'lodgement with the consulate' });
+  });
+
+  it('starts the workflow of a batch whose request stopped after writing it: the next assembly does', async () => {
+    // The rows of a batch written two minutes ago whose workflow never started (its request died in between).
+    const orphan = visaBatchId(campaignId, 99);
+    await stack.db.insert(visaBatches).values({ id: orphan, campaignId, seq: 99, weekStart: '2027-02-01', capacity: 1, status: 'assembled', members: 0, createdBy: 'liaison@anapec.test', createdAt: new Date(Date.now() - 120_000) });
+    await expect(stack.client.workflow.getHandle(orphan).describe()).rejects.toThrow();
+    const next = await assemble('2027-02-01');
+    expect(next.statusCode, next.body).toBe(409); // no file is waiting: no new batch, but the orphan is repaired
+    expect((await stack.client.workflow.getHandle(orphan).describe()).status.name).toBe('RUNNING');
   });
 });
