@@ -5,8 +5,10 @@
 import type { Client } from '@temporalio/client';
 import type { Db, Tx } from '../db/client';
 import { bulkItems, bulkOperations } from '../db/schema';
+import type { bulkOperationWorkflow } from '../workflows/bulk-operation';
 import { COORDINATION_TASK_QUEUE, bulkOperationId, type BulkKind } from '../workflows/contracts/bulk';
 import type { BulkItemPayload } from './coordination';
+import { startContextWorkflow } from './start-workflow';
 
 export interface BulkStart {
   campaignId: string;
@@ -17,6 +19,8 @@ export interface BulkStart {
   createdBy: string;
   items: { line: number; cycleId: string; payload: BulkItemPayload }[];
   pageSize?: number;
+  /** the workflow to signal (bulkOperationDoneSignal) once every row is applied */
+  notify?: string;
 }
 
 
@@ -35,26 +39,19 @@ export async function writeBulkOperation(tx: Tx | Db, b: BulkStart): Promise<str
   return id;
 }
 
-/** Starts (or finds) the workflow of an operation already committed. */
-export async function startBulkWorkflow(temporal: Client, operationId: string, pageSize = 500): Promise<void> {
-  await temporal.workflow
-    .start('bulkOperationWorkflow', {
-      workflowId: operationId,
-      taskQueue: COORDINATION_TASK_QUEUE,
-      args: [{ operationId, pageSize }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      // a finished operation is not re-run: its rows are done
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    })
-    .catch((err: unknown) => {
-      if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') return;
-      throw err;
-    });
+/** Starts (or finds) the workflow of an operation already committed; a finished one is not re-run. */
+export async function startBulkWorkflow(temporal: Client, operationId: string, opts: { pageSize?: number; notify?: string } = {}): Promise<void> {
+  await startContextWorkflow<typeof bulkOperationWorkflow>(temporal, {
+    workflowType: 'bulkOperationWorkflow',
+    workflowId: operationId,
+    taskQueue: COORDINATION_TASK_QUEUE,
+    args: [{ operationId, pageSize: opts.pageSize ?? 500, ...(opts.notify ? { notify: opts.notify } : {}) }],
+  });
 }
 
 /** Writes the operation and its rows in their own transaction, then starts its workflow. Returns the operation ID. */
 export async function startBulkOperation(db: Db, temporal: Client, b: BulkStart): Promise<string> {
   const id = await db.transaction((tx) => writeBulkOperation(tx, b));
-  await startBulkWorkflow(temporal, id, b.pageSize);
+  await startBulkWorkflow(temporal, id, { pageSize: b.pageSize, notify: b.notify });
   return id;
 }

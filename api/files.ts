@@ -197,51 +197,119 @@ const resultOf = (f: FileRecord, duplicate: boolean): IntakeResult => ({
 });
 
 
-export interface FileLoad<S extends z.ZodType> {
+export interface FileItem {
+  line: number;
+  cycleId: string;
+  payload: BulkItemPayload;
+}
+
+/** Reads a file and finds whether this exact content was already loaded for this campaign and kind. */
+export async function readFileOnce(db: Db, req: FastifyRequest, body: FileBody, campaignId: string, kind: string) {
+  const { format, rows, raw } = readRows(req, body);
+  const hash = sha256(raw);
+  return { format, rows, hash, loaded: await findLoadedFile(db, campaignId, kind, hash) };
+}
+export type ReadFile = Awaited<ReturnType<typeof readFileOnce>>;
+
+/**
+ * Matches validated rows to cycles by national ID. Unknown workers, a worker twice in the file, and rows `refuse`
+ * turns down are reported by line and field; the others become bulk items.
+ */
+export function itemsByNationalId<R extends { nationalId: string }, M extends { cycleId: string }>(
+  ok: { line: number; row: R }[],
+  errors: RowError[],
+  cycles: Map<string, M>,
+  how: { unknown: (nationalId: string) => string; refuse?: (m: M, row: R) => { field: string; reason: string } | undefined; payload: (row: R) => BulkItemPayload },
+): FileItem[] {
+  const items: FileItem[] = [];
+  const seen = new Set<string>();
+  for (const { line, row } of ok) {
+    const m = cycles.get(row.nationalId);
+    const issue = !m
+      ? { field: 'nationalId', reason: how.unknown(row.nationalId) }
+      : seen.has(m.cycleId)
+        ? { field: 'nationalId', reason: `${row.nationalId} appears more than once in this file` }
+        : how.refuse?.(m, row);
+    if (issue || !m) {
+      if (issue) errors.push({ line, ...issue });
+      continue;
+    }
+    seen.add(m.cycleId);
+    items.push({ line, cycleId: m.cycleId, payload: how.payload(row) });
+  }
+  return items;
+}
+
+export interface FileCommit {
   campaignId: string;
-  /** the register's kind (candidates, selection, authorisation, …) */
+  /** the register's kind (candidates, selection, authorisation, visa_decisions:<batch>, …) */
   kind: string;
   bulkKind: BulkKind;
-  body: FileBody;
-  schema: S;
+  /** prefixed to the file hash in the operation's business key (a batch's or sailing's own key) */
+  keyPrefix?: string;
+  /** describes the source in the bulk operation ("selection", "decisions … for visa batch …") */
+  what: string;
+  of?: string;
   loadedBy: string;
-  /** describes the source in the bulk operation ("selection file", "visa decisions of batch …") */
-  source: string;
-  /** turns the valid rows into bulk rows, reporting refusals by line; `tx` is the file's transaction */
-  plan: (rows: { line: number; row: z.infer<S> }[], errors: RowError[], tx: Tx) => Promise<{ line: number; cycleId: string; payload: BulkItemPayload }[]>;
+  /** the workflow the operation signals when every row is applied */
+  notify?: string;
 }
 
 /**
- * The pipeline. The rows, the file record and the bulk operation are committed together, then the operation's
- * workflow is started (idempotently, by its business ID): a crash after the commit is repaired by loading the same
- * file again, which finds the record and starts the workflow if it never was.
+ * The pipeline's last steps, the same for every file: the rows `plan` writes (if any), the bulk operation of the
+ * accepted rows and the file record are committed in one transaction, then the operation's workflow is started
+ * by its business ID. A crash after the commit is repaired by loading the same file again: it finds the record and
+ * starts the workflow if it never was (`repairLoaded`).
  */
-export async function loadFile<S extends z.ZodType>(deps: { db: Db; temporal: Client }, req: FastifyRequest, f: FileLoad<S>): Promise<IntakeResult> {
+export async function commitFile(
+  deps: { db: Db; temporal: Client },
+  file: ReadFile,
+  f: FileCommit,
+  plan: (tx: Tx, errors: RowError[]) => Promise<FileItem[]>,
+  errors: RowError[],
+): Promise<IntakeResult> {
   const { db, temporal } = deps;
-  const { format, rows, raw } = readRows(req, f.body);
-  const hash = sha256(raw);
-  const sourceKey = hash.slice(0, 16);
-  const loaded = await findLoadedFile(db, f.campaignId, f.kind, hash);
-  if (loaded) {
-    if (loaded.operationId) await startBulkWorkflow(temporal, loaded.operationId);
-    return loaded;
-  }
-  const { ok, errors } = validateRows(rows, f.schema);
+  const ref = file.hash.slice(0, 16);
   const committed = await db.transaction(async (tx) => {
-    const items = await f.plan(ok, errors, tx);
+    const items = await plan(tx, errors);
     errors.sort((a, b) => a.line - b.line);
-    const operationId = items.length ? await writeBulkOperation(tx, { campaignId: f.campaignId, kind: f.bulkKind, sourceKey, source: `${f.source} ${sourceKey}`, createdBy: f.loadedBy, items }) : null;
+    const operationId = items.length
+      ? await writeBulkOperation(tx, { campaignId: f.campaignId, kind: f.bulkKind, sourceKey: f.keyPrefix ? `${f.keyPrefix}-${ref}` : ref, source: `${f.what} file ${ref}${f.of ? ` for ${f.of}` : ''}`, createdBy: f.loadedBy, items })
+      : null;
     const [row] = await tx
       .insert(intakeFiles)
-      .values({ campaignId: f.campaignId, kind: f.kind, sha256: hash, format, rowsTotal: rows.length, rowsAccepted: items.length, rowsRejected: rows.length - items.length, errors, operationId, loadedBy: f.loadedBy })
+      .values({ campaignId: f.campaignId, kind: f.kind, sha256: file.hash, format: file.format, rowsTotal: file.rows.length, rowsAccepted: items.length, rowsRejected: file.rows.length - items.length, errors, operationId, loadedBy: f.loadedBy })
       .onConflictDoNothing()
       .returning();
     return row ? resultOf(row, false) : undefined;
   });
   // a concurrent load of the same file committed first: answer with its record
-  const result = committed ?? (await findLoadedFile(db, f.campaignId, f.kind, hash))!;
-  if (result.operationId) await startBulkWorkflow(temporal, result.operationId);
+  const result = committed ?? (await findLoadedFile(db, f.campaignId, f.kind, file.hash))!;
+  await repairLoaded(temporal, result, f.notify);
   return result;
+}
+
+/** Starts the workflow of a loaded file's operation if it is not running or done yet (idempotent). */
+export async function repairLoaded(temporal: Client, loaded: IntakeResult, notify?: string): Promise<void> {
+  if (loaded.operationId) await startBulkWorkflow(temporal, loaded.operationId, { notify });
+}
+
+export interface FileLoad<S extends z.ZodType> extends FileCommit {
+  body: FileBody;
+  schema: S;
+  /** turns the valid rows into bulk rows, reporting refusals by line; `tx` is the file's transaction */
+  plan: (rows: { line: number; row: z.infer<S> }[], errors: RowError[], tx: Tx) => Promise<FileItem[]>;
+}
+
+/** The whole pipeline for a file whose rows need only the campaign: read, recognise, validate, plan, commit. */
+export async function loadFile<S extends z.ZodType>(deps: { db: Db; temporal: Client }, req: FastifyRequest, f: FileLoad<S>): Promise<IntakeResult> {
+  const file = await readFileOnce(deps.db, req, f.body, f.campaignId, f.kind);
+  if (file.loaded) {
+    await repairLoaded(deps.temporal, file.loaded, f.notify);
+    return file.loaded;
+  }
+  const { ok, errors } = validateRows(file.rows, f.schema);
+  return commitFile(deps, file, f, (tx, errs) => f.plan(ok, errs, tx), errors);
 }
 
 export async function findLoadedFile(db: Db, campaignId: string, kind: string, hash: string): Promise<IntakeResult | undefined> {

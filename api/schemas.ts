@@ -9,7 +9,7 @@ const businessKey = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 export const actor = z.string().min(1).max(120).describe('who records this step (user name or e-mail)');
-const duration = z
+export const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'a duration such as "30s", "2h" or "14 days"');
 
@@ -110,7 +110,12 @@ export const campaignView = z.object({
   provinces: z
     .array(z.object({ province: z.string(), cycles: z.number(), women: z.number(), selected: z.number(), embarked: z.number(), returned: z.number(), nonReturn: z.number() }))
     .describe('figures per province of origin'),
-  reserve: z.object({ onList: z.number(), called: z.number() }),
+  reserve: z.object({
+    onList: z.number(),
+    called: z.number().describe('reserves selected for a vacated post'),
+    refused: z.number().describe('reserve calls refused (eligibility gate or the cycle itself); the next reserve was tried'),
+    refusals: z.array(z.object({ reserveCycleId: z.string(), offerId: z.string(), reason: z.string(), calledAt: z.string() })).describe('the 50 latest refusals, with why'),
+  }),
 }).meta({ id: 'Campaign' });
 
 export const stageMoveBody = z.object({

@@ -35,6 +35,12 @@ describe('campaigns', () => {
       filled: 0,
     });
     expect((await get(`/campaigns/${id}`)).json().id).toBe(id);
+    // Lists are paged: { total, limit, offset, items }, at most 1000 items a page.
+    const page = (await get('/campaigns?limit=1')).json();
+    expect(page).toMatchObject({ limit: 1, offset: 0 });
+    expect(page.total).toBeGreaterThanOrEqual(1);
+    expect(page.items).toHaveLength(1);
+    expect((await get('/campaigns?limit=1001')).statusCode).toBe(400);
     const again = await post('/campaigns', sampleCampaign(id, 'B21000001'));
     expect(again.statusCode).toBe(409);
     expect(again.json().issues[0].field).toBe('body.id');

@@ -79,7 +79,7 @@ describe('campaign workflow', () => {
     expect(reserveRow).toMatchObject({ reserveRank: 1, offerId });
 
     const view = (await stack.app.inject({ method: 'GET', url: `/campaigns/${id}` })).json();
-    expect(view.reserve).toEqual({ onList: 2, called: 1 });
+    expect(view.reserve).toMatchObject({ onList: 2, called: 1, refused: 0 });
     expect(view.employers).toEqual([{ employerId: 'B21666666', name: 'Fresas del Condado SL', posts: 50, filled: 2 }]);
     expect(view.provinces.map((p: { province: string; cycles: number }) => [p.province, p.cycles])).toEqual([['Kénitra', 2], ['Larache', 2]]);
     // No double call on later checks.

@@ -99,8 +99,11 @@ describe('multi-year circular framework', () => {
     let last = first.cycleId;
     for (const season of [2028, 2029, 2030]) {
       const campaign = await campaignFor(season);
-      const res = await post(`/campaigns/${campaign.id}/rehires`, { nationalId: person.nationalId, offerId: campaign.offerId, requestedBy: 'rh@berries.test', timings: fastTimings }, 201);
+      const request = { nationalId: person.nationalId, offerId: campaign.offerId, requestedBy: 'rh@berries.test', timings: fastTimings };
+      const res = await post(`/campaigns/${campaign.id}/rehires`, request, 201);
       last = res.json().cycleId;
+      // The same request again (a client retrying) finds the cycle it started.
+      expect((await post(`/campaigns/${campaign.id}/rehires`, request, 200)).json()).toEqual({ cycleId: last, created: false });
       const row = await fromAuthorisedToEnd(last, { returns: true });
       expect(row).toMatchObject({ outcome: 'returned', rehire: true, authorisationNumber: auth!.number });
     }

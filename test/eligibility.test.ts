@@ -3,7 +3,7 @@
 // that cannot over-fill an offer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
-import { candidates, offerSeats, reserveCalls, workerCycles } from '../db/schema';
+import { candidates, offerSeats, offers, reserveCalls, workerCycles } from '../db/schema';
 import { eligibilityRefusals, type EligibilityQuestion } from '../workflows/contracts/eligibility';
 import { bulkOperationDone, openCampaignForSteps, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
@@ -84,8 +84,15 @@ async function block(nationalId: string) {
 describe('every path asks the same eligibility decision', () => {
   it('refuses each rule on the single selection, the selection file and the candidate intake, naming the field', async () => {
     const E = `B21${tag.slice(-6)}`;
-    const main = await campaignWith([offer(E, 20, '2027-02-01', '2027-07-31', 6), offer(`${E.slice(0, -1)}9`, 1, '2027-02-01', '2027-07-31', 6), offer(`${E.slice(0, -1)}8`, 5, '2027-02-01', '2027-04-12', 3)]);
-    const [ok, full, short] = main.offerIds as [string, string, string];
+    const main = await campaignWith([offer(E, 20, '2027-02-01', '2027-07-31', 6), offer(`${E.slice(0, -1)}9`, 1, '2027-02-01', '2027-07-31', 6)]);
+    const [ok, full] = main.offerIds as [string, string];
+    // An offer shorter than 3 months can no longer be created (same rule); one from before the rule is refused by the gate.
+    const [okRow] = await stack.db.select().from(offers).where(eq(offers.id, ok));
+    const short = `${ok}-short`;
+    await stack.db.insert(offers).values({ ...okRow!, id: short, posts: 5, contractEnd: '2027-04-12', createdAt: new Date() });
+    const refusedOffer = await post('/campaigns', { id: `el-${uniqueSuffix()}`, name: 'x', season: 2027, createdBy: 'coord', offers: [offer(E, 5, '2027-02-01', '2027-04-12', 3)] });
+    expect(refusedOffer.statusCode).toBe(422);
+    expect(refusedOffer.json().issues).toContainEqual({ field: 'body.offers.0.contractEnd', reason: expect.stringMatching(/lasts 2.4 months: a seasonal contract lasts at least 3 months/) });
     const later = await campaignWith([offer(`${E.slice(0, -1)}7`, 5, '2027-08-01', '2028-01-31', 6)]);
     const people = { fine: person(), blocked: person(), passport: person({ passportExpiry: '2027-05-01' }), busy: person(), filler: person(), fine2: person(), blocked2: person() };
     const { cycles } = await load(main.id, Object.values(people));
@@ -169,6 +176,8 @@ describe('every path asks the same eligibility decision', () => {
     }, 30_000);
     expect(calls.find((r) => r.reserveCycleId === cycles.get(blockedReserve.nationalId))).toMatchObject({ status: 'refused', reason: expect.stringMatching(/blocked until 2029-08-01/) });
     expect(calls.find((r) => r.status === 'selected')?.reserveCycleId).toBe(cycles.get(nextReserve.nationalId));
+    const view = (await stack.app.inject({ method: 'GET', url: `/campaigns/${id}` })).json();
+    expect(view.reserve).toMatchObject({ called: 1, refused: 1, refusals: [{ reserveCycleId: cycles.get(blockedReserve.nationalId), reason: expect.stringMatching(/blocked until 2029-08-01/) }] });
     const blockedRow = (await stack.db.select().from(workerCycles).where(eq(workerCycles.id, cycles.get(blockedReserve.nationalId)!)))[0]!;
     expect(blockedRow.stage).toBe('preselected');
   });

@@ -27,6 +27,15 @@ async function call(method: 'GET' | 'POST', url: string, payload?: unknown, stat
   if (status !== undefined) expect(res.statusCode, `${method} ${url}: ${res.body.slice(0, 400)}`).toBe(status);
   return res.json();
 }
+/** Every item of a paged list, 100 at a time (batches of 150 members, a sailing of 200 passengers). */
+async function allItems<T>(url: string): Promise<T[]> {
+  const out: T[] = [];
+  for (let offset = 0; ; offset += 100) {
+    const page = await call('GET', `${url}?limit=100&offset=${offset}`, undefined, 200);
+    out.push(...(page.items as T[]));
+    if (offset + 100 >= page.total) return out;
+  }
+}
 async function done(operationId: string | null) {
   if (!operationId) return;
   const op = await waitUntil(async () => {
@@ -95,7 +104,7 @@ describe('a season of a few hundred workers', () => {
         batches.push({ batchId: batch.batchId, members: batch.members, remainingEligible: batch.remainingEligible });
         const lodged = await call('POST', `/visa-batches/${batch.batchId}/lodge`, { lodgedOn: '2026-12-10', lodgedBy: 'liaison' }, 200);
         await done(lodged.lodgeOperationId ?? (await call('GET', `/visa-batches/${batch.batchId}`)).lodgeOperationId);
-        const members = (await call('GET', `/visa-batches/${batch.batchId}`)).memberList as { nationalId: string }[];
+        const members = await allItems<{ nationalId: string }>(`/visa-batches/${batch.batchId}/members`);
         const rows = members.map((m) => (refusalsLeft-- > 0 ? { nationalId: m.nationalId, decision: 'refused', reason: 'documents' } : { nationalId: m.nationalId, decision: 'issued', visaNumber: `V-${m.nationalId}` }));
         await done((await call('POST', `/visa-batches/${batch.batchId}/decisions?loadedBy=liaison`, rows, 201)).operationId);
         if (batch.remainingEligible === 0) break;
@@ -121,7 +130,7 @@ describe('a season of a few hundred workers', () => {
     // One sailing for all 200; 3 do not embark.
     const sail = async (seats: number, absent: number) => {
       const dep = await call('POST', `/campaigns/${campaignId}/departures`, { departureAt: new Date(Date.now() + 30_000).toISOString(), seats, createdBy: 'coord', embarkationGrace: '20s' }, 201);
-      const passengers = (await call('GET', `/departures/${dep.departureId}`)).passengers as { nationalId: string }[];
+      const passengers = await allItems<{ nationalId: string }>(`/departures/${dep.departureId}/passengers`);
       await waitUntil(async () => (await atStage('convoked')).length === passengers.length || undefined, 60_000);
       const csv = ['nationalId,embarkedAt', ...passengers.slice(absent).map((p) => `${p.nationalId},${new Date().toISOString()}`)].join('\n');
       await done((await call('POST', `/departures/${dep.departureId}/embarkations?loadedBy=port`, csv, 201, true)).operationId);

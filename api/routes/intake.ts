@@ -12,7 +12,7 @@ import { CYCLE_STEPS, CYCLE_STEP_NAMES } from '../../workflows/contracts/steps';
 import { DEFAULT_CYCLE_TIMINGS, workerCycleWorkflowId, type CycleStep, type CycleTimings, type WorkerCycleInput } from '../../workflows/contracts/worker-cycle';
 import type { BulkItemPayload } from '../../activities/coordination';
 import { conflict, HttpError, notFound } from '../errors';
-import { cyclesByNationalId, fileBody, fileDate, intakeResultView, loadFile, type RowError } from '../files';
+import { cyclesByNationalId, fileBody, fileDate, intakeResultView, itemsByNationalId, loadFile, type RowError } from '../files';
 import { findCampaign } from '../queries/people';
 import { candidateInput, errorSchema, timingsInput } from '../schemas';
 import { STEP_ROUTES } from '../steps';
@@ -101,7 +101,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
         body: req.body,
         schema: candidateRow,
         loadedBy: req.query.loadedBy,
-        source: 'candidate file',
+        what: 'candidate',
         plan: async (ok, errors, tx) => {
           const seen = new Set<string>();
           const accepted = ok.filter(({ line, row }) => {
@@ -165,23 +165,15 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
           body: req.body,
           schema: file.row,
           loadedBy: req.query.loadedBy,
-          source: `${file.path} file`,
+          what: file.path,
           plan: async (ok, errors, tx) => {
-            const cycles = await cyclesByNationalId(tx, campaign.id);
-            const rows: { line: number; cycleId: string; row: Record<string, unknown> }[] = [];
-            const seen = new Set<string>();
-            for (const { line, row } of ok) {
-              const nid = (row as { nationalId: string }).nationalId;
-              const cycleId = cycles.get(nid);
-              if (!cycleId) errors.push({ line, field: 'nationalId', reason: `no worker cycle for ${nid} in campaign ${campaign.id}` });
-              else if (seen.has(cycleId)) errors.push({ line, field: 'nationalId', reason: `${nid} appears more than once in this file` });
-              else {
-                seen.add(cycleId);
-                rows.push({ line, cycleId, row: row as Record<string, unknown> });
-              }
-            }
-            if (step === 'recordSelection') return planSelection(tx, campaign.id, rows, errors);
-            return rows.map(({ line, cycleId, row }) => ({ line, cycleId, payload: { args: file.toPayload!(row, req.query.loadedBy) as unknown as Record<string, unknown> } }));
+            const cycles = new Map([...(await cyclesByNationalId(tx, campaign.id))].map(([nid, cycleId]) => [nid, { cycleId }]));
+            const items = itemsByNationalId(ok as { line: number; row: { nationalId: string } }[], errors, cycles, {
+              unknown: (nid) => `no worker cycle for ${nid} in campaign ${campaign.id}`,
+              payload: (row) => ({ args: row as Record<string, unknown> }),
+            });
+            if (step === 'recordSelection') return planSelection(tx, campaign.id, items.map((i) => ({ line: i.line, cycleId: i.cycleId, row: i.payload.args })), errors);
+            return items.map((i) => ({ ...i, payload: { args: file.toPayload!(i.payload.args, req.query.loadedBy) as unknown as Record<string, unknown> } }));
           },
         });
         return reply.code(result.duplicate ? 200 : 201).send(result);

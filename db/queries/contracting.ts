@@ -34,6 +34,8 @@ export interface Admission {
   refusals: Refusal[];
   /** the offer's terms when admitted with an offer */
   offer?: OfferTerms;
+  /** the person's active multi-year authorisation, which a re-hire by name reuses */
+  authorisationNumber?: string;
 }
 
 /** Outcomes after which a seat no longer holds its post. */
@@ -80,7 +82,8 @@ export async function admit(db: Db | Tx, requests: AdmissionRequest[], opts: { h
       const refusals = eligibilityRefusals({ today, person: { ...person, otherContracts: person.otherContracts.filter((c) => c.label !== request.cycleId) }, offer, rehire: request.rehire }).filter(
         (r) => !(retry && r.rule === 'quota'),
       );
-      out.push({ request, refusals, ...(row ? { offer: { id: row.id, campaignId: row.campaignId, employerId: row.employerId, contractStart: row.contractStart, contractEnd: row.contractEnd, posts: row.posts } } : {}) });
+      const auth = person.authorisation?.status === 'active' ? person.authorisation.number : undefined;
+      out.push({ request, refusals, ...(auth ? { authorisationNumber: auth } : {}), ...(row ? { offer: { id: row.id, campaignId: row.campaignId, employerId: row.employerId, contractStart: row.contractStart, contractEnd: row.contractEnd, posts: row.posts } } : {}) });
       if (row && refusals.length === 0 && opts.hold && !retry) {
         filled.set(row.id, (filled.get(row.id) ?? 0) + 1);
         newSeats.push({ cycleId: request.cycleId, offerId: row.id, via: opts.hold });
