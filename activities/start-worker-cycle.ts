@@ -2,8 +2,8 @@
 import type { Client } from '@temporalio/client';
 import type { workerCycleWorkflow } from '../workflows/worker-cycle';
 import { WORKER_CYCLE_TASK_QUEUE, workerCycleWorkflowId, type WorkerCycleInput } from '../workflows/contracts/worker-cycle';
-import { CampaignIdKey, EmployerIdKey, ProvinceKey, SeasonKey, StageKey } from '../workflows/contracts/search-attributes';
-import { startContextWorkflow } from './start-workflow';
+import { EmployerIdKey, ProvinceKey, StageKey } from '../workflows/contracts/search-attributes';
+import { campaignAttributes, startContextWorkflow } from './start-workflow';
 
 /** Starts the cycle or finds it running; one cycle per candidate per campaign, ever ('already_ran'). */
 export function startWorkerCycle(temporal: Client, input: WorkerCycleInput): Promise<'started' | 'already_ran'> {
@@ -13,8 +13,7 @@ export function startWorkerCycle(temporal: Client, input: WorkerCycleInput): Pro
     taskQueue: WORKER_CYCLE_TASK_QUEUE,
     args: [input],
     searchAttributes: [
-      { key: CampaignIdKey, value: input.campaignId },
-      { key: SeasonKey, value: input.season },
+      ...campaignAttributes(input.campaignId, input.season),
       { key: ProvinceKey, value: input.province },
       { key: StageKey, value: 'preselected' },
       ...(input.rehire ? [{ key: EmployerIdKey, value: input.rehire.employerId }] : []),

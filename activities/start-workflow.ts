@@ -10,6 +10,7 @@
 // starts the missing workflow, or finds it running. A closed workflow is never started again.
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowStartOptions } from '@temporalio/client';
 import type { SearchAttributePair, Workflow } from '@temporalio/common';
+import { CampaignIdKey, SeasonKey } from '../workflows/contracts/search-attributes';
 
 export interface ContextWorkflowStart<W extends Workflow> {
   /** the workflow function's name */
@@ -42,4 +43,12 @@ export async function startContextWorkflow<W extends Workflow>(temporal: Client,
     if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already_ran';
     throw err;
   }
+}
+
+/** The search attributes every workflow of a campaign carries (IDs only), so operators find it in the UI. */
+export function campaignAttributes(campaignId: string, season: number): SearchAttributePair[] {
+  return [
+    { key: CampaignIdKey, value: campaignId },
+    { key: SeasonKey, value: season },
+  ];
 }

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
-import { startContextWorkflow } from '../../activities/start-workflow';
+import { campaignAttributes, startContextWorkflow } from '../../activities/start-workflow';
 import type { campaignWorkflow } from '../../workflows/campaign';
 import { CAMPAIGN_TASK_QUEUE, advanceStageUpdate, campaignWorkflowId } from '../../workflows/contracts/campaign';
-import { CampaignIdKey, SeasonKey, StageKey } from '../../workflows/contracts/search-attributes';
+import { StageKey } from '../../workflows/contracts/search-attributes';
 import { conflict, notFound, unprocessable, type FieldIssue } from '../errors';
 import { getPaged } from '../paging';
 import { campaignOr404, insertCampaign, listCampaigns, loadCampaignView } from '../queries/campaigns';
@@ -50,11 +50,7 @@ function startCampaignWorkflow(temporal: Client, c: { id: string; season: number
     workflowId: campaignWorkflowId(c.id),
     taskQueue: CAMPAIGN_TASK_QUEUE,
     args: [{ campaignId: c.id, season: c.season, reserveCheckInterval: c.reserveCheckInterval as never }],
-    searchAttributes: [
-      { key: CampaignIdKey, value: c.id },
-      { key: SeasonKey, value: c.season },
-      { key: StageKey, value: 'draft' },
-    ],
+    searchAttributes: [...campaignAttributes(c.id, c.season), { key: StageKey, value: 'draft' }],
   });
 }
 

@@ -4,10 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { startContextWorkflow } from '../../activities/start-workflow';
+import { campaignAttributes, startContextWorkflow } from '../../activities/start-workflow';
 import type { departureWorkflow } from '../../workflows/departure';
 import { DEPARTURE_TASK_QUEUE, closeBoardingUpdate, type DepartureInput } from '../../workflows/contracts/departure';
-import { CampaignIdKey, SeasonKey } from '../../workflows/contracts/search-attributes';
 import { renderEmbarkationManifest } from '../../templates/render';
 import { updateOr409 } from '../context-workflows';
 import { conflict, unprocessable } from '../errors';
@@ -37,10 +36,7 @@ function startDepartureWorkflow(temporal: Client, campaign: CampaignRow, d: Depa
     workflowId: d.id,
     taskQueue: DEPARTURE_TASK_QUEUE,
     args: [input],
-    searchAttributes: [
-      { key: CampaignIdKey, value: campaign.id },
-      { key: SeasonKey, value: campaign.season },
-    ],
+    searchAttributes: campaignAttributes(campaign.id, campaign.season),
   });
 }
 

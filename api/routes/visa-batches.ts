@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
-import { startContextWorkflow } from '../../activities/start-workflow';
+import { campaignAttributes, startContextWorkflow } from '../../activities/start-workflow';
 import { documentRenderer } from '../../templates/render';
 import type { visaBatchWorkflow } from '../../workflows/visa-batch';
 import {
@@ -16,7 +16,6 @@ import {
   visaBatchSourceKey,
   type VisaBatchTimings,
 } from '../../workflows/contracts/visa-batch';
-import { CampaignIdKey, SeasonKey } from '../../workflows/contracts/search-attributes';
 import { signalIfOpen, updateOr409 } from '../context-workflows';
 import { conflict, notFound } from '../errors';
 import { commitFile, repairLoaded, fileBody as intakeBody, intakeResultView, itemsByNationalId, readFileOnce, validateRows } from '../files';
@@ -36,10 +35,7 @@ function startBatchWorkflow(temporal: Client, campaign: CampaignRow, batchId: st
     workflowId: batchId,
     taskQueue: VISA_BATCH_TASK_QUEUE,
     args: [{ batchId, campaignId: campaign.id, ...timings }],
-    searchAttributes: [
-      { key: CampaignIdKey, value: campaign.id },
-      { key: SeasonKey, value: campaign.season },
-    ],
+    searchAttributes: campaignAttributes(campaign.id, campaign.season),
   });
 }
 
