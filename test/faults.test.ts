@@ -1,0 +1,224 @@
+// Faults and poison (issue 11): text PostgreSQL cannot store is a 400 naming the field and the cycle stays usable;
+// ids beyond their column are a 400; outages are a 503 with Retry-After; activities fail at once on poison data and
+// heartbeat while they run; no log line carries a national ID, passport or phone.
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { Client, Connection } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { buildApp } from '../api/app';
+import { findUnsafeText, unsafeTextReason } from '../api/text-safety';
+import { connectDb } from '../db/client';
+import { candidates } from '../db/schema';
+import { describeDbError, isDbUnavailable, isPermanentDbError } from '../db/errors';
+import { activityInterceptors, safeActivityError } from '../worker/activity-interceptors';
+import { freePort } from '../scripts/lib/process';
+import { ERROR_UNSTORABLE_DATA } from '../workflows/contracts/errors';
+import { fastTimings, sampleCampaign, sampleCandidate, startTestStack, testConfig, uniqueSuffix, waitUntil, type TestStack } from './support';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const post = (url: string, payload: unknown) => stack.app.inject({ method: 'POST', url, payload: payload as object });
+const get = (url: string) => stack.app.inject({ method: 'GET', url });
+const fields = (res: { json(): { issues?: { field: string }[] } }) => (res.json().issues ?? []).map((i) => i.field);
+
+describe('text PostgreSQL can store', () => {
+  it('names NUL bytes and lone surrogates, and lets emoji and Arabic through', () => {
+    expect(unsafeTextReason('فاطمة 🍓')).toBeUndefined();
+    expect(unsafeTextReason('a\u0000b')).toMatch(/NUL .* at character 2/);
+    expect(unsafeTextReason('x\uD800')).toMatch(/lone UTF-16 surrogate \(U\+D800\)/);
+    expect(unsafeTextReason('\uDC00y')).toMatch(/U\+DC00/);
+    expect(findUnsafeText({ a: [{ b: 'ok' }, { b: 'n\u0000' }], ['k\u0000']: 1 }, 'body').map((i) => i.field)).toEqual(['body.a.1.b', 'body.k\\u0000']);
+  });
+});
+
+describe('poison input answers 400 and the cycle stays usable', () => {
+  let campaignId: string;
+  let cycleId: string;
+  let offerId: string;
+
+  beforeAll(async () => {
+    campaignId = `faults-${uniqueSuffix()}`;
+    expect((await post('/campaigns', sampleCampaign(campaignId, 'B21000011'))).statusCode).toBe(201);
+    offerId = (await get(`/campaigns/${campaignId}`)).json().offers[0].id;
+    const candidate = (await post('/candidates', sampleCandidate())).json();
+    const started = await post(`/campaigns/${campaignId}/cycles`, { candidateId: candidate.id, startedBy: 'coordinator@anapec.test', timings: { ...fastTimings, selectionDeadline: '1h' } });
+    expect(started.statusCode, started.body).toBe(201);
+    cycleId = started.json().cycleId;
+    await waitUntil(async () => (await get(`/cycles/${cycleId}`)).json().state?.waitingFor);
+  });
+
+  it('refuses a NUL in the selection reason, the actor, or a lone surrogate, naming the field', async () => {
+    const reason = await post(`/cycles/${cycleId}/selection`, { decision: 'rejected', reason: 'a\u0000b', decidedBy: 'rh@fresas.test' });
+    expect(reason.statusCode).toBe(400);
+    expect(fields(reason)).toEqual(['body.reason']);
+    const actor = await post(`/cycles/${cycleId}/selection`, { decision: 'rejected', reason: 'no', decidedBy: 'rh\u0000' });
+    expect(actor.statusCode).toBe(400);
+    expect(fields(actor)).toEqual(['body.decidedBy']);
+    const surrogate = await post(`/cycles/${cycleId}/selection`, { decision: 'rejected', reason: 'bad \uD83D', decidedBy: 'rh@fresas.test' });
+    expect(surrogate.statusCode).toBe(400);
+    expect(fields(surrogate)).toEqual(['body.reason']);
+  });
+
+  it('refuses a NUL in a withdrawal reason or actor', async () => {
+    const res = await post(`/cycles/${cycleId}/withdrawal`, { reason: 'family\u0000', recordedBy: 'agent\u0000' });
+    expect(res.statusCode).toBe(400);
+    expect(fields(res)).toEqual(['body.reason', 'body.recordedBy']);
+  });
+
+  it('refuses a NUL in a path or query parameter', async () => {
+    const path = await get(`/cycles/${cycleId}%00`);
+    expect(path.statusCode).toBe(400);
+    expect(fields(path)).toEqual(['params.cycleId']);
+    const query = await get(`/campaigns/${campaignId}/cycles?stage=pre%00selected`);
+    expect(query.statusCode).toBe(400);
+    expect(fields(query)).toEqual(['querystring.stage']);
+  });
+
+  it('refuses ids beyond their integer column with 400, in a body and in a path', async () => {
+    const body = await post(`/campaigns/${campaignId}/cycles`, { candidateId: 2147483648, startedBy: 'coordinator@anapec.test' });
+    expect(body.statusCode).toBe(400);
+    expect(fields(body)).toEqual(['body.candidateId']);
+    // a route whose schema has no bound yet: the database's refusal is still a 400 naming the parameter
+    const path = await get('/candidates/2147483648');
+    expect(path.statusCode).toBe(400);
+    expect(fields(path)).toEqual(['params.candidateId']);
+  });
+
+  it('refuses a CSV file with a NUL in a cell, naming its line', async () => {
+    const csv = 'nationalId,decision,decidedBy\nAB1234567,selected,rh\nAB7654321,rejected,r\u0000h\n';
+    const res = await stack.app.inject({ method: 'POST', url: `/campaigns/${campaignId}/intake/selection`, headers: { 'content-type': 'text/csv' }, payload: csv });
+    expect(res.statusCode).toBe(400);
+    expect(fields(res)).toEqual(['body line 3']);
+  });
+
+  it('takes the next valid step afterwards', async () => {
+    const res = await post(`/cycles/${cycleId}/selection`, { decision: 'selected', offerId, reason: 'bonne candidate', decidedBy: 'rh@fresas.test' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().stage).toBe('selected');
+    await stack.client.workflow.getHandle(cycleId).terminate('test done');
+  });
+
+  it('answers parallel Updates to one cycle without a 5xx', async () => {
+    const candidate = (await post('/candidates', sampleCandidate())).json();
+    const started = await post(`/campaigns/${campaignId}/cycles`, { candidateId: candidate.id, startedBy: 'coordinator@anapec.test', timings: { ...fastTimings, selectionDeadline: '1h', authorisationDeadline: '1h' } });
+    const id = started.json().cycleId as string;
+    await waitUntil(async () => (await get(`/cycles/${id}`)).json().state?.waitingFor);
+    expect((await post(`/cycles/${id}/selection`, { decision: 'selected', offerId, decidedBy: 'rh@fresas.test' })).statusCode).toBe(200);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(`/cycles/${id}/authorisation`, { authorisationNumber: `AUT-${i}-${id.slice(-6)}`, issuedOn: '2026-12-01', recordedBy: 'sgm@travail.test' })),
+    );
+    const codes = answers.map((a) => a.statusCode);
+    expect(codes.filter((c) => c === 200)).toHaveLength(1);
+    expect(codes.every((c) => c === 200 || c === 409 || c === 503), codes.join(',')).toBe(true);
+    for (const a of answers.filter((x) => x.statusCode === 503)) expect(a.headers['retry-after']).toBeTruthy();
+    await stack.client.workflow.getHandle(id).terminate('test done');
+  });
+});
+
+describe('database errors in activities', () => {
+  it('make poison data non-retryable and keep values out of the failure', async () => {
+    const nid = 'QZ90817263';
+    let caught: unknown;
+    try {
+      await stack.db.insert(candidates).values(sampleCandidate({ nationalId: nid, firstName: 'Na\u0000dia' }) as typeof candidates.$inferInsert);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isPermanentDbError(caught)).toBe(true);
+    expect(String((caught as Error).message)).toContain(nid); // what Drizzle puts in its message…
+    const failure = safeActivityError(caught) as ApplicationFailure;
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: ERROR_UNSTORABLE_DATA, nonRetryable: true });
+    expect(failure.message).toContain('insert into "candidates"');
+    expect(failure.message).not.toContain(nid); // …never reaches the history
+    expect(describeDbError(caught)).toMatch(/^database error 22021/);
+  });
+
+  it('fails an activity at once through the worker interceptor, and heartbeats while it runs', async () => {
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 300 }, { interceptors: [activityInterceptors] });
+    let beats = 0;
+    env.on('heartbeat', () => (beats += 1));
+    await env.run(async () => new Promise((r) => setTimeout(r, 1_000)));
+    expect(beats).toBeGreaterThanOrEqual(2);
+    const poison = env.run(async () => stack.db.execute(sql`select ${'x\u0000'}::text`));
+    await expect(poison).rejects.toMatchObject({ type: ERROR_UNSTORABLE_DATA, nonRetryable: true });
+  });
+});
+
+/** Collects every log line the app writes. */
+function captureLogs(): { stream: Writable; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { stream, lines };
+}
+
+describe('outages answer 503 with Retry-After', () => {
+  it('when PostgreSQL and Temporal cannot be reached; and no log line holds personal data', async () => {
+    const pgPort = await freePort();
+    const temporalPort = await freePort();
+    const down = connectDb(`postgres://nobody@127.0.0.1:${pgPort}/none`, { max: 1 });
+    const connection = await Connection.lazy({ address: `127.0.0.1:${temporalPort}` });
+    const temporal = new Client({ connection, namespace: 'default' });
+    const logs = captureLogs();
+    const app = await buildApp({ db: down.db, temporal, config: { ...testConfig, LOG_LEVEL: 'debug' }, logStream: logs.stream });
+    // Temporal reachable, PostgreSQL not … and the reverse, with the real database
+    const upDb = connectDb(inject('databaseUrl'));
+    const appNoTemporal = await buildApp({ db: upDb.db, temporal, config: { ...testConfig, LOG_LEVEL: 'debug' }, logStream: logs.stream });
+    try {
+      const person = sampleCandidate({ nationalId: 'QX918273', passportNumber: 'ZP7654321', phone: '+212 661 234 567' });
+      const sensitive = ['QX918273', 'ZP7654321', '661 234 567', '661234567', 'El Amrani', 'Sidi Yahya'];
+
+      const list = await app.inject({ method: 'GET', url: '/campaigns' });
+      expect(list.statusCode).toBe(503);
+      expect(Number(list.headers['retry-after'])).toBeGreaterThan(0);
+      const create = await app.inject({ method: 'POST', url: '/candidates', payload: person });
+      expect(create.statusCode).toBe(503);
+      expect(create.headers['retry-after']).toBeTruthy();
+      // hostile requests carrying the same person
+      await app.inject({ method: 'POST', url: '/candidates', payload: { ...person, firstName: 'Fa\u0000tima' } });
+      await app.inject({ method: 'GET', url: `/candidates/${person.nationalId}?phone=${encodeURIComponent(person.phone)}` });
+      await app.inject({ method: 'GET', url: '/candidates/661234567' });
+
+      // PostgreSQL up, Temporal down: the candidate is stored, starting its cycle answers 503
+      const campaignId = `faults-down-${uniqueSuffix()}`;
+      const created = await appNoTemporal.inject({ method: 'POST', url: '/candidates', payload: person });
+      expect(created.statusCode, created.body).toBeLessThan(300);
+      const query = await appNoTemporal.inject({ method: 'GET', url: `/cycles/worker-${campaignId}-1` });
+      expect([404, 503]).toContain(query.statusCode);
+      const step = await appNoTemporal.inject({ method: 'POST', url: `/campaigns/${campaignId}/cycles`, payload: { candidateId: created.json().id, startedBy: 'x' } });
+      expect([404, 503]).toContain(step.statusCode);
+
+      // a failed query logged through the app's logger keeps its SQL and drops its values
+      try {
+        await upDb.db.insert(candidates).values({ ...person, firstName: 'Na\u0000dia' } as typeof candidates.$inferInsert);
+      } catch (err) {
+        expect(isDbUnavailable(err)).toBe(false);
+        app.log.error({ err }, 'failed query');
+      }
+
+      expect(logs.lines.length).toBeGreaterThan(5);
+      expect(logs.lines.some((l) => l.includes('insert into \\"candidates\\"'))).toBe(true);
+      const leaks = logs.lines.filter((l) => sensitive.some((s) => l.includes(s)));
+      expect(leaks, leaks.join('\n')).toEqual([]);
+    } finally {
+      await app.close();
+      await appNoTemporal.close();
+      await connection.close();
+      await down.close();
+      await upDb.close();
+    }
+  });
+});
