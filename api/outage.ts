@@ -4,6 +4,9 @@
 import {
   ServiceError,
   WorkflowUpdateFailedError,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type ConnectionOptions,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcServiceError,
   type WorkflowClientInterceptor,
@@ -67,3 +70,12 @@ export const retryUnprocessedUpdates: WorkflowClientInterceptor = {
 
 /** Interceptors for every Temporal client of the project (API, worker's coordination activities, tests). */
 export const clientInterceptors = { workflow: [retryUnprocessedUpdates] };
+
+/**
+ * The API's Temporal connection: a call that finds Temporal unavailable is retried 5 times with backoff (about
+ * 2 s in all, the SDK's default is 10 times, about 20 s), then the request is answered 503 with Retry-After: the
+ * operator's client retries, instead of a request that hangs.
+ */
+export const apiConnectionOptions: Pick<ConnectionOptions, 'interceptors'> = {
+  interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 5 }))],
+};

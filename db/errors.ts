@@ -84,11 +84,11 @@ export function safePgMessage(e: PgErrorFields): string {
   return e.message.replace(/: "[^"]*"$/, ': "…"').replace(/^value "[^"]*" is out of range/, 'value is out of range');
 }
 
-/** One line for people and histories: SQLSTATE, message and the failed statement, no values. */
-export function describeDbError(err: unknown): string | undefined {
+/** One line for people and histories: SQLSTATE, message and (withSql) the failed statement; no values. */
+export function describeDbError(err: unknown, { withSql = true } = {}): string | undefined {
   const e = dbCause(err);
   if (!e) return undefined;
-  const sql = failedSql(err);
+  const sql = withSql ? failedSql(err) : undefined;
   return `database error${e.code ? ` ${e.code}` : ''}: ${safePgMessage(e)}${sql ? ` (query: ${sql.slice(0, 500)})` : ''}`;
 }
 
@@ -110,7 +110,7 @@ export function safeErrSerializer(stdSerializer: (e: Error) => Record<string, un
       if (err.cause !== undefined && depth < 5) out.cause = serialize(err.cause, depth + 1);
       return out;
     }
-    const message = describeDbError(err) ?? 'database error';
+    const message = describeDbError(err, { withSql: false }) ?? 'database error'; // the SQL goes in its own field
     const frames = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
     const out: Record<string, unknown> = { type: err.constructor?.name ?? 'Error', message, stack: [`${err.name}: ${message}`, ...frames].join('\n') };
     const sql = failedSql(err);

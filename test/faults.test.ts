@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { buildApp } from '../api/app';
+import { apiConnectionOptions } from '../api/outage';
 import { findUnsafeText, unsafeTextReason } from '../api/text-safety';
 import { connectDb } from '../db/client';
 import { candidates } from '../db/schema';
@@ -170,7 +171,7 @@ describe('outages answer 503 with Retry-After', () => {
     const pgPort = await freePort();
     const temporalPort = await freePort();
     const down = connectDb(`postgres://nobody@127.0.0.1:${pgPort}/none`, { max: 1 });
-    const connection = await Connection.lazy({ address: `127.0.0.1:${temporalPort}` });
+    const connection = Connection.lazy({ address: `127.0.0.1:${temporalPort}`, ...apiConnectionOptions });
     const temporal = new Client({ connection, namespace: 'default' });
     const logs = captureLogs();
     const app = await buildApp({ db: down.db, temporal, config: { ...testConfig, LOG_LEVEL: 'debug' }, logStream: logs.stream });
@@ -192,14 +193,22 @@ describe('outages answer 503 with Retry-After', () => {
       await app.inject({ method: 'GET', url: `/candidates/${person.nationalId}?phone=${encodeURIComponent(person.phone)}` });
       await app.inject({ method: 'GET', url: '/candidates/661234567' });
 
-      // PostgreSQL up, Temporal down: the candidate is stored, starting its cycle answers 503
+      // PostgreSQL up, Temporal down: the candidate is stored; starting or reading a cycle answers 503
       const campaignId = `faults-down-${uniqueSuffix()}`;
+      expect((await post('/campaigns', sampleCampaign(campaignId, 'B21000012'))).statusCode).toBe(201);
       const created = await appNoTemporal.inject({ method: 'POST', url: '/candidates', payload: person });
       expect(created.statusCode, created.body).toBeLessThan(300);
-      const query = await appNoTemporal.inject({ method: 'GET', url: `/cycles/worker-${campaignId}-1` });
-      expect([404, 503]).toContain(query.statusCode);
-      const step = await appNoTemporal.inject({ method: 'POST', url: `/campaigns/${campaignId}/cycles`, payload: { candidateId: created.json().id, startedBy: 'x' } });
-      expect([404, 503]).toContain(step.statusCode);
+      const start = await appNoTemporal.inject({ method: 'POST', url: `/campaigns/${campaignId}/cycles`, payload: { candidateId: created.json().id, startedBy: 'x' } });
+      expect(start.statusCode, start.body).toBe(503);
+      expect(start.headers['retry-after']).toBeTruthy();
+      const other = (await post('/candidates', sampleCandidate())).json();
+      const cycleId = (await post(`/campaigns/${campaignId}/cycles`, { candidateId: other.id, startedBy: 'x', timings: { ...fastTimings, selectionDeadline: '1h' } })).json().cycleId;
+      // reading a cycle falls back to its persisted state (or answers 503): never a 500
+      const read = await appNoTemporal.inject({ method: 'GET', url: `/cycles/${cycleId}` });
+      expect([200, 503]).toContain(read.statusCode);
+      const step = await appNoTemporal.inject({ method: 'POST', url: `/cycles/${cycleId}/selection`, payload: { decision: 'rejected', decidedBy: 'x' } });
+      expect(step.statusCode, step.body).toBe(503);
+      await stack.client.workflow.getHandle(cycleId).terminate('test done');
 
       // a failed query logged through the app's logger keeps its SQL and drops its values
       try {
