@@ -3,7 +3,7 @@
 // heartbeat while they run; no log line carries a national ID, passport or phone.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
@@ -11,7 +11,11 @@ import { buildApp } from '../api/app';
 import { apiConnectionOptions } from '../api/outage';
 import { findUnsafeText, unsafeTextReason } from '../api/text-safety';
 import { connectDb } from '../db/client';
-import { candidates } from '../db/schema';
+import { candidates, emailOutbox } from '../db/schema';
+import { createActivities } from '../activities';
+import { outboxMessageId } from '../activities/worker-cycle';
+import { documentRenderer } from '../templates/render';
+import { createMailer } from '../worker/create-worker';
 import { describeDbError, isDbUnavailable, isPermanentDbError } from '../db/errors';
 import { activityInterceptors, safeActivityError } from '../worker/activity-interceptors';
 import { freePort } from '../scripts/lib/process';
@@ -151,6 +155,35 @@ describe('database errors in activities', () => {
     expect(beats).toBeGreaterThanOrEqual(2);
     const poison = env.run(async () => stack.db.execute(sql`select ${'x\u0000'}::text`));
     await expect(poison).rejects.toMatchObject({ type: ERROR_UNSTORABLE_DATA, nonRetryable: true });
+  });
+});
+
+describe('e-mail outbox', () => {
+  it('keeps the Message-ID across retries, so a copy sent again after a crash is the same message', async () => {
+    const campaignId = `faults-mail-${uniqueSuffix()}`;
+    expect((await post('/campaigns', sampleCampaign(campaignId, 'B21000013'))).statusCode).toBe(201);
+    const candidate = (await post('/candidates', sampleCandidate())).json();
+    const cycleId = (await post(`/campaigns/${campaignId}/cycles`, { candidateId: candidate.id, startedBy: 'x', timings: { ...fastTimings, selectionDeadline: '1h' } })).json().cycleId as string;
+    await waitUntil(async () => (await get(`/cycles/${cycleId}`)).json().state?.waitingFor);
+    await stack.client.workflow.getHandle(cycleId).terminate('test done');
+
+    const acts = createActivities({ db: stack.db, mailer: createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: stack.mail.smtpPort }), documents: documentRenderer, temporal: stack.client, config: testConfig });
+    const key = `${cycleId}:faults-test`;
+    const n = { key, cycleId, audience: ['agency' as const], template: 'visa_issued', documentIds: [] };
+    expect((await acts.sendNotification(n)).sent).toBe(true);
+    // the worker died after the relay accepted the message, before sentAt was written: the retry sends it again…
+    await stack.db.update(emailOutbox).set({ sentAt: null }).where(eq(emailOutbox.idempotencyKey, key));
+    expect((await acts.sendNotification(n)).sent).toBe(true);
+    expect((await acts.sendNotification(n)).sent).toBe(false);
+    const copies = await waitUntil(async () => {
+      const m = stack.mail.messages().filter((x) => x.text.includes(cycleId));
+      return m.length >= 2 ? m : undefined;
+    });
+    // …with the same Message-ID, derived from the outbox key, and the row counts both attempts
+    expect(new Set(copies.map((c) => c.messageId))).toEqual(new Set([outboxMessageId(key)]));
+    const [row] = await stack.db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, key));
+    expect(row).toMatchObject({ attempts: 2, messageId: outboxMessageId(key), lastError: null });
+    expect(row!.sentAt).not.toBeNull();
   });
 });
 
