@@ -17,8 +17,11 @@ import {
   type VisaBatchSummary,
 } from './contracts/visa-batch';
 
+// heartbeatTimeout: the worker heartbeats while they run (worker/activity-interceptors.ts), so a killed worker's
+// lodging is retried within seconds
 const { lodgeVisaBatch, finishVisaBatch } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 // The batch row is committed just after the workflow starts; a batch that never appears fails the workflow.
@@ -34,6 +37,7 @@ const { countVisaBatchDecisions } = proxyActivities<VisaBatchActivities>({
 });
 const { escalateVisaBatch } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
