@@ -1,6 +1,7 @@
 // Faults and poison (issue 11): text PostgreSQL cannot store is a 400 naming the field and the cycle stays usable;
 // ids beyond their column are a 400; outages are a 503 with Retry-After; activities fail at once on poison data and
 // heartbeat while they run; no log line carries a national ID, passport or phone.
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
@@ -200,6 +201,23 @@ function captureLogs(): { stream: Writable; lines: string[] } {
 }
 
 describe('outages answer 503 with Retry-After', () => {
+  it('when a dependency accepts the connection and never answers: the handler timeout answers', async () => {
+    const silent = net.createServer(() => undefined); // accepts, never speaks: a hung PostgreSQL
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const hung = connectDb(`postgres://nobody@127.0.0.1:${port}/none`, { max: 1 });
+    const app = await buildApp({ db: hung.db, temporal: stack.client, config: { ...testConfig, API_HANDLER_TIMEOUT_MS: 1_000 }, logger: false });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/campaigns' });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBeTruthy();
+    } finally {
+      await app.close();
+      void hung.close().catch(() => undefined);
+      silent.close();
+    }
+  });
+
   it('when PostgreSQL and Temporal cannot be reached; and no log line holds personal data', async () => {
     const pgPort = await freePort();
     const temporalPort = await freePort();
