@@ -19,6 +19,7 @@ import {
   type WorkerCycleInput,
   type StepAck,
 } from '../workflows/contracts/worker-cycle';
+import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
 import type { ActivityDeps } from './deps';
 import { startWorkerCycle } from './start-worker-cycle';
 
@@ -76,6 +77,8 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
       // The update ID makes a retried row return the first outcome instead of being applied twice.
       await temporal.workflow.getHandle(cycleId).executeUpdate(def, { args: [payload.args as never], updateId: `${operationId}:${line}` });
     } catch (err) {
+      // dropped unprocessed by the server (not refused by the cycle): fail the page, whose retry sends it again
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE) throw err;
       if (err instanceof WorkflowUpdateFailedError) return { status: 'refused', error: err.cause?.message ?? err.message };
       if (err instanceof WorkflowNotFoundError) return { status: 'refused', error: 'the worker cycle is closed or unknown' };
       if (err instanceof Error && /already completed/i.test(err.message)) return { status: 'refused', error: 'the worker cycle is closed' };

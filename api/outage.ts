@@ -13,9 +13,8 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { isDbUnavailable } from '../db/errors';
+import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
 
-/** The failure type Temporal gives an Update it dropped because no worker processed it (a passing state). */
-export const UNPROCESSED_UPDATE = 'UnprocessedUpdate';
 
 export interface Outage {
   /** what is unavailable, for the message and the log */

@@ -8,3 +8,8 @@ export const ERROR_INVALID_STEP = 'InvalidStep';
  * activity fails at once with this type (worker/activity-interceptors.ts) and an Update answers it (HTTP 422).
  */
 export const ERROR_UNSTORABLE_DATA = 'UnstorableData';
+/**
+ * Temporal's failure type for an Update it dropped because no worker processed it (parallel Updates, a worker
+ * restart): nothing was applied, so it is sent again, never taken as the workflow's refusal.
+ */
+export const UNPROCESSED_UPDATE = 'UnprocessedUpdate';
