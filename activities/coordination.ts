@@ -43,6 +43,8 @@ const UPDATE_BY_KIND: Partial<Record<BulkKind, UpdateDefinition<StepAck, [never]
 
 /** Messages at a time into distinct worker workflows; each workflow gets one message per row. */
 const CONCURRENCY = 32;
+/** Page attempts before a row whose Update the server keeps dropping unprocessed is refused. */
+const UNPROCESSED_PAGE_ATTEMPTS = 5;
 /** Row statuses written per statement. */
 const STATUS_BATCH = 64;
 
@@ -77,8 +79,10 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
       // The update ID makes a retried row return the first outcome instead of being applied twice.
       await temporal.workflow.getHandle(cycleId).executeUpdate(def, { args: [payload.args as never], updateId: `${operationId}:${line}` });
     } catch (err) {
-      // dropped unprocessed by the server (not refused by the cycle): fail the page, whose retry sends it again
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE) throw err;
+      // dropped unprocessed by the server (not refused by the cycle): fail the page, whose retry sends it again;
+      // after a few page attempts the row is refused with that reason rather than holding the file up for ever
+      const unprocessed = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE;
+      if (unprocessed && Context.current().info.attempt < UNPROCESSED_PAGE_ATTEMPTS) throw err;
       if (err instanceof WorkflowUpdateFailedError) return { status: 'refused', error: err.cause?.message ?? err.message };
       if (err instanceof WorkflowNotFoundError) return { status: 'refused', error: 'the worker cycle is closed or unknown' };
       if (err instanceof Error && /already completed/i.test(err.message)) return { status: 'refused', error: 'the worker cycle is closed' };
