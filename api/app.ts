@@ -77,7 +77,7 @@ function send(reply: import('fastify').FastifyReply, statusCode: number, message
 function unstorableStep(err: unknown): string | undefined {
   if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
   for (let e: unknown = err.cause, i = 0; e instanceof Error && i < 4; e = e.cause, i++) {
-    if (e instanceof ApplicationFailure && e.type === ERROR_UNSTORABLE_DATA) return e.message;
+    if (e instanceof ApplicationFailure && e.type === ERROR_UNSTORABLE_DATA) return e.message.replace(/ \(query: [\s\S]*\)$/, ''); // the SQL stays in the history
   }
   return undefined;
 }
