@@ -9,6 +9,7 @@ import type { BulkKind, BulkPageResult } from '../workflows/contracts/bulk';
 import type { StepAck, WorkerCycleInput } from '../workflows/contracts/worker-cycle';
 import { CYCLE_STEPS, STEP_BY_BULK_KIND } from '../workflows/contracts/steps';
 import { releaseSeat } from '../db/queries/contracting';
+import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
 import type { ActivityDeps } from './deps';
 import { startWorkerCycle } from './start-worker-cycle';
 
@@ -20,6 +21,8 @@ export interface BulkItemPayload {
 
 /** Messages at a time into distinct worker workflows; each workflow gets one message per row. */
 const CONCURRENCY = 32;
+/** Page attempts before a row whose Update the server keeps dropping unprocessed is refused. */
+const UNPROCESSED_PAGE_ATTEMPTS = 5;
 /** Row statuses written per statement. */
 const STATUS_BATCH = 64;
 
@@ -60,6 +63,10 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
       // The update ID makes a retried row return the first outcome instead of being applied twice.
       await temporal.workflow.getHandle(cycleId).executeUpdate(def, { args: [payload.args as never], updateId: `${operationId}:${line}` });
     } catch (err) {
+      // dropped unprocessed by the server (not refused by the cycle): fail the page, whose retry sends it again;
+      // after a few page attempts the row is refused with that reason rather than holding the file up for ever
+      const unprocessed = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE;
+      if (unprocessed && Context.current().info.attempt < UNPROCESSED_PAGE_ATTEMPTS) throw err;
       if (err instanceof WorkflowUpdateFailedError) return refused(err.cause?.message ?? err.message);
       if (err instanceof WorkflowNotFoundError) return refused('the worker cycle is closed or unknown');
       if (err instanceof Error && /already completed/i.test(err.message)) return refused('the worker cycle is closed');

@@ -1,6 +1,6 @@
 // Activities are built once per worker process from their dependencies; each is idempotent on a business key.
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
 import { auditEvents, campaigns, candidates, documents, emailOutbox, employers, offers, workerCycles } from '../db/schema';
 import type { ContractDocumentData, DocumentKind } from '../templates/types';
@@ -48,6 +48,9 @@ export interface NotificationInput {
   template: string;
   documentIds: number[];
 }
+
+/** The Message-ID of an outbox e-mail: from its business key (workflow ID + step), the same on every attempt. */
+export const outboxMessageId = (key: string) => `<${key.replace(/[^A-Za-z0-9._-]/g, '.')}@gecco-flow>`;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const toDate = (iso?: string) => (iso ? new Date(iso) : null);
@@ -174,7 +177,12 @@ export function createCycleActivities({ db, mailer, documents: renderer, config 
       return { documentId };
     },
 
-    /** Outbox: writes the e-mail once under its key, sends it only if not yet sent. */
+    /**
+     * Outbox: writes the e-mail once under its key, sends it only if not yet sent. Delivery is at least once:
+     * SMTP has no two-phase commit, so a worker killed after the relay accepted the message and before sentAt is
+     * written sends it again on retry. That second copy carries the same Message-ID (derived from the outbox
+     * key, never random), so mail clients and relays recognise it as the same message.
+     */
     async sendNotification(n: NotificationInput): Promise<{ sent: boolean; recipients: string[] }> {
       const ctx = await loadCycleContext(n.cycleId);
       const recipients = new Set<string>();
@@ -196,11 +204,16 @@ export function createCycleActivities({ db, mailer, documents: renderer, config 
         contractEnd: ctx.cycle.contractEnd,
         outcome: ctx.cycle.outcome,
       });
-      await db
+      // One statement writes the row once under its key and records this attempt before the send (unless it was
+      // sent already): a crash after it leaves attempts > 0 with no sentAt and no lastError, which says an attempt
+      // may have reached the relay and explains a duplicate. The Message-ID is stored before the send too.
+      const messageId = outboxMessageId(n.key);
+      const [claimed] = await db
         .insert(emailOutbox)
-        .values({ idempotencyKey: n.key, cycleId: n.cycleId, toAddresses: to, subject, body: text, documentIds: n.documentIds })
-        .onConflictDoNothing();
-      const [mail] = await db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, n.key));
+        .values({ idempotencyKey: n.key, cycleId: n.cycleId, toAddresses: to, subject, body: text, documentIds: n.documentIds, messageId, attempts: 1 })
+        .onConflictDoUpdate({ target: emailOutbox.idempotencyKey, set: { attempts: sql`${emailOutbox.attempts} + 1` }, where: isNull(emailOutbox.sentAt) })
+        .returning();
+      const mail = claimed ?? (await db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, n.key)))[0];
       if (!mail) throw new Error(`outbox row ${n.key} vanished`);
       if (mail.sentAt) return { sent: false, recipients: mail.toAddresses };
       if (mail.toAddresses.length === 0) return { sent: false, recipients: [] };
@@ -208,27 +221,22 @@ export function createCycleActivities({ db, mailer, documents: renderer, config 
       const attachments = mail.documentIds.length
         ? await db.select().from(documents).where(inArray(documents.id, mail.documentIds))
         : [];
-      const messageId = `<${n.key.replace(/[^A-Za-z0-9._-]/g, '.')}@gecco-flow>`;
       try {
         await mailer.sendMail({
           from: config.MAIL_FROM,
           to: mail.toAddresses,
           subject: mail.subject,
           text: mail.body,
-          messageId,
+          messageId: mail.messageId ?? messageId,
           attachments: attachments.map((d) => ({ filename: d.filename, content: d.content, contentType: d.contentType })),
         });
       } catch (err) {
-        await db
-          .update(emailOutbox)
-          .set({ attempts: sql`${emailOutbox.attempts} + 1`, lastError: String(err) })
-          .where(eq(emailOutbox.id, mail.id));
+        await db.update(emailOutbox).set({ lastError: String(err) }).where(eq(emailOutbox.id, mail.id));
         throw err;
       }
-      await db
-        .update(emailOutbox)
-        .set({ sentAt: new Date(), messageId, attempts: sql`${emailOutbox.attempts} + 1`, lastError: null })
-        .where(eq(emailOutbox.id, mail.id));
+      // Nothing between the relay's acceptance and this one-row update: the window in which a crash causes a
+      // second send is as small as SMTP allows.
+      await db.update(emailOutbox).set({ sentAt: new Date(), lastError: null }).where(eq(emailOutbox.id, mail.id));
       return { sent: true, recipients: mail.toAddresses };
     },
   };

@@ -16,6 +16,7 @@ import type { BulkKind } from '../workflows/contracts/bulk';
 import { startBulkWorkflow, writeBulkOperation } from '../activities/bulk-start';
 import type { BulkItemPayload } from '../activities/coordination';
 import { unprocessable } from './errors';
+import { unsafeTextReason } from './text-safety';
 
 export interface RowError {
   line: number;
@@ -123,6 +124,14 @@ export function validateRows<S extends z.ZodType>(rows: RawRow[], schema: S): { 
   const ok: { line: number; row: z.infer<S> }[] = [];
   const errors: RowError[] = [];
   for (const r of rows) {
+    const unsafe = Object.entries(r.values).flatMap(([field, v]) => {
+      const reason = typeof v === 'string' ? unsafeTextReason(v) : undefined;
+      return reason ? [{ line: r.line, field, reason }] : [];
+    });
+    if (unsafe.length) {
+      errors.push(...unsafe);
+      continue;
+    }
     const parsed = schema.safeParse(r.values);
     if (parsed.success) ok.push({ line: r.line, row: parsed.data });
     else for (const issue of parsed.error.issues) errors.push({ line: r.line, field: issue.path.join('.') || 'row', reason: issue.message });

@@ -8,6 +8,12 @@ const businessKey = z
   .min(2)
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
+/** PostgreSQL's integer column: ids and counts beyond it are refused with a 400, not a 500 from the database. */
+export const PG_INT_MAX = 2_147_483_647;
+/** A serial id (candidate, document…) in a body. */
+export const dbId = z.number().int().positive().max(PG_INT_MAX, `at most ${PG_INT_MAX}`);
+/** The same id in a path or query parameter (a string to coerce). */
+export const dbIdParam = z.coerce.number().int().positive().max(PG_INT_MAX, `at most ${PG_INT_MAX}`);
 export const actor = z.string().min(1).max(120).describe('who records this step (user name or e-mail)');
 export const duration = z
   .string()
@@ -180,7 +186,7 @@ export const timingsInput = z
   .strict().meta({ id: 'CycleTimings' });
 
 export const startCycleInput = z.object({
-  candidateId: z.number().int().positive(),
+  candidateId: dbId,
   startedBy: actor,
   timings: timingsInput.optional().describe('overrides of the default deadlines (simulations, tests)'),
 });

@@ -29,6 +29,11 @@ export const configSchema = z.object({
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().positive().default(3000),
+  // No request hangs: past this a request is answered 503 with Retry-After (Fastify's handlerTimeout). Large
+  // enough for a 50,000-row intake file.
+  API_HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  // Time allowed to receive a whole request (body included) from the client: a stalled upload is cut off.
+  API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
 
   SMTP_HOST: z.string().default('127.0.0.1'),
   SMTP_PORT: z.coerce.number().int().positive().default(1025),

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
 import { eq } from 'drizzle-orm';
+import { clientInterceptors } from '../api/outage';
 import { connectDb, type Db } from '../db/client';
 import { campaigns } from '../db/schema';
 import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
@@ -46,7 +47,7 @@ export async function startTestStack(): Promise<TestStack> {
   const mailer = createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: mail.smtpPort });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', interceptors: clientInterceptors });
   const workers = await createWorkers({
     connection: nativeConnection,
     namespace: 'default',

@@ -5,6 +5,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
 import { COORDINATION_TASK_QUEUE } from '../workflows/contracts/bulk';
 import { WORKER_CYCLE_TASK_QUEUE } from '../workflows/contracts/worker-cycle';
+import { activityInterceptors } from './activity-interceptors';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -29,6 +30,8 @@ export async function createWorkers(opts: {
 }): Promise<Worker[]> {
   const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
   const activities = createActivities(opts.deps);
+  // heartbeats while running, poison data non-retryable, failed queries without their values
+  const interceptors = { activity: [activityInterceptors] };
   return Promise.all([
     Worker.create({
       connection: opts.connection,
@@ -36,6 +39,7 @@ export async function createWorkers(opts: {
       taskQueue: WORKER_CYCLE_TASK_QUEUE,
       workflowBundle,
       activities,
+      interceptors,
       maxConcurrentActivityTaskExecutions: 100,
       maxConcurrentWorkflowTaskExecutions: 100,
       ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
@@ -48,6 +52,7 @@ export async function createWorkers(opts: {
       taskQueue: COORDINATION_TASK_QUEUE,
       workflowBundle,
       activities,
+      interceptors,
       // bulk pages each fan out to many workflows: few at a time
       maxConcurrentActivityTaskExecutions: 8,
       shutdownForceTime: '15s',

@@ -5,11 +5,13 @@ import { loadConfig } from '../config';
 import { connectDb } from '../db/client';
 import { documentRenderer } from '../templates/render';
 import { Client, Connection } from '@temporalio/client';
+import { clientInterceptors } from '../api/outage';
+import { safeErrSerializer } from '../db/errors';
 import { createMailer, createWorkers } from './create-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
+  const logger = pino({ level: config.LOG_LEVEL, name: 'worker', serializers: { err: safeErrSerializer(pino.stdSerializers.err) } });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (`npm start` provides one)');
   // Worker.run() resolves after these signals: in-flight activities finish, then we close resources.
   Runtime.install({
@@ -21,7 +23,8 @@ async function main(): Promise<void> {
   const { db, close } = connectDb(config.DATABASE_URL);
   const mailer = createMailer(config);
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // coordination activities send Updates: one the server dropped unprocessed is sent again
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors });
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -7,7 +7,8 @@ import { bulkOperationDoneSignal, bulkProgressQuery, type BulkOperationInput, ty
 
 const { applyBulkPage, finishBulkOperation } = proxyActivities<CoordinationActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  // a page heartbeats per row and the worker heartbeats besides: a killed worker's page is retried within seconds
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

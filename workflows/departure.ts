@@ -16,8 +16,11 @@ import {
   type DepartureState,
 } from './contracts/departure';
 
+// heartbeatTimeout: the worker heartbeats while they run (worker/activity-interceptors.ts), so a killed worker's
+// convocations are retried within seconds
 const { convokeDeparture, departureProgress, recordNoShows, closeDeparture } = proxyActivities<DepartureActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

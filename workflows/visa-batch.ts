@@ -18,8 +18,11 @@ import {
   type VisaBatchSummary,
 } from './contracts/visa-batch';
 
+// heartbeatTimeout: the worker heartbeats while they run (worker/activity-interceptors.ts), so a killed worker's
+// lodging is retried within seconds
 const { lodgeVisaBatch, finishVisaBatch } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 // The batch's rows are committed before its workflow starts (activities/start-workflow.ts).
@@ -36,6 +39,7 @@ const { countVisaBatchDecisions } = proxyActivities<VisaBatchActivities>({
 });
 const { escalateVisaBatch } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
