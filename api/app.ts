@@ -19,7 +19,7 @@ import { configSchema, type Config } from '../config';
 import type { Db } from '../db/client';
 import { dbCause, isPermanentDbError, safeErrSerializer, safePgMessage } from '../db/errors';
 import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER, ERROR_UNSTORABLE_DATA } from '../workflows/contracts/errors';
-import { HttpError, type FieldIssue } from './errors';
+import { HttpError, sendProblem } from './errors';
 import { outageOf } from './outage';
 import { refuseUnsafeText } from './text-safety';
 import { campaignRoutes } from './routes/campaigns';
@@ -48,14 +48,6 @@ declare module 'fastify' {
   }
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  409: 'Conflict',
-  422: 'Unprocessable Entity',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 /** Personal fields of candidates and workers: censored wherever they appear in a logged object. */
 const PERSONAL_FIELDS = ['nationalId', 'firstName', 'lastName', 'birthDate', 'phone', 'email', 'passportNumber', 'householdSituation', 'commune', 'workerName'];
@@ -70,15 +62,7 @@ function loggedRequest(req: FastifyRequest) {
   return { method: req.method, url: path, route: req.routeOptions?.url, reqId: req.id };
 }
 
-/** Errors as RFC 9457 problem details; `statusCode`, `error`, `message` and `issues` (field and reason) are kept
- * as extension members, so clients written for the first shape keep working. */
-function send(reply: import('fastify').FastifyReply, statusCode: number, message: string, issues?: FieldIssue[]) {
-  const title = STATUS_TEXT[statusCode] ?? 'Error';
-  return reply
-    .code(statusCode)
-    .type('application/problem+json')
-    .send({ type: 'about:blank', title, status: statusCode, detail: message, instance: reply.request.url.split('?')[0], statusCode, error: title, message, ...(issues ? { issues } : {}) });
-}
+const send = sendProblem;
 
 /** An operationId for every route that does not name its own: the method and the path, e.g. getCampaignsByCampaignId. */
 function operationIdOf(method: string, url: string): string {

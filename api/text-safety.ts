@@ -3,7 +3,7 @@
 // or refused inside jsonb as "unsupported Unicode escape sequence"). Refused at the edge, naming the field,
 // they never reach a workflow or an activity that would retry them forever.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { FieldIssue } from './errors';
+import { sendProblem, type FieldIssue } from './errors';
 
 // A NUL or a lone surrogate: with the `u` flag a well-formed surrogate pair is one code point (U+10000 and up),
 // so only an unpaired half matches the surrogate range.
@@ -77,12 +77,7 @@ export async function refuseUnsafeText(req: FastifyRequest, reply: FastifyReply)
     if (req.routeOptions.config.checksCsvCells === false) csvIssues(req.body, issues);
   } else findUnsafeText(req.body, 'body', issues);
   if (!issues.length) return;
-  await reply.code(400).send({
-    statusCode: 400,
-    error: 'Bad Request',
-    message: `text that cannot be stored: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`,
-    issues,
-  });
+  await sendProblem(reply, 400, `text that cannot be stored: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues);
   return reply;
 }
 

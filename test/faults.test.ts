@@ -104,7 +104,7 @@ describe('poison input answers 400 and the cycle stays usable', () => {
     const res = await stack.app.inject({ method: 'POST', url: `/campaigns/${campaignId}/intake/selection?loadedBy=coord`, headers: { 'content-type': 'text/csv' }, payload: csv });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().errors).toContainEqual({ line: 3, field: 'decidedBy', reason: expect.stringMatching(/NUL character/) });
-    expect(res.json().errors.some((e: { line: number }) => e.line === 3 && e.field !== 'decidedBy')).toBe(false);
+    expect(res.json().errors.some((e: { line: number; field: string }) => e.line === 3 && e.field !== 'decidedBy')).toBe(false);
   });
 
   it('takes the next valid step afterwards', async () => {
@@ -249,6 +249,7 @@ describe('outages answer 503 with Retry-After', () => {
       // PostgreSQL up, Temporal down: the candidate is stored; starting or reading a cycle answers 503
       const campaignId = `faults-down-${uniqueSuffix()}`;
       expect((await post('/campaigns', sampleCampaign(campaignId, 'B21000012'))).statusCode).toBe(201);
+      await openCampaignForSteps(stack.db, campaignId);
       const created = await appNoTemporal.inject({ method: 'POST', url: '/candidates', payload: person });
       expect(created.statusCode, created.body).toBeLessThan(300);
       const start = await appNoTemporal.inject({ method: 'POST', url: `/campaigns/${campaignId}/cycles`, payload: { candidateId: created.json().id, startedBy: 'x' } });
