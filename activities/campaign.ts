@@ -1,6 +1,8 @@
 // Campaign activities: the counts stage moves are judged on, the stage mirror, and the reserve list.
 import { and, asc, count, eq, inArray, isNotNull, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
 import { campaigns, offers, reserveCalls, workerCycles } from '../db/schema';
 import type { CampaignCounts, CampaignStage } from '../workflows/contracts/campaign';
 import { DROP_OUT_OUTCOMES, recordSelectionUpdate } from '../workflows/contracts/worker-cycle';
@@ -91,6 +93,8 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
             break;
           } catch (err) {
             if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError)) throw err;
+            // dropped unprocessed by the server: not the reserve's refusal; the activity's retry calls again
+            if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE) throw err;
             // that reserve is no longer available (expired, withdrew): record why and try the next one
             await releaseSeat(db, reserve.cycleId);
             await db.update(reserveCalls).set({ status: 'refused', reason: err.message }).where(eq(reserveCalls.id, call.id));

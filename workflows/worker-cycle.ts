@@ -32,12 +32,15 @@ import { createStepInbox, type Taken } from './step-inbox';
 import { EmployerIdKey, StageKey } from './contracts/search-attributes';
 import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from './contracts/errors';
 
+// A heartbeat timeout on every activity: a killed worker's activity is retried within seconds, not at its timeout.
 const { recordTransition, issueContractDocuments, issueConvocation } = proxyActivities<CycleActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 const { registerWorkAuthorisation, blockAfterNonReturn } = proxyActivities<CircularActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 // Transitions and the authorisation register are short database writes: as local activities they run inside the
@@ -50,6 +53,7 @@ const local = proxyLocalActivities<CycleActivities & CircularActivities>({
 });
 const { sendNotification } = proxyActivities<CycleActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { personOr404, registerCandidate, type CandidateRow } from '../queries/candidates';
-import { candidateInput, candidateView, errorSchema } from '../schemas';
+import { candidateInput, candidateView, errorSchema, dbIdParam } from '../schemas';
 
 const view = (c: CandidateRow) => ({ ...c, createdAt: c.createdAt.toISOString() });
 
@@ -31,7 +31,7 @@ export const candidateRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['candidates'],
         summary: 'A candidate',
-        params: z.object({ candidateId: z.coerce.number().int().positive() }),
+        params: z.object({ candidateId: dbIdParam }),
         response: { 200: candidateView, 400: errorSchema, 404: errorSchema },
       },
     },

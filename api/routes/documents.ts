@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { cycleDocuments, documentOr404 } from '../queries/documents';
-import { documentView, errorSchema } from '../schemas';
+import { documentView, errorSchema, dbIdParam } from '../schemas';
 
 export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
@@ -28,7 +28,7 @@ export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['documents'],
         summary: 'Download a document (PDF)',
-        params: z.object({ documentId: z.coerce.number().int().positive() }),
+        params: z.object({ documentId: dbIdParam }),
         response: { 200: z.any().describe('the PDF'), 400: errorSchema, 404: errorSchema },
         produces: ['application/pdf'],
       },

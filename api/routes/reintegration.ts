@@ -3,10 +3,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { conflict, notFound, unprocessable } from '../errors';
 import { closeEnrolment, enrol, enrolment, personOr404, recordStep, reintegrationReport, seasonReport, verifiedReturns } from '../queries/workers';
-import { actor, errorSchema } from '../schemas';
+import { actor, errorSchema, dbIdParam } from '../schemas';
 
 const isoDate = z.iso.date();
-export const candidateParams = z.object({ candidateId: z.coerce.number().int().positive() });
+export const candidateParams = z.object({ candidateId: dbIdParam });
 const programmeParams = candidateParams.extend({ programme: z.string().min(2).max(60) });
 
 const enrolBody = z.object({ programme: z.string().min(2).max(60).default('WAFIRA'), enrolledOn: isoDate, enrolledBy: actor });
