@@ -24,7 +24,11 @@ export const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_PORT: z.coerce.number().int().positive().default(8233),
   TEMPORAL_BIN: optionalString,
-  // false when TEMPORAL_ADDRESS points at a server someone else runs (docker-compose, production)
+  // Which Temporal server `npm start`, the tests and the bench start themselves: `dev` (the CLI's dev server, SQLite,
+  // quick), `server` (the production server on PostgreSQL, scripts/ensure-temporal-server.sh), or `external` (none:
+  // TEMPORAL_ADDRESS points at a server someone else runs, e.g. docker-compose). Unset: dev, or external when the
+  // older TEMPORAL_DEV_SERVER=false is set.
+  TEMPORAL_ENGINE: optionalString.pipe(z.enum(['dev', 'server', 'external']).optional()),
   TEMPORAL_DEV_SERVER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 
   API_HOST: z.string().default('127.0.0.1'),
@@ -63,7 +67,7 @@ export const configSchema = z.object({
       }
     })
     .pipe(z.record(z.string(), durationString)),
-});
+}).transform((c) => ({ ...c, TEMPORAL_ENGINE: c.TEMPORAL_ENGINE ?? (c.TEMPORAL_DEV_SERVER ? ('dev' as const) : ('external' as const)) }));
 
 export type Config = z.infer<typeof configSchema>;
 

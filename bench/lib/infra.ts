@@ -1,5 +1,6 @@
-// The bench's own infrastructure, all local and started fresh: a Temporal dev server (SQLite without fsync),
-// PostgreSQL (DATABASE_URL's server with a fresh gecco_bench database, else an embedded one), migrations, a mail
+// The bench's own infrastructure, all local and started fresh: a Temporal server (--engine: the dev server, SQLite
+// without fsync, or the production server on the same PostgreSQL), PostgreSQL (DATABASE_URL's server with a fresh
+// gecco_bench database, else an embedded one), migrations, a mail
 // catcher, then the worker and the API as child processes. Everything is stopped by stop(), in reverse order.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,12 +9,14 @@ import postgres from 'postgres';
 import { projectRoot, type Config } from '../../config';
 import { applyMigrations } from '../../db/migrate';
 import type { PostgresHandle } from '../../db/embedded';
-import { resolveTemporalBinary } from '../../scripts/lib/temporal-binary';
-import { startTemporalDevServer, type TemporalDevServerHandle } from '../../scripts/lib/temporal-dev-server';
+import { startTemporalEngine, type TemporalEngine, type TemporalEngineHandle } from '../../scripts/lib/temporal-engine';
+import { dropTemporalDatabases } from '../../scripts/lib/temporal-server';
 import { startMailCatcher, type MailCatcherHandle } from '../../scripts/lib/mail-catcher';
 import { freePort, waitForExit } from '../../scripts/lib/process';
 
 export const BENCH_DB = 'gecco_bench';
+/** the production server's databases when the bench runs on it (--engine server): this and <this>_visibility */
+export const BENCH_TEMPORAL_DB = 'temporal_bench';
 
 
 /** Peak (VmHWM) and current (VmRSS) resident set of a process, in MB; undefined once it is gone. */
@@ -100,7 +103,7 @@ export interface Infra {
   benchDir: string;
   databaseUrl: string;
   postgresLabel: string;
-  temporal: TemporalDevServerHandle;
+  temporal: TemporalEngineHandle;
   mail: MailCatcherHandle;
   apiUrl: string;
   /** the first worker process (there may be several: workers) */
@@ -117,6 +120,8 @@ export async function startInfra(opts: {
   config: Config;
   benchDir: string;
   log: (msg: string) => void;
+  /** the Temporal server started for the run: the CLI's dev server or the production server on the same PostgreSQL */
+  engine: TemporalEngine;
   reserveCheckInterval: string;
   /** worker processes (replicas polling the same task queues; default 1) */
   workerProcesses?: number;
@@ -176,20 +181,21 @@ export async function startInfra(opts: {
     log(`PostgreSQL ready: ${postgresLabel}; migrations applied`);
 
     // Temporal
-    const binary = resolveTemporalBinary(config);
-    const dbFile = path.join(benchDir, 'temporal.db');
-    for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
-    const temporal = await startTemporalDevServer({
-      binary,
+    if (config.DATABASE_URL && opts.engine === 'server') await dropTemporalDatabases(config.DATABASE_URL, [BENCH_TEMPORAL_DB, `${BENCH_TEMPORAL_DB}_visibility`]);
+    for (const f of ['temporal.db', 'temporal.db-wal', 'temporal.db-shm']) fs.rmSync(path.join(benchDir, f), { force: true });
+    const temporal = await startTemporalEngine({
+      engine: opts.engine,
+      config,
       port: await freePort(),
       uiPort: await freePort(),
-      dbFile,
-      namespace: config.TEMPORAL_NAMESPACE,
+      stateDir: benchDir,
+      postgresUrl: databaseUrl,
+      database: BENCH_TEMPORAL_DB,
       // what the SDK's CI and this project's tests use: the dev server's SQLite without fsync
-      extraArgs: ['--sqlite-pragma', 'synchronous=OFF'],
+      devArgs: ['--sqlite-pragma', 'synchronous=OFF'],
     });
-    cleanups.push({ name: 'Temporal dev server', run: () => temporal.stop() });
-    log(`Temporal dev server ready at ${temporal.address} (state in ${dbFile}, synchronous=OFF)`);
+    cleanups.push({ name: `Temporal ${opts.engine} server`, run: () => temporal.stop() });
+    log(`Temporal ${opts.engine} server ready at ${temporal.address} (${temporal.state}${opts.engine === 'dev' ? ', synchronous=OFF' : ''})`);
 
     // Mail
     const mail = await startMailCatcher({ smtpPort: await freePort(), host: '127.0.0.1', parse: false });
