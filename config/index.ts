@@ -51,6 +51,9 @@ export const configSchema = z.object({
   // Workflows kept in the worker's sticky cache (unset: the SDK's default from the heap size). A cycle that falls out
   // of the cache is replayed from its history at its next step: at season scale, size it (and the heap) to the cycles.
   WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).optional(),
+  // The workflow bundle built at image build time (npm run build: dist/workflow-bundle.js); unset: the worker bundles
+  // workflows/ itself when it starts (development).
+  WORKFLOW_BUNDLE_PATH: optionalString,
 
   // How often a campaign checks its reserve list for vacated posts
   RESERVE_CHECK_INTERVAL: durationString.default('1h'),

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     deps: { db, mailer, documents: documentRenderer, temporal, config },
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
+    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   try {
