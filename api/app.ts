@@ -26,6 +26,7 @@ import { intakeRoutes } from './routes/intake';
 import { visaBatchRoutes } from './routes/visa-batches';
 import { workerRoutes } from './routes/workers';
 import { registerCsvParser } from './intake';
+import { operationsRoutes, requestId } from './operations';
 
 export interface AppDeps {
   db: Db;
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger === false ? false : { level: deps.config.LOG_LEVEL },
     bodyLimit: 20 * 1024 * 1024,
+    genReqId: requestId,
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
   registerCsvParser(app);
@@ -105,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => send(reply, 404, `no route ${req.method} ${req.url}`));
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  await app.register(operationsRoutes);
   await app.register(campaignRoutes);
   await app.register(candidateRoutes);
   await app.register(cycleRoutes);

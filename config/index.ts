@@ -33,6 +33,11 @@ export const configSchema = z.object({
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().positive().default(3000),
+  // The worker's Prometheus endpoint (SDK runtime metrics: workflow task latency, schedule-to-start, sticky cache)
+  // on METRICS_HOST:WORKER_METRICS_PORT/metrics; unset: none (several workers share a machine in tests and the bench).
+  // The API serves its own on /metrics.
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  WORKER_METRICS_PORT: z.coerce.number().int().positive().optional(),
 
   SMTP_HOST: z.string().default('127.0.0.1'),
   SMTP_PORT: z.coerce.number().int().positive().default(1025),

@@ -3,19 +3,21 @@
 // databases with its own SQL tool and the schema of the same release, starts it from config/temporal/server.yaml,
 // then registers the namespace and the search attributes, as an operator would on a new cluster.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import { projectRoot } from '../../config';
 import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../../workflows/contracts/search-attributes';
 import { freePort, waitForExit } from './process';
 
 const run = promisify(execFile);
-const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 const SEARCH_ATTRIBUTE_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
@@ -82,7 +84,7 @@ function pgTarget(url: string): PgTarget {
   };
 }
 
-/** Creates `database` if missing, gives it the base schema once, then applies every newer versioned schema. */
+/** Creates `database` if missing, gives it the base schema, then applies every newer versioned schema. */
 async function migrateDatabase(tools: string, pg: PgTarget, postgresUrl: string, database: string, schema: 'temporal' | 'visibility', log: (l: string) => void): Promise<void> {
   const sqlTool = path.join(tools, 'bin', 'sql');
   // the password goes through the environment (SQL_PASSWORD), not the command line other users can read
@@ -97,9 +99,10 @@ async function migrateDatabase(tools: string, pg: PgTarget, postgresUrl: string,
   }
   if (!exists) {
     await run(sqlTool, [...base, 'create'], { env });
-    await run(sqlTool, [...base, 'setup-schema', '-v', '0.0'], { env });
     log(`created database ${database}`);
   }
+  // setup-schema skips a database already past 0.0, so both steps are safe on every start
+  await run(sqlTool, [...base, 'setup-schema', '-v', '0.0'], { env });
   const versioned = path.join(tools, 'schema', 'postgresql', 'v12', schema, 'versioned');
   await run(sqlTool, [...base, 'update-schema', '-d', versioned], { env });
 }
@@ -153,6 +156,23 @@ async function registerNamespaceAndSearchAttributes(address: string, namespace: 
   }
 }
 
+/**
+ * A free port for a service's membership (ringpop) listener. Temporal records it in a smallint column, so it must be
+ * below 32768, where the OS's own picks (the ephemeral range) never are.
+ */
+async function membershipPort(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen({ host: '127.0.0.1', port, exclusive: true }, () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and 32000 for the Temporal server');
+}
+
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<TemporalServerHandle> {
   const log = opts.log ?? (() => {});
   const tools = resolveTemporalServerTools();
@@ -173,14 +193,14 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   );
   const ports = {
     TEMPORAL_SERVER_FRONTEND_PORT: opts.port,
-    TEMPORAL_SERVER_FRONTEND_MEMBERSHIP_PORT: await freePort(),
+    TEMPORAL_SERVER_FRONTEND_MEMBERSHIP_PORT: await membershipPort(),
     TEMPORAL_SERVER_FRONTEND_HTTP_PORT: await freePort(),
     TEMPORAL_SERVER_HISTORY_PORT: await freePort(),
-    TEMPORAL_SERVER_HISTORY_MEMBERSHIP_PORT: await freePort(),
+    TEMPORAL_SERVER_HISTORY_MEMBERSHIP_PORT: await membershipPort(),
     TEMPORAL_SERVER_MATCHING_PORT: await freePort(),
-    TEMPORAL_SERVER_MATCHING_MEMBERSHIP_PORT: await freePort(),
+    TEMPORAL_SERVER_MATCHING_MEMBERSHIP_PORT: await membershipPort(),
     TEMPORAL_SERVER_WORKER_PORT: await freePort(),
-    TEMPORAL_SERVER_WORKER_MEMBERSHIP_PORT: await freePort(),
+    TEMPORAL_SERVER_WORKER_MEMBERSHIP_PORT: await membershipPort(),
     TEMPORAL_SERVER_METRICS_PORT: await freePort(),
   };
   // Only what the config template reads: the server gets no secrets of ours beyond its own database password.
@@ -227,7 +247,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   };
   const tail = () => {
     try {
-      return fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+      return fs.readFileSync(logFile, 'utf8').split('\n').slice(-8).map((l) => l.slice(0, 400)).join('\n');
     } catch {
       return '';
     }
