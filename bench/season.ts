@@ -43,6 +43,8 @@ const { values: args } = parseArgs({
     // the Temporal server started for the run: the CLI's dev server (SQLite) or the production server (PostgreSQL);
     // unset: TEMPORAL_ENGINE when it names one of them, else dev
     engine: { type: 'string' },
+    // docker-compose.yml's topology without Docker: deployment roles, compiled worker/API on the image's Node
+    deployment: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const engine = args.engine ?? (config.TEMPORAL_ENGINE === 'server' ? 'server' : 'dev');
+  const engine = args.engine ?? (config.TEMPORAL_ENGINE === 'server' || args.deployment ? 'server' : 'dev');
   if (engine !== 'dev' && engine !== 'server') throw new Error(`--engine must be dev or server, got ${engine}`);
   const resultFile = path.join(resultsDir, `season-${WORKERS}-${engine}-${stamp}.json`);
   const campaignId = `bench-${WORKERS}-${Date.now().toString(36)}`;
@@ -179,6 +181,7 @@ async function main(): Promise<void> {
     workers: WORKERS,
     reserves: RESERVES,
     engine,
+    deployment: args.deployment,
     campaignId,
     machine: machine(),
     settings: {
@@ -219,6 +222,7 @@ async function main(): Promise<void> {
       benchDir,
       log,
       engine,
+      deployment: args.deployment,
       reserveCheckInterval: args['reserve-check-interval'],
       workerProcesses: WORKER_PROCESSES,
       workflowCacheSize: CACHE_PER_WORKER,
