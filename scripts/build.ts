@@ -7,12 +7,34 @@
 // migrations folder) stay right. Type checking is `npx tsc --noEmit`, run before this in the image build.
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { projectRoot } from '../config';
 import { workflowsPath } from '../worker/create-worker';
 
 const dist = path.join(projectRoot, 'dist');
+
+// npm packages stay imports, resolved by Node at run time. Node's ESM resolution wants the file extension on a deep
+// import into a package without an "exports" map (`@temporalio/common/lib/time`; tsx and bundlers accept it
+// without): add `.js` where that file is what the import means.
+const deepImportExtensions: Plugin = {
+  name: 'deep-import-extensions',
+  setup(b) {
+    b.onResolve({ filter: /^(@[^/]+\/)?[^./][^/]*\/.+/ }, (args) => {
+      const m = /^((?:@[^/]+\/)?[^/]+)\/(.+)$/.exec(args.path)!;
+      const pkgDir = path.join(projectRoot, 'node_modules', m[1]!);
+      let spec = args.path;
+      try {
+        const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { exports?: unknown };
+        const file = path.join(pkgDir, m[2]!);
+        if (!pkg.exports && !fs.existsSync(file) && fs.existsSync(`${file}.js`)) spec = `${args.path}.js`;
+      } catch {
+        // not an installed package (a Node built-in such as node:timers/promises): leave it
+      }
+      return { path: spec, external: true };
+    });
+  },
+};
 const started = Date.now();
 fs.rmSync(dist, { recursive: true, force: true });
 await build({
@@ -21,6 +43,7 @@ await build({
   outdir: dist,
   bundle: true,
   packages: 'external',
+  plugins: [deepImportExtensions],
   platform: 'node',
   format: 'esm',
   target: 'node24',

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import pino from 'pino';
 import { loadConfig, projectRoot, type Config } from '../config';
 import { applyMigrations } from '../db/migrate';
-import { startTemporalEngine } from './lib/temporal-engine';
+import { ENGINE_LABEL, startTemporalEngine } from './lib/temporal-engine';
 import { startMailCatcher } from './lib/mail-catcher';
 import { waitForExit } from './lib/process';
 
@@ -233,7 +233,7 @@ async function main(cfg: Config): Promise<void> {
     }
     const started = Date.now();
     const temporal = await step(
-      `Temporal ${engine} server`,
+      ENGINE_LABEL[engine],
       () =>
         startTemporalEngine({
           engine,
@@ -247,7 +247,7 @@ async function main(cfg: Config): Promise<void> {
         }),
       (h) => h.stop(),
     );
-    log.info(`Temporal ${engine} server ready at ${temporal.address} in ${Date.now() - started} ms (state: ${temporal.state})`);
+    log.info(`${ENGINE_LABEL[engine]} ready at ${temporal.address} in ${Date.now() - started} ms (state: ${temporal.state})`);
     temporalAddress = temporal.address;
     temporalUi = temporal.uiUrl;
   }

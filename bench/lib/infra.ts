@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import { projectRoot, type Config } from '../../config';
 import { applyMigrations } from '../../db/migrate';
 import type { PostgresHandle } from '../../db/embedded';
-import { startTemporalEngine, type TemporalEngine, type TemporalEngineHandle } from '../../scripts/lib/temporal-engine';
+import { ENGINE_LABEL, startTemporalEngine, type TemporalEngine, type TemporalEngineHandle } from '../../scripts/lib/temporal-engine';
 import { dropTemporalDatabases } from '../../scripts/lib/temporal-server';
 import { createDeploymentRoles, prepareCompiled, runCompiledMigrations, type DeploymentDatabases } from './deployment';
 import { startMailCatcher, type MailCatcherHandle } from '../../scripts/lib/mail-catcher';
@@ -222,8 +222,8 @@ export async function startInfra(opts: {
       // what the SDK's CI and this project's tests use: the dev server's SQLite without fsync
       devArgs: ['--sqlite-pragma', 'synchronous=OFF'],
     });
-    cleanups.push({ name: `Temporal ${opts.engine} server`, run: () => temporal.stop() });
-    log(`Temporal ${opts.engine} server ready at ${temporal.address} (${temporal.state}${opts.engine === 'dev' ? ', synchronous=OFF' : ''})`);
+    cleanups.push({ name: ENGINE_LABEL[opts.engine], run: () => temporal.stop() });
+    log(`${ENGINE_LABEL[opts.engine]} ready at ${temporal.address} (${temporal.state}${opts.engine === 'dev' ? ', synchronous=OFF' : ''})`);
 
     // Mail
     const mail = await startMailCatcher({ smtpPort: await freePort(), host: '127.0.0.1', parse: false });

@@ -9,6 +9,9 @@ import { startTemporalServer } from './temporal-server';
 
 export type TemporalEngine = 'dev' | 'server';
 
+/** For messages: "Temporal dev server", "Temporal production server". */
+export const ENGINE_LABEL: Record<TemporalEngine, string> = { dev: 'Temporal dev server', server: 'Temporal production server' };
+
 export interface TemporalEngineHandle {
   engine: TemporalEngine;
   address: string;
