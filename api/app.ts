@@ -31,6 +31,7 @@ import { intakeRoutes } from './routes/intake';
 import { visaBatchRoutes } from './routes/visa-batches';
 import { workerRoutes } from './routes/workers';
 import { registerFileParsers } from './files';
+import { operationsRoutes, requestId } from './operations';
 
 export interface AppDeps {
   db: Db;
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // no request hangs: a slow handler is answered 503 + Retry-After, a stalled upload is cut off
     handlerTimeout: timeouts.API_HANDLER_TIMEOUT_MS,
     requestTimeout: timeouts.API_REQUEST_TIMEOUT_MS,
+    genReqId: requestId,
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
   registerFileParsers(app);
@@ -186,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => send(reply, 404, `no route ${req.method} ${req.url}`));
 
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  await app.register(operationsRoutes);
   await app.register(campaignRoutes);
   await app.register(candidateRoutes);
   await app.register(cycleRoutes);

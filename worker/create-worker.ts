@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
@@ -24,7 +24,8 @@ export async function createWorkers(opts: {
   connection: NativeConnection;
   namespace: string;
   deps: ActivityDeps;
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** a bundle built earlier (tests, or dist/workflow-bundle.js in the image); unset: bundled from workflows/ now */
+  workflowBundle?: WorkflowBundleOption;
   /** worker cycles kept in the sticky cache; unset: the SDK's default from the heap size */
   workflowCacheSize?: number;
 }): Promise<Worker[]> {

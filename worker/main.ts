@@ -18,6 +18,9 @@ async function main(): Promise<void> {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     // the SDK's info logs (webpack stats, poller states) drown ours; debug/trace brings them back
     logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'),
+    ...(config.WORKER_METRICS_PORT
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`, useSecondsForDurations: true } } } }
+      : {}),
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const { db, close } = connectDb(config.DATABASE_URL);
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     deps: { db, mailer, documents: documentRenderer, temporal, config },
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
+    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   try {
