@@ -15,7 +15,7 @@ import {
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { configSchema, type Config } from '../config';
+import { configFields, type Config } from '../config';
 import type { Db } from '../db/client';
 import { dbCause, isPermanentDbError, safeErrSerializer, safePgMessage } from '../db/errors';
 import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER, ERROR_UNSTORABLE_DATA } from '../workflows/contracts/errors';
@@ -95,7 +95,7 @@ function fieldOfRejectedValue(req: FastifyRequest, pgMessage: string): string | 
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const timeouts = configSchema
+  const timeouts = configFields
     .pick({ API_HANDLER_TIMEOUT_MS: true, API_REQUEST_TIMEOUT_MS: true })
     .parse({ API_HANDLER_TIMEOUT_MS: deps.config.API_HANDLER_TIMEOUT_MS, API_REQUEST_TIMEOUT_MS: deps.config.API_REQUEST_TIMEOUT_MS });
   // Failed queries are logged with their SQL, never their values; personal fields are censored.

@@ -11,7 +11,8 @@ const durationString = z
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
-export const configSchema = z.object({
+/** The settings before derived values: code given a partial config (tests build the app with one) takes defaults from it. */
+export const configFields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
@@ -80,7 +81,9 @@ export const configSchema = z.object({
       }
     })
     .pipe(z.record(z.string(), durationString)),
-}).transform((c) => ({ ...c, TEMPORAL_ENGINE: c.TEMPORAL_ENGINE ?? (c.TEMPORAL_DEV_SERVER ? ('dev' as const) : ('external' as const)) }));
+});
+
+export const configSchema = configFields.transform((c) => ({ ...c, TEMPORAL_ENGINE: c.TEMPORAL_ENGINE ?? (c.TEMPORAL_DEV_SERVER ? ('dev' as const) : ('external' as const)) }));
 
 export type Config = z.infer<typeof configSchema>;
 
