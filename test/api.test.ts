@@ -1,19 +1,13 @@
 // API behaviour with app.inject on real PostgreSQL and Temporal: bad input, unknown ids, conflicts, docs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { campaigns, offers } from '../db/schema';
-import { sampleCampaign, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { requestsTo, withTestStack, sampleCampaign, sampleCandidate, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
-const post = (url: string, payload: unknown) => stack.app.inject({ method: 'POST', url, payload: payload as object });
-const get = (url: string) => stack.app.inject({ method: 'GET', url });
+const { post, get } = requestsTo(() => stack);
 
 describe('campaigns', () => {
   it('creates a campaign with the generic offer terms as defaults and reads it back', async () => {

@@ -1,19 +1,14 @@
 // The campaign workflow: stage moves refused when out of order or when their preconditions fail, and the
 // reserve list replacing a selected worker who drops out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { campaigns, reserveCalls, workerCycles } from '../db/schema';
-import { bulkOperationDone, sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { requestsTo, withTestStack, bulkOperationDone, sampleCampaign, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
-const post = (url: string, payload: unknown) => stack.app.inject({ method: 'POST', url, payload: payload as object });
+const { post } = requestsTo(() => stack);
 const longTimings = encodeURIComponent(JSON.stringify({ selectionDeadline: '120s', authorisationDeadline: '120s' }));
 
 const operationDone = (operationId: string) => bulkOperationDone(stack.app, operationId);

@@ -2,19 +2,14 @@
 // a non-return in year two ending the framework, the 9-in-12 rule, and the reintegration track.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { temporal } from '@temporalio/proto';
 import { candidates, workAuthorisations, workerCycles } from '../db/schema';
-import { fastTimings, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
+import { withTestStack, fastTimings, sampleCandidate, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
 const post = async (url: string, payload: unknown, status?: number) => {
   const res = await stack.app.inject({ method: 'POST', url, payload: payload as object });

@@ -1,11 +1,11 @@
 // One eligibility decision on every path into a contract: the pure rules, then every rule against every path on
 // the real servers (single selection, selection file, reserve call, candidate intake), and concurrent selections
 // that cannot over-fill an offer.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { candidates, offerSeats, offers, reserveCalls, workerCycles } from '../db/schema';
 import { eligibilityRefusals, type EligibilityQuestion } from '../workflows/contracts/eligibility';
-import { bulkOperationDone, openCampaignForSteps, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { requestsTo, withTestStack, bulkOperationDone, openCampaignForSteps, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 describe('eligibility rules (pure)', () => {
   const base: EligibilityQuestion = {
@@ -41,14 +41,9 @@ describe('eligibility rules (pure)', () => {
 });
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
-const post = (url: string, payload: unknown) => stack.app.inject({ method: 'POST', url, payload: payload as object });
+const { post } = requestsTo(() => stack);
 const longTimings = encodeURIComponent(JSON.stringify({ selectionDeadline: '300s', authorisationDeadline: '300s' }));
 const tag = `${Date.now().toString().slice(-5)}${process.pid % 10}`;
 let n = 0;

@@ -21,18 +21,12 @@ import { describeDbError, isDbUnavailable, isPermanentDbError } from '../db/erro
 import { activityInterceptors, safeActivityError } from '../worker/activity-interceptors';
 import { freePort } from '../scripts/lib/process';
 import { ERROR_UNSTORABLE_DATA } from '../workflows/contracts/errors';
-import { fastTimings, openCampaignForSteps, sampleCampaign, sampleCandidate, startTestStack, testConfig, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { requestsTo, withTestStack, fastTimings, openCampaignForSteps, sampleCampaign, sampleCandidate, testConfig, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
-const post = (url: string, payload: unknown) => stack.app.inject({ method: 'POST', url, payload: payload as object });
-const get = (url: string) => stack.app.inject({ method: 'GET', url });
+const { post, get } = requestsTo(() => stack);
 const fields = (res: { json(): { issues?: { field: string }[] } }) => (res.json().issues ?? []).map((i) => i.field);
 
 describe('text PostgreSQL can store', () => {

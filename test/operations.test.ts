@@ -1,19 +1,14 @@
 // What operators rely on: /health cheap, /ready checking PostgreSQL and Temporal for real, /metrics with request
 // durations by route pattern, and x-request-id taken (when sane) and echoed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../api/app';
 import { connectDb } from '../db/client';
-import { startTestStack, testConfig, type TestStack } from './support';
+import { withTestStack, testConfig, type TestStack } from './support';
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
 describe('operations endpoints', () => {
   it('answers /health and /ready with PostgreSQL and Temporal reachable', async () => {

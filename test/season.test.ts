@@ -1,22 +1,17 @@
 // A whole season of a few hundred workers through the API, on the real servers: two employers' quotas,
 // visa batches split at the consulate's weekly capacity, refusals and no-shows replaced from the reserve
 // list, departures, returns, and exact final counts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { candidates, reserveCalls, workerCycles } from '../db/schema';
-import { startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { withTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 const MAIN = 200;
 const RESERVES = 10;
 const WEEKLY_CAPACITY = 150;
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
 const tag = Date.now().toString().slice(-5);
 const nid = (i: number) => `SE${tag}${String(i).padStart(3, '0')}`;

@@ -1,5 +1,5 @@
 // Per-file harness: a Temporal worker, a mail catcher and the API app, all on the real servers.
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -164,4 +164,24 @@ export async function bulkOperationDone(app: FastifyInstance, operationId: strin
     const op = (await app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
     return op.status === 'done' ? op : undefined;
   }, timeoutMs, intervalMs);
+}
+
+/** Starts the file's stack before its tests and stops it after; `set` receives it. */
+export function withTestStack(set: (stack: TestStack) => void): void {
+  let started: TestStack | undefined;
+  beforeAll(async () => {
+    started = await startTestStack();
+    set(started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+}
+
+/** JSON requests through the file's app. */
+export function requestsTo(stack: () => TestStack) {
+  return {
+    post: (url: string, payload: unknown) => stack().app.inject({ method: 'POST', url, payload: payload as object }),
+    get: (url: string) => stack().app.inject({ method: 'GET', url }),
+  };
 }
