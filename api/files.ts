@@ -83,6 +83,8 @@ export const fileBody = z.union([
   z.object({ rows: z.array(z.record(z.string(), z.unknown())) }),
 ]);
 export type FileBody = z.infer<typeof fileBody>;
+/** The media types a file route takes, as the OpenAPI document declares them (`consumes`). */
+export const FILE_MEDIA_TYPES = ['text/csv', XLSX_TYPE, 'application/json'];
 
 /** `;` when the header line has more of them than commas (outside quotes), else `,`. */
 function delimiterOf(text: string): string {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { embarkationsRecordedSignal } from '../../workflows/contracts/departure';
 import { signalIfOpen } from '../context-workflows';
 import { conflict } from '../errors';
-import { commitFile, repairLoaded, cyclesByNationalId, fileBody as intakeBody, intakeResultView, itemsByNationalId, readFileOnce, validateRows } from '../files';
+import { FILE_MEDIA_TYPES, commitFile, repairLoaded, cyclesByNationalId, fileBody as intakeBody, intakeResultView, itemsByNationalId, readFileOnce, validateRows } from '../files';
 import { campaignOr404 } from '../queries/campaigns';
 import { departureOr404, passengersByNationalId } from '../queries/departures';
 import { embarkationRow, returnRow } from '../views/departures';
@@ -29,6 +29,7 @@ export const departureFileRoutes: FastifyPluginAsyncZod = async (app) => {
         params: z.object({ departureId: z.string() }),
         querystring: loadedByQuery,
         body: intakeBody,
+        consumes: FILE_MEDIA_TYPES,
         response: { ...fileResponses, 409: errorSchema },
       },
     },
@@ -67,6 +68,7 @@ export const departureFileRoutes: FastifyPluginAsyncZod = async (app) => {
         params: campaignParams,
         querystring: loadedByQuery,
         body: intakeBody,
+        consumes: FILE_MEDIA_TYPES,
         response: fileResponses,
       },
     },

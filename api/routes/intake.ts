@@ -12,7 +12,7 @@ import { CYCLE_STEPS, CYCLE_STEP_NAMES } from '../../workflows/contracts/steps';
 import { DEFAULT_CYCLE_TIMINGS, workerCycleWorkflowId, type CycleStep, type CycleTimings, type WorkerCycleInput } from '../../workflows/contracts/worker-cycle';
 import type { BulkItemPayload } from '../../activities/coordination';
 import { conflict, HttpError, notFound } from '../errors';
-import { cyclesByNationalId, fileBody, fileDate, intakeResultView, itemsByNationalId, loadFile, type RowError } from '../files';
+import { FILE_MEDIA_TYPES, cyclesByNationalId, fileBody, fileDate, intakeResultView, itemsByNationalId, loadFile, type RowError } from '../files';
 import { findCampaign } from '../queries/people';
 import { candidateInput, errorSchema, timingsInput } from '../schemas';
 import { STEP_ROUTES } from '../steps';
@@ -85,6 +85,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
         params: campaignParams,
         querystring: intakeQuery,
         body: fileBody,
+        consumes: FILE_MEDIA_TYPES,
         response: responses,
       },
     },
@@ -151,7 +152,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!file) continue;
     app.post(
       `/campaigns/:campaignId/intake/${file.path}`,
-      { schema: { tags: ['intake'], operationId: `load${file.path[0]!.toUpperCase()}${file.path.slice(1)}File`, summary: file.summary, params: campaignParams, querystring: intakeQuery, body: fileBody, response: responses } },
+      { schema: { tags: ['intake'], operationId: `load${file.path[0]!.toUpperCase()}${file.path.slice(1)}File`, summary: file.summary, params: campaignParams, querystring: intakeQuery, body: fileBody, consumes: FILE_MEDIA_TYPES, response: responses } },
       async (req, reply) => {
         const campaign = await campaignOr404(req.params.campaignId);
         const def = CYCLE_STEPS[step];

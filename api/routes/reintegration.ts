@@ -122,7 +122,7 @@ export const reintegrationRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['reports'],
         summary: 'Reintegration enrolments and outcomes by programme',
-        response: { 200: z.array(z.object({ programme: z.string(), enrolled: z.number(), completed: z.number(), businessesCreated: z.number(), employed: z.number() })) },
+        response: { 200: z.array(z.object({ programme: z.string(), enrolled: z.number(), completed: z.number(), businessesCreated: z.number(), employed: z.number() })), 400: errorSchema },
       },
     },
     async () => reintegrationReport(db),

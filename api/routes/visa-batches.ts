@@ -18,7 +18,7 @@ import {
 } from '../../workflows/contracts/visa-batch';
 import { signalIfOpen, updateOr409 } from '../context-workflows';
 import { conflict, notFound } from '../errors';
-import { commitFile, repairLoaded, fileBody as intakeBody, intakeResultView, itemsByNationalId, readFileOnce, validateRows } from '../files';
+import { FILE_MEDIA_TYPES, commitFile, repairLoaded, fileBody as intakeBody, intakeResultView, itemsByNationalId, readFileOnce, validateRows } from '../files';
 import { getPaged } from '../paging';
 import { campaignOr404, type CampaignRow } from '../queries/campaigns';
 import { assembleBatch, batchOr404, listBatches, loadVisaBatchManifestData, lodgementApplied, membersByNationalId, membersPage, unstartedBatchCandidates, visaBatchCounts } from '../queries/visa-batches';
@@ -144,6 +144,7 @@ export const visaBatchRoutes: FastifyPluginAsyncZod = async (app) => {
         params: batchParams,
         querystring: decisionsQuery,
         body: intakeBody,
+        consumes: FILE_MEDIA_TYPES,
         response: { 200: intakeResultView, 201: intakeResultView, 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema },
       },
     },

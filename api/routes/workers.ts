@@ -19,7 +19,7 @@ const rehireBody = z.object({
   nationalId: z.string().transform((s) => s.trim().toUpperCase()),
   offerId: z.string().min(1),
   requestedBy: actor,
-  timings: timingsInput.optional(),
+  timings: timingsInput.optional().describe('overrides of the default deadlines (simulations, tests)'),
 });
 const rehiredView = z.object({ cycleId: z.string(), created: z.boolean().describe('false when a retried request found the cycle') });
 
