@@ -2,6 +2,7 @@
 // Per-worker steps never go through this workflow: lodging and decisions are bulk operations applied to the
 // worker cycles page by page; this workflow only learns that a decisions file was recorded and counts.
 import { ApplicationFailure, allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { createStepInbox } from './step-inbox';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { VisaBatchActivities } from '../activities/visa-batches';
 import { bulkOperationDoneSignal } from './contracts/bulk';
@@ -64,31 +65,19 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
     decisionOperations: [],
   };
 
-  // --- message plumbing -------------------------------------------------------------------------------
-  let lodgeRequest: LodgeBatchRequest | undefined; // accepted by the validator, applied by the main flow
-  let lodgeRefusal: string | null | undefined; // undefined: not answered yet; null: applied; string: dropped
+  // --- message plumbing: the lodgement is a human step, through the same step inbox as the worker cycle ----
+  const inbox = createStepInbox<{ lodge: LodgeBatchRequest }, VisaBatchState>(outOfOrder);
   const pendingOperations: string[] = [];
 
   setHandler(batchStateQuery, () => state);
-  setHandler(
-    lodgeBatchUpdate,
-    async (req) => {
-      lodgeRequest = req;
-      await condition(() => lodgeRefusal !== undefined);
-      if (lodgeRefusal) throw outOfOrder(lodgeRefusal);
-      return state;
-    },
-    {
-      validator: (req) => {
-        if (state.stage !== 'assembled') {
-          throw outOfOrder(`visa batch ${batchId} is ${state.stage === 'closed' ? `closed (${state.outcome ?? 'no outcome'})` : state.stage}; only an assembled batch can be lodged`);
-        }
-        if (lodgeRequest) throw outOfOrder(`visa batch ${batchId} is being lodged`);
-        if (!isoDate(req.lodgedOn)) throw invalid('lodgedOn must be a date, yyyy-mm-dd', 'lodgedOn');
-        if (!req.lodgedBy) throw invalid('who lodged the batch is required', 'lodgedBy');
-      },
-    },
-  );
+  inbox.register('lodge', lodgeBatchUpdate, (req) => {
+    if (state.stage !== 'assembled') {
+      throw outOfOrder(`visa batch ${batchId} is ${state.stage === 'closed' ? `closed (${state.outcome ?? 'no outcome'})` : state.stage}; only an assembled batch can be lodged`);
+    }
+    if (inbox.busy) throw outOfOrder(`visa batch ${batchId} is being lodged`);
+    if (!isoDate(req.lodgedOn)) throw invalid('lodgedOn must be a date, yyyy-mm-dd', 'lodgedOn');
+    if (!req.lodgedBy) throw invalid('who lodged the batch is required', 'lodgedBy');
+  });
   setHandler(decisionsRecordedSignal, ({ operationId }) => {
     // A reloaded file may signal its operation again: each operation is counted once.
     if (state.decisionOperations.includes(operationId)) return;
@@ -111,7 +100,7 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
     state.waitingFor = undefined;
     state.deadlineAt = undefined;
     // A lodgement accepted but never applied (it raced the last deadline) is answered, not left hanging.
-    if (lodgeRefusal === undefined && lodgeRequest) lodgeRefusal = `visa batch ${batchId} closed (${outcome}) before it was lodged`;
+    inbox.dropPending(`visa batch ${batchId} closed (${outcome}) before it was lodged`);
     await condition(allHandlersFinished);
     return {
       batchId,
@@ -137,18 +126,19 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
   state.manifestSha256 = manifest.sha256;
 
   // --- 2. lodgement with the consulate; late: escalate once, then give a last grace period ----------------
+  const never = () => false;
   wait('lodgement with the consulate', msToNumber(input.lodgeDeadline));
-  let lodged = await condition(() => lodgeRequest !== undefined, input.lodgeDeadline);
-  if (!lodged && !lodgeRequest) {
+  let lodged = await inbox.take(['lodge'], input.lodgeDeadline, never);
+  if (!lodged) {
     await escalate('lodgement');
     wait('lodgement with the consulate (escalated)', msToNumber(input.escalationGrace));
-    lodged = await condition(() => lodgeRequest !== undefined, input.escalationGrace);
+    lodged = await inbox.take(['lodge'], input.escalationGrace, never);
   }
-  if (!lodged && !lodgeRequest) {
+  if (!lodged) {
     await finishVisaBatch({ batchId, status: 'escalated' });
     return finish('not_lodged');
   }
-  const req = lodgeRequest!;
+  const req = lodged.payload;
   const decisionMs = msToNumber(input.decisionDeadline);
   const decisionDeadlineAt = new Date(Date.now() + decisionMs).toISOString();
   const lodgement = await lodgeVisaBatch({ batchId, lodgedOn: req.lodgedOn, lodgedBy: req.lodgedBy, decisionDeadlineAt });
@@ -157,7 +147,7 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
   state.lodgedBy = req.lodgedBy;
   state.lodgeOperationId = lodgement.operationId;
   state.decisionDeadlineAt = decisionDeadlineAt;
-  lodgeRefusal = null;
+  inbox.acknowledge(state);
 
   // --- 3. decisions: each decisions file is one signal; count once its bulk operation has finished ---------
   // Each decisions operation signals this batch when it is applied (bulkOperationDoneSignal): count then.
