@@ -1,6 +1,6 @@
 // Bulk operations: apply one step to many worker cycles. Each row is applied at most once: the row's status
 // is kept in PostgreSQL and each Update carries a business update ID, so a retried page never applies twice.
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
@@ -57,6 +57,15 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
     const refused = async (error: string): Promise<Outcome> => {
       // a selection file's row held its offer's seat at load time: a refused row gives it back
       if (kind === 'selection') await releaseSeat(db, cycleId);
+      // A batch or sailing planned from PostgreSQL may hold a cycle whose workflow had not confirmed its stage yet
+      // (the mirror is written just before the workflow task that took the step is recorded): the member the
+      // cycle refuses is released at once, so a later batch or sailing takes it; the row's error says why.
+      if (kind === 'visa_lodge' && payload.context?.batchId) {
+        await db.delete(visaBatchMembers).where(and(eq(visaBatchMembers.batchId, payload.context.batchId), eq(visaBatchMembers.cycleId, cycleId), isNull(visaBatchMembers.decision)));
+      }
+      if (kind === 'convocation' && payload.context?.departureId) {
+        await db.delete(departurePassengers).where(and(eq(departurePassengers.departureId, payload.context.departureId), eq(departurePassengers.cycleId, cycleId), eq(departurePassengers.status, 'convoked')));
+      }
       return { status: 'refused', error };
     };
     try {
