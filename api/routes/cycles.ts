@@ -18,7 +18,8 @@ import {
 } from '../../workflows/contracts/worker-cycle';
 import { applySelection, applyStep, openCycle } from '../cycle-steps';
 import { conflict, notFound, unprocessable } from '../errors';
-import { findCampaign, findCandidate } from '../queries/people';
+import { campaignOr404 } from '../queries/campaigns';
+import { personOr404 } from '../queries/candidates';
 import { cycleRecord, insertCycleRow, listCycles } from '../queries/cycles';
 import { cycleListItem, cycleStateView, cycleView, errorSchema, selectionBody, startCycleInput, withdrawalBody } from '../schemas';
 import { STEP_ROUTES } from '../steps';
@@ -76,10 +77,8 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const campaign = await findCampaign(db, req.params.campaignId);
-      if (!campaign) throw notFound(`campaign ${req.params.campaignId}`);
-      const candidate = await findCandidate(db, req.body.candidateId);
-      if (!candidate) throw notFound(`candidate ${req.body.candidateId}`);
+      const campaign = await campaignOr404(db, req.params.campaignId);
+      const candidate = await personOr404(db, req.body.candidateId);
       const cycleId = workerCycleWorkflowId(campaign.id, candidate.id);
       const gate = await admitOne(db, { candidateId: candidate.id, cycleId }, { hold: false });
       if (gate.refusals.length) throw unprocessable(gate.refusals.map((r) => r.reason).join('; '), gate.refusals.map((r) => ({ field: `body.${r.field}`, reason: r.reason })));
@@ -110,8 +109,7 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const campaign = await findCampaign(db, req.params.campaignId);
-      if (!campaign) throw notFound(`campaign ${req.params.campaignId}`);
+      const campaign = await campaignOr404(db, req.params.campaignId);
       const { total, rows } = await listCycles(db, { campaignId: campaign.id, ...req.query });
       const items = rows.map((r) => ({ cycleId: r.id, candidateId: r.candidateId, province: r.province, stage: r.stage, outcome: r.outcome, employerId: r.employerId, offerId: r.offerId, updatedAt: r.updatedAt.toISOString() }));
       return { total, limit: req.query.limit, offset: req.query.offset, items };

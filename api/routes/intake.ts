@@ -1,19 +1,19 @@
 // Coordinators' files: candidate lists and the step files of the step table (selection, authorisations,
 // pre-departure). Each goes through the one file pipeline (api/files.ts); each accepted row becomes one row of a
 // bulk operation applied by a workflow (GET /bulk-operations/:id).
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Tx } from '../../db/client';
 import { admit, type AdmissionRequest } from '../../db/queries/contracting';
-import { bulkItems, bulkOperations, candidates } from '../../db/schema';
 import { CYCLE_STEPS, CYCLE_STEP_NAMES } from '../../workflows/contracts/steps';
 import { DEFAULT_CYCLE_TIMINGS, workerCycleWorkflowId, type CycleStep, type CycleTimings, type WorkerCycleInput } from '../../workflows/contracts/worker-cycle';
 import type { BulkItemPayload } from '../../activities/coordination';
 import { conflict, HttpError, notFound } from '../errors';
 import { FILE_MEDIA_TYPES, cyclesByNationalId, fileBody, fileDate, intakeResultView, itemsByNationalId, loadFile, type RowError } from '../files';
-import { findCampaign } from '../queries/people';
+import { bulkProgress } from '../queries/bulk';
+import { registerPeople } from '../queries/candidates';
+import { campaignOr404 } from '../queries/campaigns';
 import { candidateInput, errorSchema, timingsInput } from '../schemas';
 import { STEP_ROUTES } from '../steps';
 
@@ -68,12 +68,6 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, config } = app.deps;
   const deps = { db, temporal };
 
-  async function campaignOr404(campaignId: string) {
-    const c = await findCampaign(db, campaignId);
-    if (!c) throw notFound(`campaign ${campaignId}`);
-    return c;
-  }
-
   app.post(
     '/campaigns/:campaignId/intake/candidates',
     {
@@ -90,7 +84,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const campaign = await campaignOr404(req.params.campaignId);
+      const campaign = await campaignOr404(db, req.params.campaignId);
       const timings = { ...DEFAULT_CYCLE_TIMINGS, ...config.CYCLE_TIMINGS, ...parseTimings(req.query.timings) } as CycleTimings;
       // A reserve waits to be called up until the reserve cut-off, not just the normal selection deadline.
       const untilCutoff = campaign.reserveCutoff ? Date.parse(`${campaign.reserveCutoff}T23:59:59Z`) - Date.now() : 0;
@@ -111,15 +105,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
             return false;
           });
           // One record per person across campaigns: insert the new, reuse the known.
-          for (let i = 0; i < accepted.length; i += 1000) {
-            await tx.insert(candidates).values(accepted.slice(i, i + 1000).map(({ row: { reserveRank: _rank, ...person } }) => person)).onConflictDoNothing();
-          }
-          const idByNid = new Map<string, { id: number; province: string }>();
-          const nids = [...seen];
-          for (let i = 0; i < nids.length; i += 1000) {
-            const found = await tx.select({ id: candidates.id, nationalId: candidates.nationalId, province: candidates.province }).from(candidates).where(inArray(candidates.nationalId, nids.slice(i, i + 1000)));
-            for (const c of found) idByNid.set(c.nationalId, { id: c.id, province: c.province });
-          }
+          const idByNid = await registerPeople(tx, accepted.map(({ row: { reserveRank: _rank, ...person } }) => person));
           // The eligibility gate's person rules: a blocked person is reported on the row, not kept.
           const gate = await admit(tx, accepted.map(({ row }) => ({ candidateId: idByNid.get(row.nationalId)!.id, cycleId: workerCycleWorkflowId(campaign.id, idByNid.get(row.nationalId)!.id) })), { hold: false });
           return accepted.flatMap(({ line, row }, i) => {
@@ -154,7 +140,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
       `/campaigns/:campaignId/intake/${file.path}`,
       { schema: { tags: ['intake'], operationId: `load${file.path[0]!.toUpperCase()}${file.path.slice(1)}File`, summary: file.summary, params: campaignParams, querystring: intakeQuery, body: fileBody, consumes: FILE_MEDIA_TYPES, response: responses } },
       async (req, reply) => {
-        const campaign = await campaignOr404(req.params.campaignId);
+        const campaign = await campaignOr404(db, req.params.campaignId);
         const def = CYCLE_STEPS[step];
         if (!(def.campaignStages as readonly string[]).includes(campaign.stage)) {
           throw conflict(`campaign ${campaign.id} is at ${campaign.stage}: the ${def.label} is taken at ${def.campaignStages.join(', ')}`, [{ field: 'campaign.stage', reason: `${campaign.stage} does not allow this file` }]);
@@ -207,37 +193,9 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const [op] = await db.select().from(bulkOperations).where(eq(bulkOperations.id, req.params.operationId));
-      if (!op) throw notFound(`bulk operation ${req.params.operationId}`);
-      // Polled while a file is applied: counts in SQL, and only the refused rows (at most 1,000) come back.
-      const [counts] = await db
-        .select({
-          all: sql<number>`count(*)::int`,
-          applied: sql<number>`(count(*) filter (where ${bulkItems.status} = 'applied'))::int`,
-          refused: sql<number>`(count(*) filter (where ${bulkItems.status} = 'refused'))::int`,
-        })
-        .from(bulkItems)
-        .where(eq(bulkItems.operationId, op.id));
-      const refusedRows = counts!.refused === 0
-        ? []
-        : await db
-            .select({ line: bulkItems.line, cycleId: bulkItems.cycleId, error: bulkItems.error })
-            .from(bulkItems)
-            .where(and(eq(bulkItems.operationId, op.id), eq(bulkItems.status, 'refused')))
-            .orderBy(asc(bulkItems.line))
-            .limit(1000);
-      return {
-        id: op.id,
-        campaignId: op.campaignId,
-        kind: op.kind,
-        source: op.source,
-        status: op.status,
-        total: op.total,
-        applied: counts!.applied,
-        refused: counts!.refused,
-        pending: counts!.all - counts!.applied - counts!.refused,
-        refusals: refusedRows.map((i) => ({ line: i.line, cycleId: i.cycleId, reason: i.error ?? '' })),
-      };
+      const progress = await bulkProgress(db, req.params.operationId);
+      if (!progress) throw notFound(`bulk operation ${req.params.operationId}`);
+      return progress;
     },
   );
 };

@@ -1,5 +1,6 @@
 // What the departure routes take and answer (zod: validation, serialisation and the OpenAPI document).
 import { z } from 'zod';
+import { fileDate } from '../files';
 import { DEFAULT_DESTINATION, DEFAULT_EMBARKATION_GRACE, DEFAULT_PORT } from '../../workflows/contracts/departure';
 import type { DepartureRow, PassengerCounts, PassengerRow } from '../queries/departures';
 import { actor, duration } from '../schemas';
@@ -67,7 +68,7 @@ export const embarkationRow = z.object({
 });
 export const returnRow = z.object({
   nationalId,
-  returnedOn: z.iso.date().refine((s) => Date.parse(s) <= Date.now() + 86_400_000, 'a return cannot be dated in the future'),
+  returnedOn: fileDate.refine((s) => Date.parse(String(s)) <= Date.now() + 86_400_000, 'a return cannot be dated in the future'),
   proof: z.enum(['port_exit_record', 'passport_stamp', 'consular_certificate']),
   sailing: z.string().min(1).max(60).optional().describe('the return sailing, when known'),
 });

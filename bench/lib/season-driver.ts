@@ -7,7 +7,8 @@ import { Api, ApiError } from './api';
 import { bulkOperationId } from '../../workflows/contracts/bulk';
 import { visaBatchLodgeOperationId } from '../../workflows/contracts/visa-batch';
 
-export const DROP_OUT_OUTCOMES = ['withdrawn', 'authorisation_expired', 'visa_file_expired', 'visa_refused', 'consular_silence', 'predeparture_expired', 'convocation_expired', 'no_show'];
+export { DROP_OUT_OUTCOMES } from '../../workflows/contracts/worker-cycle';
+import { DROP_OUT_OUTCOMES } from '../../workflows/contracts/worker-cycle';
 const PRE_EMBARKATION_STAGES = ['selected', 'authorised', 'visa_submitted', 'visa_incomplete', 'visa_issued', 'ready_to_depart', 'convoked'];
 const OPEN_STAGES = [...PRE_EMBARKATION_STAGES, 'in_season', 'awaiting_return'];
 const MAX_FILE_ROWS = 5000;

@@ -1,0 +1,39 @@
+// Bulk operations as PostgreSQL records them: the progress a coordinator polls while a file is applied.
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { bulkItems, bulkOperations } from '../../db/schema';
+
+/** Counts in SQL, and only the refused rows (the first 1,000 by line) come back. */
+export async function bulkProgress(db: Db, operationId: string) {
+  const [op] = await db.select().from(bulkOperations).where(eq(bulkOperations.id, operationId));
+  if (!op) return undefined;
+  const [counts] = await db
+    .select({
+      all: sql<number>`count(*)::int`,
+      applied: sql<number>`(count(*) filter (where ${bulkItems.status} = 'applied'))::int`,
+      refused: sql<number>`(count(*) filter (where ${bulkItems.status} = 'refused'))::int`,
+    })
+    .from(bulkItems)
+    .where(eq(bulkItems.operationId, op.id));
+  const c = counts!;
+  const refusals = c.refused === 0
+    ? []
+    : await db
+        .select({ line: bulkItems.line, cycleId: bulkItems.cycleId, error: bulkItems.error })
+        .from(bulkItems)
+        .where(and(eq(bulkItems.operationId, op.id), eq(bulkItems.status, 'refused')))
+        .orderBy(asc(bulkItems.line))
+        .limit(1000);
+  return {
+    id: op.id,
+    campaignId: op.campaignId,
+    kind: op.kind,
+    source: op.source,
+    status: op.status,
+    total: op.total,
+    applied: c.applied,
+    refused: c.refused,
+    pending: c.all - c.applied - c.refused,
+    refusals: refusals.map((i) => ({ line: i.line, cycleId: i.cycleId, reason: i.error ?? '' })),
+  };
+}
