@@ -119,7 +119,7 @@ export function sampleCandidate(overrides: Record<string, unknown> = {}) {
     dependants: 2,
     phone: '+212 600 000 000',
     passportNumber: 'MA1234567',
-    passportExpiry: '2030-01-01',
+    passportExpiry: '2034-01-01', // valid through the multi-year tests' seasons (to 2030)
     ...overrides,
   };
 }
