@@ -120,7 +120,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['intake'],
         summary: 'Load a candidate list (CSV or JSON): registers each person once and starts their cycle',
-        description: 'Columns: nationalId, firstName, lastName, birthDate, sex, province, commune, householdSituation, phone, and optionally email, passportNumber, passportExpiry, dependants, priorSeasons, reserveRank. Bad rows are reported by line and field; good rows are kept. Loading the same file twice changes nothing.',
+        description: 'Columns: nationalId, firstName, lastName, birthDate, sex, province, commune, householdSituation, and optionally phone, language (ar, fr or es; ar when blank), email, passportNumber, passportExpiry, dependants, priorSeasons, reserveRank. Bad rows are reported by line and field; good rows are kept. Loading the same file twice changes nothing.',
         params: z.object({ campaignId: z.string() }),
         querystring: intakeQuery,
         body: intakeBody,
