@@ -130,7 +130,7 @@ export function createCycleActivities({ db, mailer, documents: renderer, config 
       });
     },
 
-    /** Prints the bilingual employment contract and the return commitment for the pre-departure session. */
+    /** Prints the contract, the return commitment and the pre-departure sheet (worker's language + Spanish) for the pre-departure session. */
     async issueContractDocuments({ cycleId }: { cycleId: string }): Promise<{ documentIds: number[] }> {
       const ctx = await loadCycleContext(cycleId);
       if (!ctx.offer || !ctx.employer) {
@@ -152,7 +152,10 @@ export function createCycleActivities({ db, mailer, documents: renderer, config 
       const commitmentId = await storeDocument(cycleId, 'return_commitment', 1, `engagement-retour-${cycleId}.pdf`, () =>
         renderer.renderReturnCommitment(data),
       );
-      return { documentIds: [contractId, commitmentId] };
+      const sheetId = await storeDocument(cycleId, 'predeparture_sheet', 1, `fiche-pre-depart-${cycleId}.pdf`, () =>
+        renderer.renderPredepartureSheet(data),
+      );
+      return { documentIds: [contractId, commitmentId, sheetId] };
     },
 
     /** Prints the convocation letter for the sailing the worker is convoked to. */

@@ -12,7 +12,6 @@ import {
   field,
   formatDateTimeCasablanca,
   title,
-  winAnsi,
   type Doc,
 } from './layout';
 import type { CampaignRef } from './types';
@@ -72,7 +71,7 @@ const STATUS_LABEL: Record<ManifestPassenger['status'], string> = {
 
 /** Cuts a cell's text to its column, with an ellipsis, so a long name never wraps into the next row. */
 function fit(doc: Doc, text: string, width: number): string {
-  const t = winAnsi(text);
+  const t = text;
   if (doc.widthOfString(t) <= width) return t;
   let lo = 0;
   let hi = t.length;
@@ -123,7 +122,7 @@ export function embarkationManifest(doc: Doc, data: EmbarkationManifestData): vo
     es: `${data.campaign.name} ${data.campaign.season} — travesía ${data.departureId}`,
   });
   field(doc, { fr: 'Traversée', es: 'Travesía' }, data.departureId);
-  field(doc, { fr: 'Trajet', es: 'Trayecto' }, `${data.port} → ${data.destination}`);
+  field(doc, { fr: 'Trajet', es: 'Trayecto' }, `${data.port} – ${data.destination}`);
   field(doc, { fr: 'Départ (heure du Maroc)', es: 'Salida (hora de Marruecos)' }, formatDateTimeCasablanca(data.departureAt));
   field(doc, { fr: 'Places', es: 'Plazas' }, String(data.seats));
   field(doc, { fr: 'Passagers convoqués', es: 'Pasajeros convocados' }, String(data.passengers.length));
@@ -185,7 +184,7 @@ export function embarkationManifest(doc: Doc, data: EmbarkationManifestData): vo
   doc.moveDown(1);
   if (doc.y + 40 > bottom(doc)) doc.addPage();
   doc.font(FONT).fontSize(8.5).fillColor(MUTED).text(
-    winAnsi("Visa de l'agent portuaire ANAPEC / Firma del agente portuario ANAPEC : ______________________"),
+    "Visa de l'agent portuaire ANAPEC / Firma del agente portuario ANAPEC : ______________________",
     left,
     doc.y,
     { width },

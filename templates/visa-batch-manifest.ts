@@ -13,7 +13,6 @@ import {
   field,
   formatDate,
   title,
-  winAnsi,
   type Doc,
 } from './layout';
 import type { CampaignRef } from './types';
@@ -94,7 +93,7 @@ const PAD = 2.5;
 
 /** Cuts a cell to its column (measured), so rows never wrap and every row has the same height. */
 function fit(doc: Doc, text: string, width: number): string {
-  const s = winAnsi(text);
+  const s = text;
   const full = doc.widthOfString(s);
   if (full <= width) return s;
   // Start from the proportional cut, then shorten until it fits (one or two measurements in practice).
@@ -172,7 +171,7 @@ export function visaBatchManifest(doc: Doc, data: VisaBatchManifestData): void {
     missing ? `${missing} (pièce manquante : NON / documento que falta: NON)` : '0',
   );
   doc.font(FONT).fontSize(7).fillColor(MUTED).text(
-    winAnsi('Pièces / Documentos : Pas. = passeport / pasaporte, Aut. = autorisation de travail / autorización de trabajo, Ctr. = contrat de travail / contrato de trabajo. Référence du dossier / Referencia del expediente : <lot>/<N°>.'),
+    'Pièces / Documentos : Pas. = passeport / pasaporte, Aut. = autorisation de travail / autorización de trabajo, Ctr. = contrat de travail / contrato de trabajo. Référence du dossier / Referencia del expediente : <lot>/<N°>.',
     doc.page.margins.left,
     doc.y + 4,
     { width: contentWidth(doc) },

@@ -1,12 +1,18 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { PDFParse } from 'pdf-parse';
 import {
   documentRenderer,
   renderContract,
   renderConvocation,
+  renderPredepartureSheet,
   renderReturnCommitment,
 } from '../templates/render';
-import { formatDateTimeCasablanca, formatEuros, rawEuros, winAnsi } from '../templates/layout';
+import { formatDateTimeCasablanca, formatEuros, rawEuros } from '../templates/layout';
+import { missingGlyphs } from '../templates/typeset';
 import type { ContractDocumentData, ConvocationDocumentData } from '../templates/types';
 
 const worker = {
@@ -19,6 +25,7 @@ const worker = {
   commune: 'Sidi Yahya El Gharb',
   passportNumber: 'VK7654321',
   passportExpiry: '2031-09-30',
+  language: 'fr' as const,
 };
 
 const employer = {
@@ -88,11 +95,6 @@ describe('layout helpers', () => {
     expect(formatDateTimeCasablanca('2027-01-30T08:00:00Z')).toBe('30/01/2027 09:00');
   });
 
-  it('folds characters the standard fonts cannot encode', () => {
-    expect(winAnsi('Tanger → Tarifa')).toBe('Tanger -> Tarifa');
-    expect(winAnsi('Ouvrière — 41,00 €')).toBe('Ouvrière — 41,00 €');
-    expect(winAnsi('Ṣaḥrāʾ')).toBe('Sahra?');
-  });
 });
 
 describe('document templates', () => {
@@ -119,7 +121,7 @@ describe('document templates', () => {
     expect(text).toContain('AUT-HU-2027-0042');
     expect(text).toContain('ESP-V-998877');
     expect(text).toContain('cyc-2027-000123');
-    expect(text).toContain('Tanger -> Huelva');
+    expect(text).toContain('Tanger – Huelva');
     expect(text).toContain('25 juillet 2001');
     expect(text).toContain('25 de julio de 2001');
     expect(text).toContain('Rémunération / Retribución');
@@ -151,7 +153,8 @@ describe('document templates', () => {
     expect(text).toContain('FRS-TV-0930');
     expect(text).toContain('Fatima EL AMRANI');
     expect(text).toContain('BK123456');
-    expect(text).toContain('Fiche de police');
+    expect(text).toContain('La fiche de police');
+    expect(text).toContain("Remis par l'agence régionale au port de Tanger Ville");
     expect(text).toContain('cyc-2027-000123');
   });
 
@@ -185,5 +188,108 @@ describe('document templates', () => {
 
   it('rejects an invalid issue date', async () => {
     await expect(renderContract({ ...contractData, issuedOn: 'not-a-date' })).rejects.toThrow(RangeError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Arabic: read back with poppler (scripts/ensure-poppler.sh installs it), pages rendered to test-artifacts/.
+
+const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts/documents');
+const BIDI_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+/** pdftotext's text (logical order for right-to-left lines), without the embedding marks it adds, one space between words. */
+function popplerText(pdf: Buffer): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gecco-pdf-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'doc.pdf'), pdf);
+    return execFileSync('pdftotext', ['-enc', 'UTF-8', path.join(dir, 'doc.pdf'), '-']).toString('utf8').replace(BIDI_CONTROLS, '').replace(/\s+/g, ' ');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** First page rendered to a PNG kept as a test artefact (git-ignored). */
+function renderPage(pdf: Buffer, name: string): string {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.pdf`);
+  fs.writeFileSync(file, pdf);
+  execFileSync('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', file, path.join(ARTIFACTS, name)]);
+  return path.join(ARTIFACTS, `${name}.png`);
+}
+
+const arabicWorker = {
+  ...worker,
+  firstName: 'فاطمة',
+  lastName: 'العمراني',
+  province: 'القنيطرة',
+  commune: 'سيدي يحيى الغرب',
+  language: 'ar' as const,
+};
+const arabicContract: ContractDocumentData = { ...contractData, worker: arabicWorker };
+const arabicConvocation: ConvocationDocumentData = { ...convocationData, worker: { ...arabicWorker, sex: 'M', firstName: 'محمد', lastName: 'بناني' } };
+
+describe('documents in Arabic beside Spanish', () => {
+  it('prints the contract in Arabic and Spanish: shaped, in logical order, names as written, gendered', async () => {
+    const pdf = await renderContract(arabicContract);
+    const text = popplerText(pdf);
+    expect(text).toContain('عقد عمل موسمي');
+    expect(text).toContain('CONTRATO DE TRABAJO DE TEMPORADA');
+    expect(text).toContain('فاطمة العمراني');
+    expect(text).toContain('سيدي يحيى الغرب');
+    expect(text).toContain('تلتزم العاملة بالعودة إلى المغرب عند نهاية العقد');
+    expect(text).toContain('La trabajadora se compromete a regresar a Marruecos');
+    expect(text).toContain('يستحق الأجر عن كل يوم عمل فعلي');
+    expect(text).toContain('يورو عن كل يوم عمل');
+    expect(text).toContain('en árabe y en español');
+    expect(text).not.toContain('CONTRAT DE TRAVAIL');
+    expect(text).not.toContain('?');
+    expect(renderPage(pdf, 'contract-ar')).toMatch(/contract-ar\.png$/);
+  });
+
+  it('prints the return commitment and the pre-departure sheet in Arabic', async () => {
+    const commitment = popplerText(await renderReturnCommitment(arabicContract));
+    expect(commitment).toContain('التزام بالعودة');
+    expect(commitment).toContain('أنا الموقعة أسفله');
+    expect(commitment).toContain('شهادة قنصلية');
+    expect(commitment).not.toContain('?');
+    renderPage(await renderReturnCommitment(arabicContract), 'return-commitment-ar');
+    const sheetPdf = await renderPredepartureSheet(arabicContract);
+    const sheet = popplerText(sheetPdf);
+    expect(sheet).toContain('ورقة ما قبل السفر');
+    expect(sheet).toContain('حقوقك في إسبانيا');
+    expect(sheet).toContain('بطاقة الشرطة');
+    expect(sheet).toContain('HOJA PREVIA A LA SALIDA');
+    expect(sheet).not.toContain('?');
+    renderPage(sheetPdf, 'predeparture-sheet-ar');
+  });
+
+  it('convokes a man in the masculine and says what the agency hands over at Tanger Ville', async () => {
+    const pdf = await renderConvocation(arabicConvocation);
+    const text = popplerText(pdf);
+    expect(text).toContain('استدعاء للسفر');
+    expect(text).toContain('محمد بناني');
+    expect(text).toContain('السيد الفاضل');
+    expect(text).toContain('أنت مدعو للسفر');
+    expect(text).not.toContain('مدعوة');
+    expect(text).toContain('ما تسلمه لك الوكالة الجهوية في ميناء طنجة المدينة');
+    expect(text).toContain('جواز السفر وعليه تأشيرة العمل');
+    expect(text).toContain('تذكرة العبور إلى طريفة');
+    expect(text).toContain('ما يجب أن تحضره معك');
+    expect(text).toContain('Queda convocado a la salida');
+    expect(text).not.toContain('?');
+    renderPage(pdf, 'convocation-ar');
+  });
+
+  it('prints names in any Latin script with their accents, and loses no glyph anywhere', async () => {
+    const text = popplerText(await renderContract({ ...contractData, worker: { ...worker, firstName: 'Ṣaḥrāʾ', lastName: 'Đặng Œuvray' } }));
+    expect(text).toContain('Ṣaḥrāʾ ĐẶNG ŒUVRAY');
+    expect(missingGlyphs()).toEqual([]);
+  });
+
+  it('writes a Spanish-reading worker\'s documents once, in Spanish', async () => {
+    const text = popplerText(await renderConvocation({ ...convocationData, worker: { ...worker, language: 'es' } }));
+    expect(text).toContain('CONVOCATORIA DE SALIDA');
+    expect(text).not.toContain('CONVOCATION AU DÉPART');
+    expect(text).toContain('Estimada señora');
   });
 });
