@@ -17,6 +17,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from '../workflows/contracts/errors';
 import { HttpError, type FieldIssue } from './errors';
+import { agencyRoutes } from './routes/agencies';
 import { campaignRoutes } from './routes/campaigns';
 import { candidateRoutes } from './routes/candidates';
 import { cycleRoutes } from './routes/cycles';
@@ -30,7 +31,10 @@ import { registerCsvParser } from './intake';
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'CYCLE_TIMINGS' | 'LOG_LEVEL' | 'RESERVE_CHECK_INTERVAL' | 'NON_RETURN_BLOCK_YEARS'>;
+  config: Pick<Config, 'CYCLE_TIMINGS' | 'LOG_LEVEL' | 'RESERVE_CHECK_INTERVAL' | 'NON_RETURN_BLOCK_YEARS'> &
+    Partial<Pick<Config, 'MAIL_FROM' | 'AGENCY_EMAIL' | 'CALL_ATTEMPTS_BEFORE_ESCALATION'>>;
+  /** escalations of unreachable workers are e-mailed through the outbox when given */
+  mailer?: import('nodemailer').Transporter;
   logger?: boolean;
 }
 
@@ -113,5 +117,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(visaBatchRoutes);
   await app.register(departureRoutes);
   await app.register(workerRoutes);
+  await app.register(agencyRoutes);
   return app;
 }

@@ -15,6 +15,7 @@ import {
   type Doc,
 } from './layout';
 import type { CampaignRef } from './types';
+import { cell } from './typeset';
 
 export interface ManifestPassenger {
   firstName: string;
@@ -158,10 +159,10 @@ export function embarkationManifest(doc: Doc, data: EmbarkationManifestData): vo
       p.employerName ?? '-',
       p.visaNumber ?? '-',
     ];
-    doc.font(FONT).fontSize(FONT_SIZE).fillColor(INK);
     cells.forEach((text, c) => {
       const col = cols[c]!;
-      doc.text(fit(doc, text, col.width - 2 * PADDING), col.x + PADDING, y + 4, { width: col.width - 2 * PADDING, lineBreak: false });
+      // through the typesetter: a name written in Arabic prints as written
+      cell(doc, text, col.x + PADDING, y + 4, col.width - 2 * PADDING, { size: FONT_SIZE, color: INK });
     });
     // The last column: a box to tick at the gangway, and the status once recorded.
     const tick = cols[COLUMNS.length - 1]!;

@@ -11,6 +11,7 @@ import { returnCommitment } from './return-commitment';
 import { workerLanguage, type ContractDocumentData, type ConvocationDocumentData } from './types';
 import { embarkationManifest, type EmbarkationManifestData } from './embarkation-manifest';
 import { visaBatchManifest, type VisaBatchManifestData } from './visa-batch-manifest';
+import { callListDocument, type CallListData } from './call-list';
 
 interface RenderOptions {
   title: string;
@@ -153,5 +154,20 @@ export function renderVisaBatchManifest(data: VisaBatchManifestData): Promise<Bu
       margins: { top: 62, bottom: 58, left: 40, right: 40 },
     },
     (doc) => visaBatchManifest(doc, data),
+  );
+}
+
+/** An agency's call list (A4 landscape), printed on demand from the database. */
+export function renderCallList(data: CallListData): Promise<Buffer> {
+  return renderPdf(
+    {
+      title: `Liste d'appels ${data.agency.name}`,
+      subject: data.filter,
+      issuedOn: data.generatedAt.slice(0, 10),
+      reference: `${data.agency.id} — ${data.generatedAt.slice(0, 10)}`,
+      layout: 'landscape',
+      margins: { top: 62, bottom: 58, left: 40, right: 40 },
+    },
+    (doc) => callListDocument(doc, data),
   );
 }

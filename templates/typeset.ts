@@ -281,7 +281,10 @@ function drawLine(doc: Doc, p: Paragraph, line: Line, x: number, baseline: numbe
     const fontSize = style.size * run.face.scale;
     useFace(doc, run.face, style.size);
     const ascent = (run.face.font.ascent / run.face.font.unitsPerEm) * fontSize;
-    doc.fillColor(style.color ?? '#111111').text(text, cursor, baseline - ascent, { lineBreak: false, features: FEATURES });
+    // Features make pdfkit shape the run whole (an Arabic run must be); left-to-right runs keep pdfkit's per-word
+    // layout cache, which large manifests (1,500 rows) need.
+    const rtl = run.level % 2 === 1;
+    doc.fillColor(style.color ?? '#111111').text(text, cursor, baseline - ascent, { lineBreak: false, ...(rtl ? { features: FEATURES } : {}) });
     cursor += run.width;
   }
 }
@@ -344,4 +347,11 @@ export function fitText(text: string, width: number, style: TextStyle): string {
   let t = text;
   while (t.length > 1 && textWidth(`${t}…`, style) > width) t = t.slice(0, -1);
   return `${t.trimEnd()}…`;
+}
+
+/** One table cell: the text cut to the width on one line, in its own direction (an Arabic name reads from the right). */
+export function cell(doc: Doc, text: string, x: number, y: number, width: number, style: TextStyle): void {
+  const savedY = doc.y;
+  textBlock(doc, fitText(text, width, style), x, y, { ...style, width, leading: 1.3 });
+  doc.y = savedY;
 }

@@ -16,6 +16,7 @@ import {
   type Doc,
 } from './layout';
 import type { CampaignRef } from './types';
+import { cell } from './typeset';
 
 export interface VisaBatchManifestMember {
   /** line of the manifest (1..n); the visa file reference is `<batchId>/<n>` */
@@ -136,7 +137,8 @@ function memberTable(doc: Doc, members: VisaBatchManifestMember[]): void {
     let cx = x;
     for (const c of COLUMNS) {
       const text = c.cell(m);
-      if (text) doc.text(fit(doc, text, c.width - 2 * PAD), cx + PAD, y + 3, { lineBreak: false });
+      // through the typesetter: a name written in Arabic prints as written
+      if (text) cell(doc, text, cx + PAD, y + 3, c.width - 2 * PAD, { size: CELL_FONT_SIZE, color: INK });
       cx += c.width;
     }
     const docs = memberDocuments(m);

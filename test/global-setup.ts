@@ -11,11 +11,14 @@ import { applyMigrations } from '../db/migrate';
 import { resolveTemporalBinary } from '../scripts/lib/temporal-binary';
 import { CampaignIdKey, EmployerIdKey, ProvinceKey, SeasonKey, StageKey } from '../workflows/contracts/search-attributes';
 import { freePort } from '../scripts/lib/process';
+import { startSmsc } from '../scripts/lib/smsc';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     databaseUrl: string;
+    smscPort: number;
+    smscUrl: string;
   }
 }
 
@@ -66,11 +69,16 @@ export default async function setup(project: TestProject) {
       extraArgs: ['--sqlite-pragma', 'synchronous=OFF'],
     },
   });
+  // the operator's SMS centre: one local SMSC for the run; tests read what it received over HTTP
+  const smsc = await startSmsc({ port: 0, httpPort: 0 });
+  project.provide('smscPort', smsc.port);
+  project.provide('smscUrl', smsc.httpUrl!);
   project.provide('temporalAddress', env.address);
   project.provide('databaseUrl', databaseUrl);
   console.log(`[global-setup] Temporal ${env.address}, PostgreSQL ${pg ? 'embedded' : 'external'}, ready in ${Date.now() - started} ms`);
 
   return async () => {
+    await smsc.stop();
     await env.teardown();
     if (pg) {
       await pg.stop();

@@ -6,6 +6,7 @@ import { connectDb } from '../db/client';
 import { documentRenderer } from '../templates/render';
 import { Client, Connection } from '@temporalio/client';
 import { createMailer, createWorkers } from './create-worker';
+import { createSmsGateway } from './sms';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,12 +21,13 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const { db, close } = connectDb(config.DATABASE_URL);
   const mailer = createMailer(config);
+  const sms = createSmsGateway(config);
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    deps: { db, mailer, documents: documentRenderer, temporal, config },
+    deps: { db, mailer, sms, documents: documentRenderer, temporal, config },
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
   });
   logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
   } finally {
     await clientConnection.close();
     mailer.close();
+    await sms.close();
     await close();
     await connection.close();
     logger.info('worker stopped');
