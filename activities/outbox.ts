@@ -16,6 +16,8 @@ export interface OutboxEmail {
 
 /** Writes the e-mail under its key, sends it if not sent yet; returns whether this call sent it. */
 export async function sendOutboxEmail({ db, mailer, config }: { db: Db; mailer: Transporter; config: { MAIL_FROM: string } }, e: OutboxEmail): Promise<{ sent: boolean; recipients: string[] }> {
+  // nobody to write to (a worker without an address hears it by SMS and from her agency): nothing to keep
+  if (e.to.length === 0) return { sent: false, recipients: [] };
   await db
     .insert(emailOutbox)
     .values({ idempotencyKey: e.key, cycleId: e.cycleId, toAddresses: e.to, subject: e.subject, body: e.body, documentIds: e.documentIds ?? [] })
@@ -23,7 +25,6 @@ export async function sendOutboxEmail({ db, mailer, config }: { db: Db; mailer: 
   const [mail] = await db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, e.key));
   if (!mail) throw new Error(`outbox row ${e.key} vanished`);
   if (mail.sentAt) return { sent: false, recipients: mail.toAddresses };
-  if (mail.toAddresses.length === 0) return { sent: false, recipients: [] };
 
   const attachments = mail.documentIds.length ? await db.select().from(documents).where(inArray(documents.id, mail.documentIds)) : [];
   const messageId = `<${e.key.replace(/[^A-Za-z0-9._-]/g, '.')}@gecco-flow>`;

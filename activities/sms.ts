@@ -64,7 +64,12 @@ export async function sendWorkerSms(deps: SmsDeps, n: WorkerSmsInput, text: stri
   const [sms] = await db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, key));
   if (!sms) throw new Error(`outbox row ${key} vanished`);
   if (sms.sentAt) return { sent: false, parts: sms.smscMessageIds?.length ?? 0 };
-  if (!deps.sms) throw new Error('no SMS gateway configured (SMPP_HOST)');
+  if (!deps.sms) {
+    // a process built without an SMS gateway: the SMS stays unsent in the outbox and the agency phones her
+    await db.update(emailOutbox).set({ lastError: 'no SMS gateway in this process' }).where(eq(emailOutbox.id, sms.id));
+    await addToCallList(db, { ...call, reason: 'sms_failed' });
+    return { sent: false, parts: 0 };
+  }
   let ids: string[];
   try {
     ids = await deps.sms.submit(candidate.phone, text);
