@@ -11,6 +11,7 @@ import type { PostgresHandle } from '../../db/embedded';
 import { resolveTemporalBinary } from '../../scripts/lib/temporal-binary';
 import { startTemporalDevServer, type TemporalDevServerHandle } from '../../scripts/lib/temporal-dev-server';
 import { startMailCatcher, type MailCatcherHandle } from '../../scripts/lib/mail-catcher';
+import { startSmsc, type SmscHandle } from '../../scripts/lib/smsc';
 import { freePort, waitForExit } from '../../scripts/lib/process';
 
 export const BENCH_DB = 'gecco_bench';
@@ -102,6 +103,7 @@ export interface Infra {
   postgresLabel: string;
   temporal: TemporalDevServerHandle;
   mail: MailCatcherHandle;
+  smsc: SmscHandle;
   apiUrl: string;
   /** the first worker process (there may be several: workers) */
   worker: Child;
@@ -195,6 +197,9 @@ export async function startInfra(opts: {
     const mail = await startMailCatcher({ smtpPort: await freePort(), host: '127.0.0.1', parse: false });
     cleanups.push({ name: 'mail catcher', run: () => mail.stop() });
     log(`mail catcher on 127.0.0.1:${mail.smtpPort}`);
+    const smsc = await startSmsc({ port: 0 });
+    cleanups.push({ name: 'SMSC', run: () => smsc.stop() });
+    log(`local SMSC on 127.0.0.1:${smsc.port}`);
 
     // Worker and API
     const apiPort = await freePort();
@@ -205,6 +210,8 @@ export async function startInfra(opts: {
       TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(mail.smtpPort),
+      SMPP_HOST: '127.0.0.1',
+      SMPP_PORT: String(smsc.port),
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
       LOG_LEVEL: 'warn',
@@ -230,7 +237,7 @@ export async function startInfra(opts: {
     await waitForHttp(`${apiUrl}/health`, 90_000, children);
     log(`worker (pid ${workers.map((w) => w.process.pid).join(', ')}) and API (pid ${api.process.pid}) started; API at ${apiUrl}`);
 
-    return { benchDir, databaseUrl, postgresLabel, temporal, mail, apiUrl, worker, workers, api, stopChildren, stop: stopAll };
+    return { benchDir, databaseUrl, postgresLabel, temporal, mail, smsc, apiUrl, worker, workers, api, stopChildren, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
