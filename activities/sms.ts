@@ -12,6 +12,7 @@ import type { ActivityDeps } from './deps';
 import { sendOutboxEmail } from './outbox';
 
 const FAILED = new Set(['UNDELIV', 'REJECTD', 'EXPIRED', 'DELETED', 'UNKNOWN']);
+const RECEIPT_LOOKUPS = 20;
 const casablancaDay = (iso: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Casablanca' }).format(iso);
 
 export interface WorkerSmsInput {
@@ -131,11 +132,17 @@ export function createSmsReceiptHandler(deps: SmsDeps): (receipt: SmsReceipt) =>
     await db.update(emailOutbox).set({ delivery: 'escalated' }).where(eq(emailOutbox.id, sms.id));
   }
 
-  return async (receipt) => {
+  const handle = async (receipt: SmsReceipt, tries = 0): Promise<void> => {
     const [sms] = await db
       .select()
       .from(emailOutbox)
       .where(and(eq(emailOutbox.channel, 'sms'), sql`${emailOutbox.smscMessageIds} @> array[${receipt.messageId}]::text[]`));
+    // A receipt can arrive before the submission's part ids are written (the SMSC is quick, the last part is not
+    // submitted yet): look again shortly, then keep it unattached.
+    if (!sms && tries < RECEIPT_LOOKUPS) {
+      setTimeout(() => void handle(receipt, tries + 1).catch(() => {}), 500).unref();
+      return;
+    }
     await db.insert(smsReceipts).values({ smscMessageId: receipt.messageId, outboxId: sms?.id ?? null, stat: receipt.stat, err: receipt.err }).onConflictDoNothing();
     if (!sms) return;
     if (receipt.stat === 'DELIVRD') {
@@ -160,4 +167,5 @@ export function createSmsReceiptHandler(deps: SmsDeps): (receipt: SmsReceipt) =>
     if (failed.attempts < maxAttempts) setTimeout(() => void resend(failed.id).catch(() => {}), retryDelay).unref();
     else await escalate(failed);
   };
+  return (receipt) => handle(receipt);
 }

@@ -4,6 +4,7 @@
 import type { ConvocationDocumentData } from './types';
 import {
   ACCENT,
+  bi,
   bullets,
   field,
   formatDate,
@@ -36,9 +37,7 @@ export function convocation(doc: Doc, data: ConvocationDocumentData): void {
   const w = workerWords(worker.sex);
   const name = fullName(worker);
   const departure = formatDateTimeCasablanca(data.departureAt);
-  const sailing: Phrase = data.sailing
-    ? { ar: data.sailing, fr: data.sailing, es: data.sailing }
-    : { ar: 'سيتم إخبارك لاحقا', fr: 'communiquée ultérieurement', es: 'se comunicará más adelante' };
+  const sailing = data.sailing || bi({ ar: 'سيتم إخبارك لاحقا', fr: 'communiquée ultérieurement', es: 'se comunicará más adelante' }, doc);
   const where = `${employer.name} (${employer.province})`;
 
   title(doc, { ar: 'استدعاء للسفر', fr: 'Convocation au départ', es: 'Convocatoria de salida' });
@@ -67,7 +66,7 @@ export function convocation(doc: Doc, data: ConvocationDocumentData): void {
   field(doc, { ar: 'التاريخ والساعة (بتوقيت المغرب)', fr: 'Date et heure (heure du Maroc)', es: 'Fecha y hora (hora de Marruecos)' }, departure);
   field(doc, { ar: 'ميناء الركوب', fr: "Port d'embarquement", es: 'Puerto de embarque' }, data.port);
   field(doc, { ar: 'الرحلة', fr: 'Trajet', es: 'Trayecto' }, `${data.port} – ${DESTINATION_PORT}`);
-  field(doc, { ar: 'العبور', fr: 'Traversée', es: 'Travesía' }, versions(doc, sailing).map((v) => v.text).join(' / '));
+  field(doc, { ar: 'العبور', fr: 'Traversée', es: 'Travesía' }, sailing);
   field(doc, { ar: 'المشغل', fr: 'Employeur', es: 'Empleador' }, `${employer.name} — ${employer.municipality ? `${employer.municipality}, ` : ''}${employer.province}`);
   field(doc, { ar: 'مرجع الملف', fr: 'Référence du dossier', es: 'Referencia del expediente' }, data.cycleId);
 

@@ -196,7 +196,8 @@ export function title(doc: Doc, text: Bilingual, subtitle?: Bilingual): void {
   });
   if (subtitle) {
     doc.moveDown(0.4);
-    versions(doc, subtitle).forEach((v, i) => {
+    const texts = versions(doc, subtitle);
+    (texts.every((t) => t.text === texts[0]!.text) ? texts.slice(0, 1) : texts).forEach((v, i) => {
       write(doc, v.text, { lang: v.lang, size: 8.5, style: i === 0 ? 'regular' : 'italic', color: i === 0 ? INK : MUTED, align: 'center' });
     });
   }
@@ -280,10 +281,14 @@ export function field(doc: Doc, label: Bilingual | string, value: string): void 
   doc.y = y + height + 3.5;
 }
 
-/** "FR / ES" value, or in the document's languages when given the document. */
+/**
+ * "FR / ES" value, or in the document's languages when given the document; Arabic and Spanish go on two lines (on
+ * one, the bidi algorithm would run the Spanish into the Arabic sentence).
+ */
 export function bi(value: Bilingual, doc?: Doc): string {
   if (!doc) return `${value.fr} / ${value.es}`;
-  return versions(doc, value).map((v) => v.text).join(' / ');
+  const vs = versions(doc, value);
+  return vs.map((v) => v.text).join(vs[0]?.lang === 'ar' ? '\n' : ' / ');
 }
 
 export function bullets(doc: Doc, items: (string | Bilingual)[], options: { size?: number } = {}): void {
@@ -330,7 +335,7 @@ export function signatures(doc: Doc, place: Bilingual, parties: SignatureParty[]
     const bx = x + i * (boxWidth + gap);
     const roleHeight = textBlock(doc, bi(party.role, doc), bx, top, { size: 9, style: 'bold', width: boxWidth, align: 'left' });
     textBlock(doc, party.name, bx, top + roleHeight, { size: 9, width: boxWidth, align: 'left' });
-    textBlock(doc, bi(signature, doc), bx, top + boxHeight - 8, { size: 7.5, style: 'italic', color: MUTED, width: boxWidth, align: 'left' });
+    textBlock(doc, versions(doc, signature).map((v) => v.text).join(' / '), bx, top + boxHeight - 8, { size: 7.5, style: 'italic', color: MUTED, width: boxWidth, align: 'left' });
     doc.rect(bx, top + 34, boxWidth, boxHeight - 44).lineWidth(0.5).strokeColor('#999999').stroke();
   });
   doc.x = x;
