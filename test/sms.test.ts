@@ -96,7 +96,10 @@ describe('SMS to the workers', () => {
     const again = await acts.sendNotification(n);
     expect(first.smsParts).toBeGreaterThan(1);
     const digits = phone.replace(/\D/g, '');
-    const caught = await waitUntil(async () => (await smscMessages()).filter((m) => m.destination === digits && m.receipt), 10_000);
+    const caught = await waitUntil(async () => {
+      const got = (await smscMessages()).filter((m) => m.destination === digits && m.receipt);
+      return got.length ? got : undefined;
+    }, 10_000);
     expect(caught).toHaveLength(1);
     expect(again.smsParts).toBe(first.smsParts);
     const [message] = caught;
