@@ -10,6 +10,7 @@ import {
   renderConvocation,
   renderPredepartureSheet,
   renderReturnCommitment,
+  renderVisaBatchManifest,
 } from '../templates/render';
 import { formatDateTimeCasablanca, formatEuros, rawEuros } from '../templates/layout';
 import { missingGlyphs } from '../templates/typeset';
@@ -291,5 +292,22 @@ describe('documents in Arabic beside Spanish', () => {
     expect(text).toContain('CONVOCATORIA DE SALIDA');
     expect(text).not.toContain('CONVOCATION AU DÉPART');
     expect(text).toContain('Estimada señora');
+  });
+});
+
+describe('staff documents', () => {
+  it('prints names written in Arabic as written in a visa batch manifest', async () => {
+    const member = {
+      n: 1, cycleId: 'worker-x-1', nationalId: 'BK123456', firstName: 'فاطمة', lastName: 'العمراني', province: 'القنيطرة',
+      passportNumber: 'VK7654321', passportExpiry: '2031-09-30', employerId: 'B21123456', employerName: 'Fresas del Condado S.L.',
+      authorisationNumber: 'AUT-1', offerId: 'off-1', contractStart: '2027-02-01', contractEnd: '2027-07-31', attempt: 1, decision: null,
+    };
+    const pdf = await renderVisaBatchManifest({ batchId: 'visa-x-1', issuedOn: '2026-12-01', campaign, weekStart: '2026-12-07', capacity: 1500, lodgedOn: null, members: [member, { ...member, n: 2, firstName: 'Élodie', lastName: 'Ñúñez' }] });
+    const text = popplerText(pdf);
+    expect(text).toContain('فاطمة');
+    expect(text).toContain('العمراني');
+    expect(text).toContain('Élodie');
+    expect(text).not.toContain('?');
+    renderPage(pdf, 'visa-batch-manifest');
   });
 });

@@ -1,6 +1,8 @@
 // SMS to the workers over SMPP against the run's local SMSC, through the outbox: Arabic in UCS-2 and multipart,
 // sent once when retried, delivery receipts stored, undelivered SMS sent again then escalated to the agency, and the
 // agencies' call lists (CSV, PDF, outcomes, escalation after the configured attempts).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { and, eq } from 'drizzle-orm';
@@ -160,6 +162,9 @@ describe('call lists', () => {
     const pdf = await app.inject({ method: 'GET', url: `/agencies/${agencyId}/call-list.pdf?purpose=convocation&dueOn=2027-02-06` });
     expect(pdf.statusCode).toBe(200);
     expect(pdf.rawPayload.subarray(0, 4).toString()).toBe('%PDF');
+    fs.mkdirSync('test-artifacts/documents', { recursive: true });
+    fs.writeFileSync('test-artifacts/documents/call-list.pdf', pdf.rawPayload);
+    execFileSync('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', 'test-artifacts/documents/call-list.pdf', 'test-artifacts/documents/call-list']);
     const json = await app.inject({ method: 'GET', url: `/agencies/${agencyId}/call-list?purpose=convocation&dueOn=2027-02-06` });
     const entry = (json.json() as { entries: { entryId: number; name: string }[] }).entries.find((e) => e.name === 'سعاد الإدريسي')!;
     const call = (outcome: string) => app.inject({ method: 'POST', url: `/call-list/${entry.entryId}/calls`, payload: { outcome, calledBy: 'agent@anapec.test' } });
