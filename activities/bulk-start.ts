@@ -1,10 +1,14 @@
-// Starting a bulk operation: used by the API (intake files) and by coordination activities (visa batches,
-// departures). Idempotent: the operation ID is a business key and its rows are written once.
+// Starting a bulk operation: the one pattern "write rows, then start the workflow". The operation and its rows
+// are committed first (in the caller's transaction when it has one: a file's record goes in the same one), then
+// the workflow is started with the operation's business ID: a retried start finds it running (USE_EXISTING) and a
+// finished one is not re-run (REJECT_DUPLICATE), so a crash between the commit and the start is repaired by retrying.
 import type { Client } from '@temporalio/client';
-import type { Db } from '../db/client';
+import type { Db, Tx } from '../db/client';
 import { bulkItems, bulkOperations } from '../db/schema';
+import type { bulkOperationWorkflow } from '../workflows/bulk-operation';
 import { COORDINATION_TASK_QUEUE, bulkOperationId, type BulkKind } from '../workflows/contracts/bulk';
 import type { BulkItemPayload } from './coordination';
+import { startContextWorkflow } from './start-workflow';
 
 export interface BulkStart {
   campaignId: string;
@@ -15,33 +19,39 @@ export interface BulkStart {
   createdBy: string;
   items: { line: number; cycleId: string; payload: BulkItemPayload }[];
   pageSize?: number;
+  /** the workflow to signal (bulkOperationDoneSignal) once every row is applied */
+  notify?: string;
 }
 
-/** Writes the operation and its rows once, then starts (or finds) its workflow. Returns the operation ID. */
-export async function startBulkOperation(db: Db, temporal: Client, b: BulkStart): Promise<string> {
+
+/** Writes the operation and its rows once (its ID is a business key), in the caller's transaction. */
+export async function writeBulkOperation(tx: Tx | Db, b: BulkStart): Promise<string> {
   const id = bulkOperationId(b.campaignId, b.kind, b.sourceKey);
-  await db.transaction(async (tx) => {
-    const created = await tx
-      .insert(bulkOperations)
-      .values({ id, campaignId: b.campaignId, kind: b.kind, source: b.source, total: b.items.length, createdBy: b.createdBy })
-      .onConflictDoNothing()
-      .returning({ id: bulkOperations.id });
-    if (created.length === 0) return;
-    for (let i = 0; i < b.items.length; i += 1000) {
-      await tx.insert(bulkItems).values(b.items.slice(i, i + 1000).map((it) => ({ operationId: id, line: it.line, cycleId: it.cycleId, payload: it.payload as unknown as Record<string, unknown> })));
-    }
-  });
-  await temporal.workflow.start('bulkOperationWorkflow', {
-    workflowId: id,
-    taskQueue: COORDINATION_TASK_QUEUE,
-    args: [{ operationId: id, pageSize: b.pageSize ?? 500 }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    // a finished operation is not re-run: its rows are done
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-  }).catch((err: unknown) => {
-    if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') return;
-    throw err;
-  });
+  const created = await tx
+    .insert(bulkOperations)
+    .values({ id, campaignId: b.campaignId, kind: b.kind, source: b.source, total: b.items.length, createdBy: b.createdBy })
+    .onConflictDoNothing()
+    .returning({ id: bulkOperations.id });
+  if (created.length === 0) return id;
+  for (let i = 0; i < b.items.length; i += 1000) {
+    await tx.insert(bulkItems).values(b.items.slice(i, i + 1000).map((it) => ({ operationId: id, line: it.line, cycleId: it.cycleId, payload: it.payload as unknown as Record<string, unknown> })));
+  }
   return id;
 }
 
+/** Starts (or finds) the workflow of an operation already committed; a finished one is not re-run. */
+export async function startBulkWorkflow(temporal: Client, operationId: string, opts: { pageSize?: number; notify?: string } = {}): Promise<void> {
+  await startContextWorkflow<typeof bulkOperationWorkflow>(temporal, {
+    workflowType: 'bulkOperationWorkflow',
+    workflowId: operationId,
+    taskQueue: COORDINATION_TASK_QUEUE,
+    args: [{ operationId, pageSize: opts.pageSize ?? 500, ...(opts.notify ? { notify: opts.notify } : {}) }],
+  });
+}
+
+/** Writes the operation and its rows in their own transaction, then starts its workflow. Returns the operation ID. */
+export async function startBulkOperation(db: Db, temporal: Client, b: BulkStart): Promise<string> {
+  const id = await db.transaction((tx) => writeBulkOperation(tx, b));
+  await startBulkWorkflow(temporal, id, { pageSize: b.pageSize, notify: b.notify });
+  return id;
+}

@@ -1,22 +1,14 @@
 // Campaign activities: the counts stage moves are judged on, the stage mirror, and the reserve list.
 import { and, asc, count, eq, inArray, isNotNull, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
 import { campaigns, offers, reserveCalls, workerCycles } from '../db/schema';
 import type { CampaignCounts, CampaignStage } from '../workflows/contracts/campaign';
-import { recordSelectionUpdate } from '../workflows/contracts/worker-cycle';
+import { DROP_OUT_OUTCOMES, recordSelectionUpdate } from '../workflows/contracts/worker-cycle';
+import { admitOne, releaseSeat } from '../db/queries/contracting';
+import { isQuotaOnly } from '../workflows/contracts/eligibility';
 import type { ActivityDeps } from './deps';
-
-/** Outcomes that leave the post the worker was selected for empty. */
-export const DROP_OUT_OUTCOMES = [
-  'withdrawn',
-  'authorisation_expired',
-  'visa_file_expired',
-  'visa_refused',
-  'consular_silence',
-  'predeparture_expired',
-  'convocation_expired',
-  'no_show',
-];
 
 export function createCampaignActivities({ db, temporal }: ActivityDeps) {
   return {
@@ -53,7 +45,7 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
       const vacated = await db
         .select({ cycleId: workerCycles.id, offerId: workerCycles.offerId })
         .from(workerCycles)
-        .where(and(eq(workerCycles.campaignId, campaignId), isNotNull(workerCycles.offerId), inArray(workerCycles.outcome, DROP_OUT_OUTCOMES), notInArray(workerCycles.id, filled)))
+        .where(and(eq(workerCycles.campaignId, campaignId), isNotNull(workerCycles.offerId), inArray(workerCycles.outcome, [...DROP_OUT_OUTCOMES]), notInArray(workerCycles.id, filled)))
         .orderBy(asc(workerCycles.updatedAt), asc(workerCycles.id));
       if (vacated.length === 0) return { called: 0, vacancies: 0 };
 
@@ -61,7 +53,7 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
       const offerById = new Map(offerRows.map((o) => [o.id, o]));
       const alreadyCalled = db.select({ id: reserveCalls.reserveCycleId }).from(reserveCalls).where(eq(reserveCalls.campaignId, campaignId));
       const reserves = await db
-        .select({ cycleId: workerCycles.id })
+        .select({ cycleId: workerCycles.id, candidateId: workerCycles.candidateId })
         .from(workerCycles)
         .where(and(eq(workerCycles.campaignId, campaignId), isNotNull(workerCycles.reserveRank), eq(workerCycles.stage, 'preselected'), isNull(workerCycles.outcome), notInArray(workerCycles.id, alreadyCalled)))
         .orderBy(asc(workerCycles.reserveRank), asc(workerCycles.id));
@@ -79,6 +71,18 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
             .onConflictDoNothing()
             .returning();
           if (!call) continue;
+          // The same eligibility gate as every other path: a blocked reserve is not selected; the call says why.
+          const gate = await admitOne(db, { candidateId: reserve.candidateId, cycleId: reserve.cycleId, offerId: offer.id }, { hold: 'reserve', campaignId });
+          if (isQuotaOnly(gate.refusals)) {
+            // the offer is full (the vacated post was refilled another way): no reserve is used up for it
+            await db.delete(reserveCalls).where(eq(reserveCalls.id, call.id));
+            next -= 1;
+            break;
+          }
+          if (gate.refusals.length) {
+            await db.update(reserveCalls).set({ status: 'refused', reason: gate.refusals.map((r) => r.reason).join('; ') }).where(eq(reserveCalls.id, call.id));
+            continue;
+          }
           try {
             await temporal.workflow.getHandle(reserve.cycleId).executeUpdate(recordSelectionUpdate, {
               args: [{ decision: 'selected', employerId: offer.employerId, offerId: offer.id, contractStart: offer.contractStart, contractEnd: offer.contractEnd, decidedBy: `reserve list (replaces ${post.cycleId})` }],
@@ -89,7 +93,10 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
             break;
           } catch (err) {
             if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError)) throw err;
+            // dropped unprocessed by the server: not the reserve's refusal; the activity's retry calls again
+            if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE) throw err;
             // that reserve is no longer available (expired, withdrew): record why and try the next one
+            await releaseSeat(db, reserve.cycleId);
             await db.update(reserveCalls).set({ status: 'refused', reason: err.message }).where(eq(reserveCalls.id, call.id));
           }
         }

@@ -6,19 +6,10 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { bulkItems, bulkOperations, departurePassengers, visaBatchMembers, workerCycles } from '../db/schema';
 import type { BulkKind, BulkPageResult } from '../workflows/contracts/bulk';
-import {
-  convokeUpdate,
-  recordAuthorisationUpdate,
-  recordConsularDecisionUpdate,
-  recordEmbarkationUpdate,
-  recordNoShowUpdate,
-  recordPredepartureUpdate,
-  recordReturnUpdate,
-  recordSelectionUpdate,
-  submitVisaFileUpdate,
-  type WorkerCycleInput,
-  type StepAck,
-} from '../workflows/contracts/worker-cycle';
+import type { StepAck, WorkerCycleInput } from '../workflows/contracts/worker-cycle';
+import { CYCLE_STEPS, STEP_BY_BULK_KIND } from '../workflows/contracts/steps';
+import { releaseSeat } from '../db/queries/contracting';
+import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
 import type { ActivityDeps } from './deps';
 import { startWorkerCycle } from './start-worker-cycle';
 
@@ -28,20 +19,10 @@ export interface BulkItemPayload {
   context?: { batchId?: string; departureId?: string };
 }
 
-const UPDATE_BY_KIND: Partial<Record<BulkKind, UpdateDefinition<StepAck, [never]>>> = {
-  selection: recordSelectionUpdate as UpdateDefinition<StepAck, [never]>,
-  authorisation: recordAuthorisationUpdate as UpdateDefinition<StepAck, [never]>,
-  visa_lodge: submitVisaFileUpdate as UpdateDefinition<StepAck, [never]>,
-  visa_decision: recordConsularDecisionUpdate as UpdateDefinition<StepAck, [never]>,
-  predeparture: recordPredepartureUpdate as UpdateDefinition<StepAck, [never]>,
-  convocation: convokeUpdate as UpdateDefinition<StepAck, [never]>,
-  embarkation: recordEmbarkationUpdate as UpdateDefinition<StepAck, [never]>,
-  no_show: recordNoShowUpdate as UpdateDefinition<StepAck, [never]>,
-  return: recordReturnUpdate as UpdateDefinition<StepAck, [never]>,
-};
-
 /** Messages at a time into distinct worker workflows; each workflow gets one message per row. */
 const CONCURRENCY = 32;
+/** Page attempts before a row whose Update the server keeps dropping unprocessed is refused. */
+const UNPROCESSED_PAGE_ATTEMPTS = 5;
 /** Row statuses written per statement. */
 const STATUS_BATCH = 64;
 
@@ -70,15 +51,25 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
       const started = await startWorkerCycle(temporal, cycleInput);
       return started === 'started' ? { status: 'applied' } : { status: 'refused', error: 'this candidate already had a cycle in the campaign' };
     }
-    const def = UPDATE_BY_KIND[kind];
-    if (!def) throw ApplicationFailure.nonRetryable(`unknown bulk kind ${kind}`, 'BadBulkKind');
+    const step = STEP_BY_BULK_KIND[kind];
+    if (!step) throw ApplicationFailure.nonRetryable(`unknown bulk kind ${kind}`, 'BadBulkKind');
+    const def = CYCLE_STEPS[step].update as UpdateDefinition<StepAck, [never]>;
+    const refused = async (error: string): Promise<Outcome> => {
+      // a selection file's row held its offer's seat at load time: a refused row gives it back
+      if (kind === 'selection') await releaseSeat(db, cycleId);
+      return { status: 'refused', error };
+    };
     try {
       // The update ID makes a retried row return the first outcome instead of being applied twice.
       await temporal.workflow.getHandle(cycleId).executeUpdate(def, { args: [payload.args as never], updateId: `${operationId}:${line}` });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) return { status: 'refused', error: err.cause?.message ?? err.message };
-      if (err instanceof WorkflowNotFoundError) return { status: 'refused', error: 'the worker cycle is closed or unknown' };
-      if (err instanceof Error && /already completed/i.test(err.message)) return { status: 'refused', error: 'the worker cycle is closed' };
+      // dropped unprocessed by the server (not refused by the cycle): fail the page, whose retry sends it again;
+      // after a few page attempts the row is refused with that reason rather than holding the file up for ever
+      const unprocessed = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE;
+      if (unprocessed && Context.current().info.attempt < UNPROCESSED_PAGE_ATTEMPTS) throw err;
+      if (err instanceof WorkflowUpdateFailedError) return refused(err.cause?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) return refused('the worker cycle is closed or unknown');
+      if (err instanceof Error && /already completed/i.test(err.message)) return refused('the worker cycle is closed');
       throw err;
     }
     // Mirror tables the batch and departure views read.

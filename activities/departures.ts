@@ -12,8 +12,8 @@ import type { ActivityDeps } from './deps';
 export function createDepartureActivities({ db, temporal }: ActivityDeps) {
   async function loadDeparture(departureId: string) {
     const [d] = await db.select().from(departures).where(eq(departures.id, departureId));
-    // The API writes the departure before it starts the workflow; not seeing it yet is worth a retry.
-    if (!d) throw ApplicationFailure.retryable(`departure ${departureId} is not in the database (yet)`, 'DepartureNotFound');
+    // The departure's rows are committed before its workflow starts (activities/start-workflow.ts): no row, no sailing.
+    if (!d) throw ApplicationFailure.nonRetryable(`departure ${departureId} is not in the database`, 'DepartureNotFound');
     return d;
   }
 
@@ -30,8 +30,11 @@ export function createDepartureActivities({ db, temporal }: ActivityDeps) {
   }
 
   return {
-    /** Starts (or finds) the convocation bulk operation for every passenger and marks the departure convoked. */
-    async convokeDeparture(input: { departureId: string; recordedBy: string }): Promise<{ operationId: string; passengers: number; seats: number }> {
+    /**
+     * Starts (or finds) the convocation bulk operation for every passenger and marks the departure convoked.
+     * `notify`: the operation signals the departure workflow when done (histories before that patch poll instead).
+     */
+    async convokeDeparture(input: { departureId: string; recordedBy: string; notify?: boolean }): Promise<{ operationId: string; passengers: number; seats: number }> {
       const d = await loadDeparture(input.departureId);
       const passengers = await db
         .select({ cycleId: departurePassengers.cycleId })
@@ -47,6 +50,7 @@ export function createDepartureActivities({ db, temporal }: ActivityDeps) {
         source: `departure ${d.id}`,
         createdBy: input.recordedBy,
         items: passengers.map((p, i) => ({ line: i + 1, cycleId: p.cycleId, payload: { args, context: { departureId: d.id } } })),
+        ...(input.notify ? { notify: d.id } : {}),
       });
       await db.update(departures).set({ status: 'convoked' }).where(and(eq(departures.id, d.id), eq(departures.status, 'planned')));
       return { operationId, passengers: passengers.length, seats: d.seats };
@@ -65,9 +69,10 @@ export function createDepartureActivities({ db, temporal }: ActivityDeps) {
 
     /**
      * After the port closed boarding: one bulk operation telling every passenger not aboard (convocation applied, no
-     * embarkation recorded) that they are a no-show. Waits (retries) until the convocations are all applied.
+     * embarkation recorded) that they are a no-show. The workflow calls it once the convocation operation has
+     * signalled its end; histories from before that patch relied on the retry below while it was still running.
      */
-    async recordNoShows(input: { departureId: string; closedBy: string }): Promise<{ operationId: string | null; passengers: number }> {
+    async recordNoShows(input: { departureId: string; closedBy: string; notify?: boolean }): Promise<{ operationId: string | null; passengers: number }> {
       const d = await loadDeparture(input.departureId);
       const convocationOp = bulkOperationId(d.campaignId, 'convocation', d.id);
       const [op] = await db.select({ status: bulkOperations.status }).from(bulkOperations).where(eq(bulkOperations.id, convocationOp));
@@ -88,6 +93,7 @@ export function createDepartureActivities({ db, temporal }: ActivityDeps) {
         source: `boarding closed on ${d.id}`,
         createdBy: input.closedBy,
         items: notAboard.map((p, i) => ({ line: i + 1, cycleId: p.cycleId, payload: { args, context: { departureId: d.id } } })),
+        ...(input.notify ? { notify: d.id } : {}),
       });
       return { operationId, passengers: notAboard.length };
     },

@@ -15,15 +15,9 @@ import type { ActivityDeps } from './deps';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** Everything the manifest prints, members in manifest order (candidate id); undefined for an unknown batch. */
-export async function loadVisaBatchManifestData(db: Db, batchId: string): Promise<VisaBatchManifestData | undefined> {
-  const [row] = await db
-    .select({ batch: visaBatches, campaign: { id: campaigns.id, name: campaigns.name, season: campaigns.season } })
-    .from(visaBatches)
-    .innerJoin(campaigns, eq(campaigns.id, visaBatches.campaignId))
-    .where(eq(visaBatches.id, batchId));
-  if (!row) return undefined;
-  const members = await db
+/** A batch's members with who they are and their file, in manifest order (candidate id); page it with limit/offset. */
+export function batchMembers(db: Db, batchId: string) {
+  return db
     .select({
       cycleId: workerCycles.id,
       nationalId: candidates.nationalId,
@@ -40,13 +34,27 @@ export async function loadVisaBatchManifestData(db: Db, batchId: string): Promis
       contractEnd: workerCycles.contractEnd,
       attempt: visaBatchMembers.attempt,
       decision: visaBatchMembers.decision,
+      decidedAt: visaBatchMembers.decidedAt,
+      stage: workerCycles.stage,
     })
     .from(visaBatchMembers)
     .innerJoin(workerCycles, eq(workerCycles.id, visaBatchMembers.cycleId))
     .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
     .leftJoin(employers, eq(employers.id, workerCycles.employerId))
     .where(eq(visaBatchMembers.batchId, batchId))
-    .orderBy(asc(workerCycles.candidateId));
+    .orderBy(asc(workerCycles.candidateId))
+    .$dynamic();
+}
+
+/** Everything the manifest prints, members in manifest order (candidate id); undefined for an unknown batch. */
+export async function loadVisaBatchManifestData(db: Db, batchId: string): Promise<VisaBatchManifestData | undefined> {
+  const [row] = await db
+    .select({ batch: visaBatches, campaign: { id: campaigns.id, name: campaigns.name, season: campaigns.season } })
+    .from(visaBatches)
+    .innerJoin(campaigns, eq(campaigns.id, visaBatches.campaignId))
+    .where(eq(visaBatches.id, batchId));
+  if (!row) return undefined;
+  const members = await batchMembers(db, batchId);
   const b = row.batch;
   return {
     batchId: b.id,
@@ -125,14 +133,9 @@ export function createVisaBatchActivities({ db, temporal, mailer, documents: ren
      * demand from the database (GET /visa-batches/:id/manifest), so it always shows the current decisions.
      */
     async generateVisaBatchManifest({ batchId }: { batchId: string }): Promise<{ members: number; sha256: string; sizeBytes: number }> {
-      // The API starts the workflow inside the transaction that writes the batch: wait a moment for the commit,
-      // then let Temporal retry (a batch whose transaction rolled back fails its workflow after an hour).
-      let data = await loadVisaBatchManifestData(db, batchId);
-      for (let i = 0; !data && i < 20; i += 1) {
-        await sleep(250);
-        data = await loadVisaBatchManifestData(db, batchId);
-      }
-      if (!data) throw ApplicationFailure.retryable(`visa batch ${batchId} is not in the database (yet)`, 'VisaBatchNotFound');
+      // The batch's rows are committed before its workflow starts (activities/start-workflow.ts): no row, no batch.
+      const data = await loadVisaBatchManifestData(db, batchId);
+      if (!data) throw ApplicationFailure.nonRetryable(`visa batch ${batchId} is not in the database`, 'VisaBatchNotFound');
       const pdf = await renderer.renderVisaBatchManifest(data);
       return { members: data.members.length, sha256: sha256(pdf), sizeBytes: pdf.length };
     },
@@ -169,8 +172,10 @@ export function createVisaBatchActivities({ db, temporal, mailer, documents: ren
     },
 
     /**
-     * The members' decision counts. After a decisions file (`afterOperationId`), first waits for its bulk
-     * operation to finish: polls for up to ~45 s with heartbeats, then asks Temporal to retry the activity.
+     * The members' decision counts. The workflow counts once a decisions operation has signalled its end
+     * (bulkOperationDoneSignal). `afterOperationId` is only sent by batches recorded before the
+     * 'visa-batch-bulk-done-signal' patch: for them the activity still waits for the operation itself (polls ~45 s
+     * with heartbeats, then asks Temporal to retry), as those histories expect. Remove once no such batch runs.
      */
     async countVisaBatchDecisions(input: { batchId: string; afterOperationId?: string }): Promise<VisaBatchCounts> {
       if (input.afterOperationId) {

@@ -52,6 +52,8 @@ export interface NotificationInput {
   documentIds: number[];
 }
 
+export { outboxMessageId } from './outbox';
+
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const toDate = (iso?: string) => (iso ? new Date(iso) : null);
 const today = () => new Date().toISOString().slice(0, 10);
@@ -182,8 +184,9 @@ export function createCycleActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Outbox: the e-mail (written once under its key, sent only if not yet sent) and, for a worker step, the SMS to
-     * her phone in her language and her place on her agency's call list (activities/sms.ts).
+     * Outbox: the e-mail (written once under its key, sent only if not yet sent, at least once with a stable
+     * Message-ID: activities/outbox.ts) and, for a worker step, the SMS to her phone in her language and her place on
+     * her agency's call list (activities/sms.ts).
      */
     async sendNotification(n: NotificationInput): Promise<{ sent: boolean; recipients: string[]; smsParts: number }> {
       const ctx = await loadCycleContext(n.cycleId);

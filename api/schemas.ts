@@ -8,17 +8,28 @@ const businessKey = z
   .min(2)
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
+/** PostgreSQL's integer column: ids and counts beyond it are refused with a 400, not a 500 from the database. */
+export const PG_INT_MAX = 2_147_483_647;
+/** A serial id (candidate, document…) in a body. */
+export const dbId = z.number().int().positive().max(PG_INT_MAX, `at most ${PG_INT_MAX}`);
+/** The same id in a path or query parameter (a string to coerce). */
+export const dbIdParam = z.coerce.number().int().positive().max(PG_INT_MAX, `at most ${PG_INT_MAX}`);
 export const actor = z.string().min(1).max(120).describe('who records this step (user name or e-mail)');
-const duration = z
+export const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'a duration such as "30s", "2h" or "14 days"');
 
 export const errorSchema = z.object({
+  type: z.string().describe('RFC 9457 problem type'),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  instance: z.string().optional(),
   statusCode: z.number(),
   error: z.string(),
   message: z.string(),
   issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
-});
+}).meta({ id: 'Problem' });
 
 export const employerInput = z.object({
   id: z.string().min(3).max(20).regex(/^[A-Z0-9]+$/, 'Spanish tax id (CIF/NIF), upper-case letters and digits').describe('CIF/NIF'),
@@ -85,7 +96,7 @@ export const offerView = z.object({
   transportPaid: z.boolean(),
   medicalCover: z.boolean(),
   filled: z.number().describe('cycles selected for this offer and not dropped out'),
-});
+}).meta({ id: 'Offer' });
 
 export const campaignView = z.object({
   id: z.string(),
@@ -105,13 +116,18 @@ export const campaignView = z.object({
   provinces: z
     .array(z.object({ province: z.string(), cycles: z.number(), women: z.number(), selected: z.number(), embarked: z.number(), returned: z.number(), nonReturn: z.number() }))
     .describe('figures per province of origin'),
-  reserve: z.object({ onList: z.number(), called: z.number() }),
-});
+  reserve: z.object({
+    onList: z.number(),
+    called: z.number().describe('reserves selected for a vacated post'),
+    refused: z.number().describe('reserve calls refused (eligibility gate or the cycle itself); the next reserve was tried'),
+    refusals: z.array(z.object({ reserveCycleId: z.string(), offerId: z.string(), reason: z.string(), calledAt: z.string() })).describe('the 50 latest refusals, with why'),
+  }),
+}).meta({ id: 'Campaign' });
 
 export const stageMoveBody = z.object({
   to: z.enum(['draft', 'registration', 'preselection', 'selection', 'authorisation', 'visa_processing', 'departures', 'in_season', 'returns', 'closed']),
   by: actor,
-});
+}).meta({ id: 'StageMove' });
 
 export const candidateInput = z.object({
   nationalId: z
@@ -153,7 +169,7 @@ export const candidateView = z.object({
   passportExpiry: z.string().nullable(),
   priorSeasons: z.number(),
   createdAt: z.string(),
-});
+}).meta({ id: 'Candidate' });
 
 export const timingsInput = z
   .object({
@@ -170,10 +186,10 @@ export const timingsInput = z
     lateReturnWindow: duration,
   })
   .partial()
-  .strict();
+  .strict().meta({ id: 'CycleTimings' });
 
 export const startCycleInput = z.object({
-  candidateId: z.number().int().positive(),
+  candidateId: dbId,
   startedBy: actor,
   timings: timingsInput.optional().describe('overrides of the default deadlines (simulations, tests)'),
 });
@@ -204,7 +220,7 @@ export const cycleStateView = z.object({
   returnProof: z.string().optional(),
   nextSeasonEligible: z.boolean().optional(),
   steps: z.array(stepRecord),
-});
+}).meta({ id: 'CycleState' });
 
 export const documentView = z.object({
   id: z.number(),
@@ -215,7 +231,7 @@ export const documentView = z.object({
   sha256: z.string(),
   createdAt: z.string(),
   url: z.string(),
-});
+}).meta({ id: 'Document' });
 
 export const auditView = z.object({
   seq: z.number(),
@@ -225,7 +241,7 @@ export const auditView = z.object({
   actor: z.string(),
   details: z.record(z.string(), z.unknown()),
   occurredAt: z.string(),
-});
+}).meta({ id: 'AuditEvent' });
 
 export const cycleView = z.object({
   cycleId: z.string(),
@@ -235,7 +251,7 @@ export const cycleView = z.object({
   state: cycleStateView.describe('live state from the workflow query, or the last persisted state once closed'),
   documents: z.array(documentView),
   audit: z.array(auditView),
-});
+}).meta({ id: 'Cycle' });
 
 export const cycleListItem = z.object({
   cycleId: z.string(),
@@ -246,7 +262,7 @@ export const cycleListItem = z.object({
   employerId: z.string().nullable(),
   offerId: z.string().nullable(),
   updatedAt: z.string(),
-});
+}).meta({ id: 'CycleListItem' });
 
 // --- step bodies --------------------------------------------------------------------------------------
 export const selectionBody = z.object({
@@ -254,35 +270,35 @@ export const selectionBody = z.object({
   offerId: z.string().min(1).optional().describe('required when selected'),
   reason: z.string().max(500).optional(),
   decidedBy: actor,
-});
+}).meta({ id: 'SelectionDecision' });
 export const authorisationBody = z.object({
   authorisationNumber: z.string().min(3).max(40),
   issuedOn: isoDate,
   recordedBy: actor,
-});
-export const visaFileBody = z.object({ fileReference: z.string().min(3).max(60), submittedOn: isoDate, submittedBy: actor });
+}).meta({ id: 'AuthorisationRecord' });
+export const visaFileBody = z.object({ fileReference: z.string().min(3).max(60), submittedOn: isoDate, submittedBy: actor }).meta({ id: 'VisaFileSubmission' });
 export const consularDecisionBody = z.object({
   decision: z.enum(['issued', 'refused', 'incomplete']),
   visaNumber: z.string().min(3).max(40).optional().describe('required when issued'),
   reason: z.string().max(500).optional().describe('required when refused or incomplete'),
   recordedBy: actor,
-});
+}).meta({ id: 'ConsularDecision' });
 export const predepartureBody = z.object({
   sessionAttendedOn: isoDate,
   contractSigned: z.boolean(),
   returnCommitmentSigned: z.boolean(),
   recordedBy: actor,
-});
+}).meta({ id: 'PredepartureRecord' });
 export const convocationBody = z.object({
   departureAt: z.iso.datetime({ offset: true }),
   port: z.string().min(2).max(80).default('Tanger Ville'),
   sailing: z.string().max(60).optional(),
   recordedBy: actor,
 });
-export const embarkationBody = z.object({ embarkedAt: z.iso.datetime({ offset: true }), recordedBy: actor });
+export const embarkationBody = z.object({ embarkedAt: z.iso.datetime({ offset: true }), recordedBy: actor }).meta({ id: 'EmbarkationRecord' });
 export const returnBody = z.object({
   returnedOn: isoDate,
   proof: z.enum(['port_exit_record', 'passport_stamp', 'consular_certificate']),
   recordedBy: actor,
-});
-export const withdrawalBody = z.object({ reason: z.string().min(1).max(500), recordedBy: actor });
+}).meta({ id: 'ReturnRecord' });
+export const withdrawalBody = z.object({ reason: z.string().min(1).max(500), recordedBy: actor }).meta({ id: 'Withdrawal' });

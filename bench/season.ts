@@ -1,8 +1,8 @@
-// Season simulator and benchmark: `npm run bench:season -- --workers N [--keep] [--max-minutes 60]`.
-// Starts its own Temporal dev server, PostgreSQL, mail catcher, worker and API; drives a whole season through
+// Season simulator and benchmark: `npm run bench:season -- --workers N [--engine dev|server] [--keep] [--max-minutes 60]`.
+// Starts its own Temporal server (dev or production), PostgreSQL, mail catcher, worker and API; drives a whole season through
 // the API as its users would (bulk files, visa batches, sailings, returns) with short configured durations;
 // then, on the same Temporal server, runs the baseline (bare workflows with the same number of activities,
-// timers and Updates per worker) so the pipeline's overhead is a ratio. Writes bench-results/season-<N>-<ts>.json.
+// timers and Updates per worker) so the pipeline's overhead is a ratio. Writes bench-results/season-<N>-<engine>-<ts>.json.
 // Speed targets live here and in the JSON it writes, never in tests.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,6 +40,11 @@ const { values: args } = parseArgs({
     'no-release': { type: 'boolean', default: false },
     // write V8 CPU profiles (.cpuprofile) of the worker processes and the API into this folder
     'cpu-prof': { type: 'string' },
+    // the Temporal server started for the run: the CLI's dev server (SQLite) or the production server (PostgreSQL);
+    // unset: TEMPORAL_ENGINE when it names one of them, else dev
+    engine: { type: 'string' },
+    // docker-compose.yml's topology without Docker: deployment roles, compiled worker/API on the image's Node
+    deployment: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -152,7 +157,9 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const resultFile = path.join(resultsDir, `season-${WORKERS}-${stamp}.json`);
+  const engine = args.engine ?? (config.TEMPORAL_ENGINE === 'server' || args.deployment ? 'server' : 'dev');
+  if (engine !== 'dev' && engine !== 'server') throw new Error(`--engine must be dev or server, got ${engine}`);
+  const resultFile = path.join(resultsDir, `season-${WORKERS}-${engine}-${stamp}.json`);
   const campaignId = `bench-${WORKERS}-${Date.now().toString(36)}`;
   const timings = {
     selectionDeadline: args.deadline,
@@ -173,6 +180,8 @@ async function main(): Promise<void> {
     completed: false,
     workers: WORKERS,
     reserves: RESERVES,
+    engine,
+    deployment: args.deployment,
     campaignId,
     machine: machine(),
     settings: {
@@ -183,7 +192,10 @@ async function main(): Promise<void> {
       maxSeats: 2000,
       filesInFlight: Number(args['files-in-flight']),
       maxMinutes: Number(args['max-minutes']),
-      temporal: 'dev server, SQLite WAL + synchronous=OFF, fresh db file',
+      temporal:
+        engine === 'dev'
+          ? 'dev server, SQLite WAL + synchronous=OFF, fresh db file'
+          : 'production server v1.29.1 (config/temporal/server.yaml), fresh databases on the same PostgreSQL',
       workflowCache: WORKFLOW_CACHE,
       workerProcesses: WORKER_PROCESSES,
       workflowCachePerWorker: CACHE_PER_WORKER,
@@ -209,6 +221,8 @@ async function main(): Promise<void> {
       config,
       benchDir,
       log,
+      engine,
+      deployment: args.deployment,
       reserveCheckInterval: args['reserve-check-interval'],
       workerProcesses: WORKER_PROCESSES,
       workflowCacheSize: CACHE_PER_WORKER,

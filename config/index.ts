@@ -11,7 +11,8 @@ const durationString = z
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
-export const configSchema = z.object({
+/** The settings before derived values: code given a partial config (tests build the app with one) takes defaults from it. */
+export const configFields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
@@ -24,11 +25,25 @@ export const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_PORT: z.coerce.number().int().positive().default(8233),
   TEMPORAL_BIN: optionalString,
-  // false when TEMPORAL_ADDRESS points at a server someone else runs (docker-compose, production)
+  // Which Temporal server `npm start`, the tests and the bench start themselves: `dev` (the CLI's dev server, SQLite,
+  // quick), `server` (the production server on PostgreSQL, scripts/ensure-temporal-server.sh), or `external` (none:
+  // TEMPORAL_ADDRESS points at a server someone else runs, e.g. docker-compose). Unset: dev, or external when the
+  // older TEMPORAL_DEV_SERVER=false is set.
+  TEMPORAL_ENGINE: optionalString.pipe(z.enum(['dev', 'server', 'external']).optional()),
   TEMPORAL_DEV_SERVER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().positive().default(3000),
+  // No request hangs: past this a request is answered 503 with Retry-After (Fastify's handlerTimeout). Large
+  // enough for a 50,000-row intake file.
+  API_HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  // Time allowed to receive a whole request (body included) from the client: a stalled upload is cut off.
+  API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  // The worker's Prometheus endpoint (SDK runtime metrics: workflow task latency, schedule-to-start, sticky cache)
+  // on METRICS_HOST:WORKER_METRICS_PORT/metrics; unset: none (several workers share a machine in tests and the bench).
+  // The API serves its own on /metrics.
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  WORKER_METRICS_PORT: z.coerce.number().int().positive().optional(),
 
   SMTP_HOST: z.string().default('127.0.0.1'),
   SMTP_PORT: z.coerce.number().int().positive().default(1025),
@@ -63,6 +78,9 @@ export const configSchema = z.object({
   // Workflows kept in the worker's sticky cache (unset: the SDK's default from the heap size). A cycle that falls out
   // of the cache is replayed from its history at its next step: at season scale, size it (and the heap) to the cycles.
   WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).optional(),
+  // The workflow bundle built at image build time (npm run build: dist/workflow-bundle.js); unset: the worker bundles
+  // workflows/ itself when it starts (development).
+  WORKFLOW_BUNDLE_PATH: optionalString,
 
   // How often a campaign checks its reserve list for vacated posts
   RESERVE_CHECK_INTERVAL: durationString.default('1h'),
@@ -80,6 +98,8 @@ export const configSchema = z.object({
     })
     .pipe(z.record(z.string(), durationString)),
 });
+
+export const configSchema = configFields.transform((c) => ({ ...c, TEMPORAL_ENGINE: c.TEMPORAL_ENGINE ?? (c.TEMPORAL_DEV_SERVER ? ('dev' as const) : ('external' as const)) }));
 
 export type Config = z.infer<typeof configSchema>;
 

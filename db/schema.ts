@@ -289,7 +289,7 @@ export const intakeFiles = pgTable(
     campaignId: text('campaign_id').notNull().references(() => campaigns.id),
     kind: text('kind').notNull(),
     sha256: text('sha256').notNull(),
-    format: text('format', { enum: ['csv', 'json'] }).notNull(),
+    format: text('format', { enum: ['csv', 'json', 'xlsx'] }).notNull(),
     rowsTotal: integer('rows_total').notNull(),
     rowsAccepted: integer('rows_accepted').notNull(),
     rowsRejected: integer('rows_rejected').notNull(),
@@ -414,6 +414,21 @@ export const reserveCalls = pgTable(
     uniqueIndex('reserve_calls_vacated_reserve_uq').on(t.vacatedCycleId, t.reserveCycleId),
     index('reserve_calls_campaign_idx').on(t.campaignId),
   ],
+);
+
+// A post of an offer held by a worker cycle: written by the eligibility gate (db/queries/contracting.ts) under a
+// lock on the offer before the selection reaches the workflow, so concurrent selections cannot over-fill an offer.
+// The seat counts while its cycle is open or closed with an outcome that kept the post (a drop-out frees it).
+export const offerSeats = pgTable(
+  'offer_seats',
+  {
+    cycleId: text('cycle_id').primaryKey().references(() => workerCycles.id),
+    offerId: text('offer_id').notNull().references(() => offers.id),
+    // which path took the seat: selection, selection_file, rehire, reserve
+    via: text('via').notNull(),
+    heldAt: timestamp('held_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('offer_seats_offer_idx').on(t.offerId)],
 );
 
 // The multi-year circular authorisation (RD 629/2022): one 4-year work authorisation per worker and sector,

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the npm dependencies when missing or older than package-lock.json, so `npm start` and
-# `npm test` work on a fresh clone with nothing installed by hand.
+# Installs the npm dependencies when missing or older than package-lock.json, so `npm start`, `npm test` and
+# `npm run bench:season` work on a fresh clone with nothing installed by hand.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "installing npm dependencies..." >&2
-  # `npm install` rather than `npm ci`: lock files written with omit-lockfile-registry-resolved lack other
-  # platforms' optional packages, which `npm ci` rejects; install still follows the lock's versions.
+if [[ ! -d node_modules ]]; then
+  echo "installing npm dependencies (npm ci)..." >&2
+  # exactly the lock's tree; the lock is kept complete (every platform's optional packages), CI checks it
+  npm ci --no-audit --no-fund >&2
+elif [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "updating npm dependencies..." >&2
   npm install --no-audit --no-fund >&2
 fi

@@ -1,6 +1,7 @@
 // `npm start`: brings GECCO Flow up on a fresh machine with no configuration.
 //   PostgreSQL  DATABASE_URL, or an embedded server in DATA_DIR/pg (migrations applied either way)
-//   Temporal    a dev server (SQLite in DATA_DIR/temporal.db, Web UI) unless TEMPORAL_DEV_SERVER=false
+//   Temporal    TEMPORAL_ENGINE: a dev server (SQLite in DATA_DIR/temporal.db, Web UI; the default), the production
+//               server on the same PostgreSQL (`server`), or none (`external`)
 //   Mail        a local SMTP catcher with a browser view unless SMTP_CATCHER=false
 //   SMS         a local SMSC (SMPP) listing what it received unless SMSC_LOCAL=false
 //   then the worker and the API as child processes. Ctrl-C stops everything in reverse order.
@@ -10,8 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import pino from 'pino';
 import { loadConfig, projectRoot, type Config } from '../config';
 import { applyMigrations } from '../db/migrate';
-import { resolveTemporalBinary } from './lib/temporal-binary';
-import { startTemporalDevServer } from './lib/temporal-dev-server';
+import { ENGINE_LABEL, startTemporalEngine } from './lib/temporal-engine';
 import { startMailCatcher } from './lib/mail-catcher';
 import { startSmsc } from './lib/smsc';
 import { waitForExit } from './lib/process';
@@ -227,28 +227,29 @@ async function main(cfg: Config): Promise<void> {
   // Temporal
   let temporalAddress = cfg.TEMPORAL_ADDRESS;
   let temporalUi: string | undefined;
-  if (cfg.TEMPORAL_DEV_SERVER) {
+  if (cfg.TEMPORAL_ENGINE !== 'external') {
+    const engine = cfg.TEMPORAL_ENGINE;
     const { host, port } = parseHostPort(cfg.TEMPORAL_ADDRESS);
     if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
-      log.warn(`TEMPORAL_ADDRESS host ${host} ignored: the dev server listens on 127.0.0.1 (set TEMPORAL_DEV_SERVER=false to use a remote server)`);
+      log.warn(`TEMPORAL_ADDRESS host ${host} ignored: the ${engine} server listens on 127.0.0.1 (set TEMPORAL_ENGINE=external to use a remote server)`);
     }
-    const binary = resolveTemporalBinary(cfg);
-    const dbFile = path.join(cfg.DATA_DIR, 'temporal.db');
     const started = Date.now();
     const temporal = await step(
-      'Temporal dev server',
+      ENGINE_LABEL[engine],
       () =>
-        startTemporalDevServer({
-          binary,
+        startTemporalEngine({
+          engine,
+          config: cfg,
           port,
           uiPort: cfg.TEMPORAL_UI_PORT,
-          dbFile,
-          namespace: cfg.TEMPORAL_NAMESPACE,
+          stateDir: cfg.DATA_DIR,
+          postgresUrl: databaseUrl,
+          database: 'temporal',
           log: (line) => log.debug({ temporal: line }),
         }),
       (h) => h.stop(),
     );
-    log.info(`Temporal dev server ready at ${temporal.address} in ${Date.now() - started} ms (state in ${dbFile})`);
+    log.info(`${ENGINE_LABEL[engine]} ready at ${temporal.address} in ${Date.now() - started} ms (state: ${temporal.state})`);
     temporalAddress = temporal.address;
     temporalUi = temporal.uiUrl;
   }
@@ -305,7 +306,7 @@ async function main(cfg: Config): Promise<void> {
     `GECCO Flow is ${apiUp ? 'up' : 'starting'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     `  API            ${apiUrl}`,
     `  OpenAPI docs   ${apiUrl}/docs`,
-    `  Temporal       ${temporalAddress} (namespace ${cfg.TEMPORAL_NAMESPACE})${cfg.TEMPORAL_DEV_SERVER ? ' dev server' : ' external'}`,
+    `  Temporal       ${temporalAddress} (namespace ${cfg.TEMPORAL_NAMESPACE}) ${cfg.TEMPORAL_ENGINE === 'server' ? 'production server' : cfg.TEMPORAL_ENGINE === 'dev' ? 'dev server' : 'external'}`,
     ...(temporalUi ? [`  Temporal UI    ${temporalUi}`] : []),
     mailUrl ? `  Caught mail    ${mailUrl}   (SMTP 127.0.0.1:${smtpEnv.SMTP_PORT})` : `  Mail relay     ${cfg.SMTP_HOST}:${cfg.SMTP_PORT}`,
     smsUrl ? `  Caught SMS     ${smsUrl}   (SMPP 127.0.0.1:${smsEnv.SMPP_PORT})` : `  SMSC           ${cfg.SMPP_HOST}:${cfg.SMPP_PORT}`,

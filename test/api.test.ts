@@ -1,19 +1,13 @@
 // API behaviour with app.inject on real PostgreSQL and Temporal: bad input, unknown ids, conflicts, docs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { campaigns, offers } from '../db/schema';
-import { sampleCampaign, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { requestsTo, withTestStack, sampleCampaign, sampleCandidate, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
-const post = (url: string, payload: unknown) => stack.app.inject({ method: 'POST', url, payload: payload as object });
-const get = (url: string) => stack.app.inject({ method: 'GET', url });
+const { post, get } = requestsTo(() => stack);
 
 describe('campaigns', () => {
   it('creates a campaign with the generic offer terms as defaults and reads it back', async () => {
@@ -35,6 +29,12 @@ describe('campaigns', () => {
       filled: 0,
     });
     expect((await get(`/campaigns/${id}`)).json().id).toBe(id);
+    // Lists are paged: { total, limit, offset, items }, at most 1000 items a page.
+    const page = (await get('/campaigns?limit=1')).json();
+    expect(page).toMatchObject({ limit: 1, offset: 0 });
+    expect(page.total).toBeGreaterThanOrEqual(1);
+    expect(page.items).toHaveLength(1);
+    expect((await get('/campaigns?limit=1001')).statusCode).toBe(400);
     const again = await post('/campaigns', sampleCampaign(id, 'B21000001'));
     expect(again.statusCode).toBe(409);
     expect(again.json().issues[0].field).toBe('body.id');

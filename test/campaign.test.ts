@@ -1,27 +1,17 @@
 // The campaign workflow: stage moves refused when out of order or when their preconditions fail, and the
 // reserve list replacing a selected worker who drops out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { campaigns, reserveCalls, workerCycles } from '../db/schema';
-import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { requestsTo, withTestStack, bulkOperationDone, sampleCampaign, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
-const post = (url: string, payload: unknown) => stack.app.inject({ method: 'POST', url, payload: payload as object });
+const { post } = requestsTo(() => stack);
 const longTimings = encodeURIComponent(JSON.stringify({ selectionDeadline: '120s', authorisationDeadline: '120s' }));
 
-async function operationDone(operationId: string) {
-  return waitUntil(async () => {
-    const op = (await stack.app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
-    return op.status === 'done' ? op : undefined;
-  }, 60_000);
-}
+const operationDone = (operationId: string) => bulkOperationDone(stack.app, operationId);
 
 describe('campaign workflow', () => {
   it('moves stage by stage and refuses moves that skip a stage or whose preconditions fail', async () => {
@@ -84,7 +74,7 @@ describe('campaign workflow', () => {
     expect(reserveRow).toMatchObject({ reserveRank: 1, offerId });
 
     const view = (await stack.app.inject({ method: 'GET', url: `/campaigns/${id}` })).json();
-    expect(view.reserve).toEqual({ onList: 2, called: 1 });
+    expect(view.reserve).toMatchObject({ onList: 2, called: 1, refused: 0 });
     expect(view.employers).toEqual([{ employerId: 'B21666666', name: 'Fresas del Condado SL', posts: 50, filled: 2 }]);
     expect(view.provinces.map((p: { province: string; cycles: number }) => [p.province, p.cycles])).toEqual([['Kénitra', 2], ['Larache', 2]]);
     // No double call on later checks.

@@ -2,19 +2,14 @@
 // a non-return in year two ending the framework, the 9-in-12 rule, and the reintegration track.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { temporal } from '@temporalio/proto';
 import { candidates, workAuthorisations, workerCycles } from '../db/schema';
-import { fastTimings, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { withTestStack, fastTimings, sampleCandidate, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
 const post = async (url: string, payload: unknown, status?: number) => {
   const res = await stack.app.inject({ method: 'POST', url, payload: payload as object });
@@ -44,6 +39,7 @@ async function campaignFor(season: number, opts: { start?: string; end?: string;
       },
     ],
   }, 201);
+  await openCampaignForSteps(stack.db, id);
   return { id, offerId: res.json().offers[0].id as string };
 }
 
@@ -98,8 +94,11 @@ describe('multi-year circular framework', () => {
     let last = first.cycleId;
     for (const season of [2028, 2029, 2030]) {
       const campaign = await campaignFor(season);
-      const res = await post(`/campaigns/${campaign.id}/rehires`, { nationalId: person.nationalId, offerId: campaign.offerId, requestedBy: 'rh@berries.test', timings: fastTimings }, 201);
+      const request = { nationalId: person.nationalId, offerId: campaign.offerId, requestedBy: 'rh@berries.test', timings: fastTimings };
+      const res = await post(`/campaigns/${campaign.id}/rehires`, request, 201);
       last = res.json().cycleId;
+      // The same request again (a client retrying) finds the cycle it started.
+      expect((await post(`/campaigns/${campaign.id}/rehires`, request, 200)).json()).toEqual({ cycleId: last, created: false });
       const row = await fromAuthorisedToEnd(last, { returns: true });
       expect(row).toMatchObject({ outcome: 'returned', rehire: true, authorisationNumber: auth!.number });
     }

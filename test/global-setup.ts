@@ -1,5 +1,6 @@
-// Starts the real parts once for the whole run: a Temporal dev server (the CLI built by the project) and
-// PostgreSQL (DATABASE_URL's server when set, otherwise the embedded one), with a fresh test database.
+// Starts the real parts once for the whole run: Temporal (the CLI's dev server, or with TEMPORAL_ENGINE=server the
+// production server on the same PostgreSQL) and PostgreSQL (DATABASE_URL's server when set, otherwise the embedded
+// one), with a fresh test database.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -12,6 +13,7 @@ import { resolveTemporalBinary } from '../scripts/lib/temporal-binary';
 import { CampaignIdKey, EmployerIdKey, ProvinceKey, SeasonKey, StageKey } from '../workflows/contracts/search-attributes';
 import { freePort } from '../scripts/lib/process';
 import { startSmsc } from '../scripts/lib/smsc';
+import { dropTemporalDatabases, startTemporalServer } from '../scripts/lib/temporal-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,6 +26,7 @@ declare module 'vitest' {
 
 // Unique per run, so concurrent runs (developers, CI) never share a database.
 const TEST_DB = `gecco_test_${process.pid}`;
+const TEST_TEMPORAL_DB = `temporal_test_${process.pid}`;
 
 
 async function dropDatabase(serverUrl: string): Promise<void> {
@@ -61,30 +64,51 @@ export default async function setup(project: TestProject) {
   const databaseUrl = await freshDatabase(serverUrl);
   await applyMigrations(databaseUrl);
 
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: resolveTemporalBinary(config) },
-      searchAttributes: [CampaignIdKey, SeasonKey, StageKey, ProvinceKey, EmployerIdKey],
-      // what the SDK's own CI uses: the dev server's SQLite without fsync
-      extraArgs: ['--sqlite-pragma', 'synchronous=OFF'],
-    },
-  });
+  // TEMPORAL_ENGINE=server: the production server on the same PostgreSQL, with databases of its own for this run.
+  let temporal: { address: string; teardown(): Promise<void> };
+  if (config.TEMPORAL_ENGINE === 'server') {
+    const server = await startTemporalServer({
+      postgresUrl: serverUrl,
+      database: TEST_TEMPORAL_DB,
+      visibilityDatabase: `${TEST_TEMPORAL_DB}_visibility`,
+      port: await freePort(),
+      namespace: 'default',
+      retentionDays: 1,
+      stateDir: path.join(config.DATA_DIR, `temporal-server-test-${process.pid}`),
+    });
+    temporal = { address: server.address, teardown: () => server.stop() };
+  } else {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: resolveTemporalBinary(config) },
+        searchAttributes: [CampaignIdKey, SeasonKey, StageKey, ProvinceKey, EmployerIdKey],
+        // what the SDK's own CI uses: the dev server's SQLite without fsync
+        extraArgs: ['--sqlite-pragma', 'synchronous=OFF'],
+      },
+    });
+    temporal = { address: env.address, teardown: () => env.teardown() };
+  }
+  project.provide('temporalAddress', temporal.address);
   // the operator's SMS centre: one local SMSC for the run; tests read what it received over HTTP
   const smsc = await startSmsc({ port: 0, httpPort: 0 });
   project.provide('smscPort', smsc.port);
   project.provide('smscUrl', smsc.httpUrl!);
-  project.provide('temporalAddress', env.address);
   project.provide('databaseUrl', databaseUrl);
-  console.log(`[global-setup] Temporal ${env.address}, PostgreSQL ${pg ? 'embedded' : 'external'}, ready in ${Date.now() - started} ms`);
+  console.log(
+    `[global-setup] Temporal ${config.TEMPORAL_ENGINE === 'server' ? 'production server' : 'dev server'} ${temporal.address}, ` +
+      `PostgreSQL ${pg ? 'embedded' : 'external'}, ready in ${Date.now() - started} ms`,
+  );
 
   return async () => {
     await smsc.stop();
-    await env.teardown();
+    await temporal.teardown();
     if (pg) {
       await pg.stop();
       fs.rmSync(pgDir, { recursive: true, force: true });
     } else {
       await dropDatabase(serverUrl);
+      if (config.TEMPORAL_ENGINE === 'server') await dropTemporalDatabases(serverUrl, [TEST_TEMPORAL_DB, `${TEST_TEMPORAL_DB}_visibility`]);
     }
+    fs.rmSync(path.join(config.DATA_DIR, `temporal-server-test-${process.pid}`), { recursive: true, force: true });
   };
 }

@@ -1,8 +1,9 @@
 // Bulk intake: CSV/JSON files validated row by row, bad rows reported by line and field, reloads change nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { workerCycles } from '../db/schema';
-import { fastTimings, sampleCampaign, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import ExcelJS from 'exceljs';
+import { candidates, workerCycles } from '../db/schema';
+import { bulkOperationDone, fastTimings, sampleCampaign, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
 
 let stack: TestStack;
 let campaignId: string;
@@ -12,6 +13,7 @@ beforeAll(async () => {
   campaignId = `in-${uniqueSuffix()}`;
   const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, 'B21777777') });
   offerId = res.json().offers[0].id;
+  await openCampaignForSteps(stack.db, campaignId);
 });
 afterAll(async () => {
   await stack?.stop();
@@ -31,12 +33,7 @@ const candidatesCsv = [
 async function postCsv(url: string, csv: string) {
   return stack.app.inject({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: csv });
 }
-async function operationDone(operationId: string) {
-  return waitUntil(async () => {
-    const op = (await stack.app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
-    return op.status === 'done' ? op : undefined;
-  }, 60_000);
-}
+const operationDone = (operationId: string) => bulkOperationDone(stack.app, operationId);
 
 describe('bulk intake', () => {
   it('loads a candidate CSV: good rows start cycles, bad rows are reported by line and field, a reload changes nothing', async () => {
@@ -46,7 +43,7 @@ describe('bulk intake', () => {
     expect(res.statusCode, res.body).toBe(201);
     const body = res.json();
     expect(body).toMatchObject({ rowsTotal: 4, rowsAccepted: 3, rowsRejected: 1, duplicate: false, format: 'csv' });
-    expect(body.errors.map((e: { line: number; field: string }) => `${e.line}:${e.field}`).sort()).toEqual(['4:birthDate', '4:nationalId']);
+    expect(body.errors.map((e: { line: number; field: string }) => `${e.line}:${e.field}`).sort()).toEqual(['4:nationalId']); // 06/07/1990 is read as a French date
     const op = await operationDone(body.operationId);
     expect(op).toMatchObject({ total: 3, applied: 3, refused: 0 });
     const cycles = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, campaignId));
@@ -94,5 +91,36 @@ describe('bulk intake', () => {
     expect(missing.statusCode).toBe(404);
     const noLoader = await postCsv(`/campaigns/${campaignId}/intake/candidates`, candidatesCsv);
     expect(noLoader.statusCode).toBe(400);
+  });
+
+  it("reads what coordinators' spreadsheets produce: `;`-separated Windows-1252 CSV with dd/mm/yyyy dates, and XLSX", async () => {
+    const semicolon = [
+      'nationalId;firstName;lastName;birthDate;sex;province;commune;householdSituation;phone;passportExpiry',
+      `${nid(21)};Fatiha;Chérkaoui;03/04/1992;F;Kénitra;Mnasra;mariée, 1 enfant;+212600000021;31/12/2030`,
+      `${nid(22)};Saïda;Bennani;1990-01-01;F;Larache;Ksar El Kébir;veuve;+212600000022;`,
+    ].join('\r\n');
+    const latin1 = Buffer.from(semicolon, 'latin1'); // what Excel writes in France and Spain (Windows-1252)
+    const res = await stack.app.inject({ method: 'POST', url: `/campaigns/${campaignId}/intake/candidates?loadedBy=coord`, headers: { 'content-type': 'text/csv' }, payload: latin1 });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ rowsTotal: 2, rowsAccepted: 2, errors: [] });
+    const [p] = await stack.db.select().from(candidates).where(eq(candidates.nationalId, nid(21)));
+    expect(p).toMatchObject({ lastName: 'Chérkaoui', birthDate: '1992-04-03', passportExpiry: '2030-12-31', householdSituation: 'mariée, 1 enfant' });
+
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('Candidats');
+    sheet.addRow(['nationalId', 'firstName', 'lastName', 'birthDate', 'sex', 'province', 'commune', 'householdSituation', 'phone']);
+    sheet.addRow([nid(23), 'Rachida', 'Ouazzani', new Date(Date.UTC(1988, 6, 14)), 'F', 'Kénitra', 'Mnasra', 'mariée', '+212600000023']);
+    sheet.addRow(['??', 'Nadia', 'Sqalli', '14/07/1988', 'F', 'Kénitra', 'Mnasra', 'mariée', '+212600000024']);
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const book = await stack.app.inject({ method: 'POST', url: `/campaigns/${campaignId}/intake/candidates?loadedBy=coord`, headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }, payload: xlsx });
+    expect(book.statusCode, book.body).toBe(201);
+    // spreadsheet line numbers: the header is line 1
+    expect(book.json()).toMatchObject({ format: 'xlsx', rowsTotal: 2, rowsAccepted: 1, errors: [{ line: 3, field: 'nationalId' }] });
+    const [q] = await stack.db.select().from(candidates).where(eq(candidates.nationalId, nid(23)));
+    expect(q?.birthDate).toBe('1988-07-14');
+
+    const dupHeader = await postCsv(`/campaigns/${campaignId}/intake/candidates?loadedBy=coord`, 'nationalId,phone,phone\nAB1,1,2');
+    expect(dupHeader.statusCode).toBe(422);
+    expect(dupHeader.json().message).toMatch(/the column "phone" appears twice/);
   });
 });

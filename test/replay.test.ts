@@ -1,7 +1,9 @@
 // Determinism guard: recorded histories of the worker cycle must replay against today's workflow code.
 // v1-* were recorded before the multi-year framework patches (patched() keeps them replayable); v2-* after;
 // v3-* after the 'local-transitions' patch (transitions as local activities); v4-* after 'search-attributes-on-change'
-// (Stage and EmployerId upserted together, only when they change) and the step Updates' small acknowledgement.
+// (Stage and EmployerId upserted together, only when they change) and the step Updates' small acknowledgement;
+// v5-* after close-boarding no-shows (recordNoShow); v6-* after 'one-drop-out-list' and the step inbox module.
+// Worker cycles and circular-framework cycles are recorded (test/worker-cycle.test.ts, test/circular.test.ts).
 // Record new ones with `npm run record-histories`; never delete old ones while such cycles may still run.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,22 +1,17 @@
 // A whole season of a few hundred workers through the API, on the real servers: two employers' quotas,
 // visa batches split at the consulate's weekly capacity, refusals and no-shows replaced from the reserve
 // list, departures, returns, and exact final counts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { candidates, reserveCalls, workerCycles } from '../db/schema';
-import { startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { withTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 const MAIN = 200;
 const RESERVES = 10;
 const WEEKLY_CAPACITY = 150;
 
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+withTestStack((s) => (stack = s));
 
 const tag = Date.now().toString().slice(-5);
 const nid = (i: number) => `SE${tag}${String(i).padStart(3, '0')}`;
@@ -26,6 +21,15 @@ async function call(method: 'GET' | 'POST', url: string, payload?: unknown, stat
   const res = await stack.app.inject({ method, url, ...(payload !== undefined ? { payload: payload as string, headers: csv ? { 'content-type': 'text/csv' } : {} } : {}) });
   if (status !== undefined) expect(res.statusCode, `${method} ${url}: ${res.body.slice(0, 400)}`).toBe(status);
   return res.json();
+}
+/** Every item of a paged list, 100 at a time (batches of 150 members, a sailing of 200 passengers). */
+async function allItems<T>(url: string): Promise<T[]> {
+  const out: T[] = [];
+  for (let offset = 0; ; offset += 100) {
+    const page = await call('GET', `${url}?limit=100&offset=${offset}`, undefined, 200);
+    out.push(...(page.items as T[]));
+    if (offset + 100 >= page.total) return out;
+  }
 }
 async function done(operationId: string | null) {
   if (!operationId) return;
@@ -95,7 +99,7 @@ describe('a season of a few hundred workers', () => {
         batches.push({ batchId: batch.batchId, members: batch.members, remainingEligible: batch.remainingEligible });
         const lodged = await call('POST', `/visa-batches/${batch.batchId}/lodge`, { lodgedOn: '2026-12-10', lodgedBy: 'liaison' }, 200);
         await done(lodged.lodgeOperationId ?? (await call('GET', `/visa-batches/${batch.batchId}`)).lodgeOperationId);
-        const members = (await call('GET', `/visa-batches/${batch.batchId}`)).memberList as { nationalId: string }[];
+        const members = await allItems<{ nationalId: string }>(`/visa-batches/${batch.batchId}/members`);
         const rows = members.map((m) => (refusalsLeft-- > 0 ? { nationalId: m.nationalId, decision: 'refused', reason: 'documents' } : { nationalId: m.nationalId, decision: 'issued', visaNumber: `V-${m.nationalId}` }));
         await done((await call('POST', `/visa-batches/${batch.batchId}/decisions?loadedBy=liaison`, rows, 201)).operationId);
         if (batch.remainingEligible === 0) break;
@@ -121,7 +125,7 @@ describe('a season of a few hundred workers', () => {
     // One sailing for all 200; 3 do not embark.
     const sail = async (seats: number, absent: number) => {
       const dep = await call('POST', `/campaigns/${campaignId}/departures`, { departureAt: new Date(Date.now() + 30_000).toISOString(), seats, createdBy: 'coord', embarkationGrace: '20s' }, 201);
-      const passengers = (await call('GET', `/departures/${dep.departureId}`)).passengers as { nationalId: string }[];
+      const passengers = await allItems<{ nationalId: string }>(`/departures/${dep.departureId}/passengers`);
       await waitUntil(async () => (await atStage('convoked')).length === passengers.length || undefined, 60_000);
       const csv = ['nationalId,embarkedAt', ...passengers.slice(absent).map((p) => `${p.nationalId},${new Date().toISOString()}`)].join('\n');
       await done((await call('POST', `/departures/${dep.departureId}/embarkations?loadedBy=port`, csv, 201, true)).operationId);

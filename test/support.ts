@@ -1,10 +1,13 @@
 // Per-file harness: a Temporal worker, a mail catcher and the API app, all on the real servers.
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
+import { eq } from 'drizzle-orm';
+import { clientInterceptors } from '../api/outage';
 import { connectDb, type Db } from '../db/client';
+import { campaigns } from '../db/schema';
 import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
 import { documentRenderer } from '../templates/render';
 import { createMailer, createWorkers } from '../worker/create-worker';
@@ -49,7 +52,7 @@ export async function startTestStack(): Promise<TestStack> {
   const sms = testSmsGateway();
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', interceptors: clientInterceptors });
   const workers = await createWorkers({
     connection: nativeConnection,
     namespace: 'default',
@@ -162,4 +165,41 @@ export async function waitUntil<T>(fn: () => Promise<T | undefined | false>, tim
     if (Date.now() > deadline) throw new Error('waitUntil: timed out');
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * Test shortcut for tests about worker cycles: puts the campaign's stage (as PostgreSQL records it, which is what
+ * gates the steps) at `in_season`, where every worker step is allowed. The campaign and season tests move
+ * stages through the API instead.
+ */
+export async function openCampaignForSteps(db: Db, campaignId: string): Promise<void> {
+  await db.update(campaigns).set({ stage: 'in_season' }).where(eq(campaigns.id, campaignId));
+}
+
+/** Waits until a bulk operation has applied all its rows; answers its progress view. */
+export async function bulkOperationDone(app: FastifyInstance, operationId: string, timeoutMs = 60_000, intervalMs = 200) {
+  return waitUntil(async () => {
+    const op = (await app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
+    return op.status === 'done' ? op : undefined;
+  }, timeoutMs, intervalMs);
+}
+
+/** Starts the file's stack before its tests and stops it after; `set` receives it. */
+export function withTestStack(set: (stack: TestStack) => void): void {
+  let started: TestStack | undefined;
+  beforeAll(async () => {
+    started = await startTestStack();
+    set(started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+}
+
+/** JSON requests through the file's app. */
+export function requestsTo(stack: () => TestStack) {
+  return {
+    post: (url: string, payload: unknown) => stack().app.inject({ method: 'POST', url, payload: payload as object }),
+    get: (url: string) => stack().app.inject({ method: 'GET', url }),
+  };
 }

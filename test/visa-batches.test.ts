@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
 import { PDFParse } from 'pdf-parse';
 import { campaigns, emailOutbox, visaBatches, workerCycles } from '../db/schema';
-import { batchStateQuery, type VisaBatchSummary } from '../workflows/contracts/visa-batch';
-import { fastTimings, sampleCampaign, startTestStack, testConfig, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { batchStateQuery, visaBatchId, type VisaBatchSummary } from '../workflows/contracts/visa-batch';
+import { recordHistories } from './record-histories';
+import { fastTimings, sampleCampaign, startTestStack, testConfig, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
 
 let stack: TestStack;
 let campaignId: string;
@@ -44,6 +45,10 @@ function lodge(batchId: string, lodgedOn = '2027-01-05') {
 async function getBatch(batchId: string) {
   return (await stack.app.inject({ method: 'GET', url: `/visa-batches/${batchId}` })).json();
 }
+/** A batch's members, in manifest order (one page: these batches are small). */
+async function membersOf(batchId: string) {
+  return (await stack.app.inject({ method: 'GET', url: `/visa-batches/${batchId}/members?limit=1000` })).json().items;
+}
 async function pdfText(buffer: Buffer): Promise<string> {
   const parser = new PDFParse({ data: new Uint8Array(buffer) });
   try {
@@ -60,6 +65,7 @@ beforeAll(async () => {
   expect(created.statusCode, created.body).toBe(201);
   const offerId: string = created.json().offers[0].id;
   await stack.db.update(campaigns).set({ visaWeeklyCapacity: 5 }).where(eq(campaigns.id, campaignId));
+  await openCampaignForSteps(stack.db, campaignId);
 
   const header = 'nationalId,firstName,lastName,birthDate,sex,province,commune,householdSituation,phone,passportNumber,passportExpiry';
   const lines = [1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
@@ -99,6 +105,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!stack) return;
+  const batches = await stack.db.select({ id: visaBatches.id, seq: visaBatches.seq }).from(visaBatches).where(eq(visaBatches.campaignId, campaignId));
+  await recordHistories(stack, batches.map((b) => ({ name: `visa-batch-${b.seq}`, workflowId: b.id })));
   // Leave nothing running on the shared dev server for the next test files.
   const ids = [
     ...(await stack.db.select({ id: visaBatches.id }).from(visaBatches).where(eq(visaBatches.campaignId, campaignId))).map((r) => r.id),
@@ -136,9 +144,15 @@ describe('consular visa batches', () => {
 
     const list = (await stack.app.inject({ method: 'GET', url: `/campaigns/${campaignId}/visa-batches` })).json();
     expect(list.items.map((b: { batchId: string; members: number }) => [b.batchId, b.members])).toEqual([[batch1, 5], [batch2, 3]]);
-    const detail = await getBatch(batch1);
-    expect(detail.memberList.map((m: { nationalId: string }) => m.nationalId)).toEqual([1, 2, 3, 4, 5].map(nid));
-    expect(detail.memberList.every((m: { attempt: number; decision: null }) => m.attempt === 1 && m.decision === null)).toBe(true);
+    expect(list).toMatchObject({ total: 2, limit: 100, offset: 0 });
+    const members = await membersOf(batch1);
+    expect(members.map((m: { nationalId: string }) => m.nationalId)).toEqual([1, 2, 3, 4, 5].map(nid));
+    expect(members.every((m: { attempt: number; decision: null }) => m.attempt === 1 && m.decision === null)).toBe(true);
+    // Paged: the second page of two starts at the manifest's third line.
+    const page = (await stack.app.inject({ method: 'GET', url: `/visa-batches/${batch1}/members?limit=2&offset=2` })).json();
+    expect(page).toMatchObject({ total: 5, limit: 2, offset: 2 });
+    expect(page.items.map((m: { n: number; nationalId: string }) => [m.n, m.nationalId])).toEqual([[3, nid(3)], [4, nid(4)]]);
+    expect((await stack.app.inject({ method: 'GET', url: `/visa-batches/${batch1}/members?limit=5000` })).statusCode).toBe(400);
     expect((await stack.app.inject({ method: 'GET', url: `/visa-batches/visa-${campaignId}-99` })).statusCode).toBe(404);
     const openapi = await stack.app.inject({ method: 'GET', url: '/docs/json' });
     expect(openapi.statusCode).toBe(200);
@@ -206,6 +220,12 @@ describe('consular visa batches', () => {
     expect(decided.counts).toEqual({ members: 5, issued: 3, refused: 1, incomplete: 1, undecided: 0, awaiting: 0 });
     const summary = (await stack.client.workflow.getHandle(batch1).result()) as VisaBatchSummary;
     expect(summary).toMatchObject({ outcome: 'decided', members: 5, escalated: false, decisionOperations: [body.operationId] });
+    // The decisions operation told the batch it was done (no activity polled it): one signal, one count after it.
+    const events = (await stack.client.workflow.getHandle(batch1).fetchHistory()).events ?? [];
+    const done = events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'bulkOperationDone');
+    expect(done).toHaveLength(1);
+    const counted = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'countVisaBatchDecisions');
+    expect(counted).toHaveLength(1);
 
     const cycles = await cyclesOf([1, 2, 3, 4, 5]);
     expect(cycles.map((c) => [c.stage, c.outcome])).toEqual([
@@ -276,8 +296,7 @@ describe('consular visa batches', () => {
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ seq: 3, members: 1 });
     const batch3: string = res.json().batchId;
-    const detail = await getBatch(batch3);
-    expect(detail.memberList).toMatchObject([{ nationalId: nid(5), attempt: 2, stage: 'visa_incomplete' }]);
+    expect(await membersOf(batch3)).toMatchObject([{ nationalId: nid(5), attempt: 2, stage: 'visa_incomplete' }]);
 
     const mail = await stack.mail.waitFor((m) => m.subject.includes(batch3) && m.subject.includes('non déposé'), 20_000);
     expect(mail.to).toEqual([testConfig.CONSULAR_LIAISON_EMAIL]);
@@ -288,11 +307,21 @@ describe('consular visa batches', () => {
 
     const again = await assemble('2027-01-25');
     expect(again.statusCode, again.body).toBe(201);
-    expect((await getBatch(again.json().batchId)).memberList).toMatchObject([{ nationalId: nid(5), attempt: 3 }]);
+    expect(await membersOf(again.json().batchId)).toMatchObject([{ nationalId: nid(5), attempt: 3 }]);
     const live = await waitUntil(async () => {
       const q = await stack.client.workflow.getHandle(again.json().batchId).query(batchStateQuery);
       return q.members === 1 ? q : undefined;
     });
     expect(live).toMatchObject({ stage: 'assembled', waitingFor: 'lodgement with the consulate' });
+  });
+
+  it('starts the workflow of a batch whose request stopped after writing it: the next assembly does', async () => {
+    // The rows of a batch written two minutes ago whose workflow never started (its request died in between).
+    const orphan = visaBatchId(campaignId, 99);
+    await stack.db.insert(visaBatches).values({ id: orphan, campaignId, seq: 99, weekStart: '2027-02-01', capacity: 1, status: 'assembled', members: 0, createdBy: 'liaison@anapec.test', createdAt: new Date(Date.now() - 120_000) });
+    await expect(stack.client.workflow.getHandle(orphan).describe()).rejects.toThrow();
+    const next = await assemble('2027-02-01');
+    expect(next.statusCode, next.body).toBe(409); // no file is waiting: no new batch, but the orphan is repaired
+    expect((await stack.client.workflow.getHandle(orphan).describe()).status.name).toBe('RUNNING');
   });
 });

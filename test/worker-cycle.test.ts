@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq } from 'drizzle-orm';
 import { temporal } from '@temporalio/proto';
 import { auditEvents, emailOutbox, workerCycles } from '../db/schema';
-import { fastTimings, sampleCampaign, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { fastTimings, sampleCampaign, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
 import { cycleStateQuery, recordNoShowUpdate } from '../workflows/contracts/worker-cycle';
 
 let stack: TestStack;
@@ -20,6 +20,7 @@ beforeAll(async () => {
   const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, employerId) });
   expect(res.statusCode, res.body).toBe(201);
   offerId = res.json().offers[0].id;
+  await openCampaignForSteps(stack.db, campaignId);
 });
 afterAll(async () => {
   await stack?.stop();

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createSmsReceiptHandler } from '../activities/sms';
 import type { Config } from '../config';
 import { COORDINATION_TASK_QUEUE } from '../workflows/contracts/bulk';
 import { WORKER_CYCLE_TASK_QUEUE } from '../workflows/contracts/worker-cycle';
+import { activityInterceptors } from './activity-interceptors';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -24,12 +25,15 @@ export async function createWorkers(opts: {
   connection: NativeConnection;
   namespace: string;
   deps: ActivityDeps;
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** a bundle built earlier (tests, or dist/workflow-bundle.js in the image); unset: bundled from workflows/ now */
+  workflowBundle?: WorkflowBundleOption;
   /** worker cycles kept in the sticky cache; unset: the SDK's default from the heap size */
   workflowCacheSize?: number;
 }): Promise<Worker[]> {
   const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
   const activities = createActivities(opts.deps);
+  // heartbeats while running, poison data non-retryable, failed queries without their values
+  const interceptors = { activity: [activityInterceptors] };
   // delivery receipts arrive on the worker's SMPP session: one handler per process stores them and retries or escalates
   if (opts.deps.sms) {
     const onReceipt = createSmsReceiptHandler(opts.deps);
@@ -42,6 +46,7 @@ export async function createWorkers(opts: {
       taskQueue: WORKER_CYCLE_TASK_QUEUE,
       workflowBundle,
       activities,
+      interceptors,
       maxConcurrentActivityTaskExecutions: 100,
       maxConcurrentWorkflowTaskExecutions: 100,
       ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
@@ -54,6 +59,7 @@ export async function createWorkers(opts: {
       taskQueue: COORDINATION_TASK_QUEUE,
       workflowBundle,
       activities,
+      interceptors,
       // bulk pages each fan out to many workflows: few at a time
       maxConcurrentActivityTaskExecutions: 8,
       shutdownForceTime: '15s',

@@ -5,30 +5,37 @@ import { loadConfig } from '../config';
 import { connectDb } from '../db/client';
 import { documentRenderer } from '../templates/render';
 import { Client, Connection } from '@temporalio/client';
+import { clientInterceptors } from '../api/outage';
+import { safeErrSerializer } from '../db/errors';
 import { createMailer, createWorkers } from './create-worker';
 import { createSmsGateway } from './sms';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
+  const logger = pino({ level: config.LOG_LEVEL, name: 'worker', serializers: { err: safeErrSerializer(pino.stdSerializers.err) } });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (`npm start` provides one)');
   // Worker.run() resolves after these signals: in-flight activities finish, then we close resources.
   Runtime.install({
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     // the SDK's info logs (webpack stats, poller states) drown ours; debug/trace brings them back
     logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'),
+    ...(config.WORKER_METRICS_PORT
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`, useSecondsForDurations: true } } } }
+      : {}),
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const { db, close } = connectDb(config.DATABASE_URL);
   const mailer = createMailer(config);
   const sms = createSmsGateway(config);
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // coordination activities send Updates: one the server dropped unprocessed is sent again
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors });
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     deps: { db, mailer, sms, documents: documentRenderer, temporal, config },
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
+    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   try {

@@ -1,12 +1,14 @@
 // Applies a bulk operation page by page. The rows live in PostgreSQL, so the history holds one activity per
-// page, never one event per row.
-import { proxyActivities, setHandler } from '@temporalio/workflow';
+// page, never one event per row. Once done, it tells the workflow waiting for it (a visa batch, a departure),
+// so nobody polls for its end.
+import { getExternalWorkflowHandle, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CoordinationActivities } from '../activities/coordination';
-import { bulkProgressQuery, type BulkOperationInput, type BulkProgress } from './contracts/bulk';
+import { bulkOperationDoneSignal, bulkProgressQuery, type BulkOperationInput, type BulkProgress } from './contracts/bulk';
 
 const { applyBulkPage, finishBulkOperation } = proxyActivities<CoordinationActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  // a page heartbeats per row and the worker heartbeats besides: a killed worker's page is retried within seconds
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
@@ -24,5 +26,12 @@ export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<
   }
   await finishBulkOperation({ operationId: input.operationId });
   progress.done = true;
+  if (input.notify && patched('bulk-done-signal')) {
+    try {
+      await getExternalWorkflowHandle(input.notify).signal(bulkOperationDoneSignal, { operationId: input.operationId, applied: progress.applied, refused: progress.refused });
+    } catch {
+      // The waiting workflow has closed: its rows are applied all the same, nobody waits any more.
+    }
+  }
   return progress;
 }

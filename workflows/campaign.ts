@@ -15,8 +15,11 @@ import {
 } from './contracts/campaign';
 import { ERROR_OUT_OF_ORDER } from './contracts/errors';
 
+// The worker heartbeats for every activity that has a heartbeat timeout (worker/activity-interceptors.ts): if it
+// dies, a stage move's count is retried on another worker within seconds, not after the 5-minute timeout.
 const { campaignCounts, recordCampaignStage, fillVacanciesFromReserve } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

@@ -2,9 +2,10 @@
 // closes boarding (at the latest at departure time + grace) record the no-shows and close. Per-worker steps go
 // through bulk operations (rows in PostgreSQL), so the history holds one signal and one activity per embarkation
 // file, never one event per worker.
-import { ApplicationFailure, condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { DepartureActivities } from '../activities';
+import { bulkOperationDoneSignal } from './contracts/bulk';
 import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from './contracts/errors';
 import {
   closeBoardingUpdate,
@@ -15,12 +16,17 @@ import {
   type DepartureState,
 } from './contracts/departure';
 
+// heartbeatTimeout: the worker heartbeats while they run (worker/activity-interceptors.ts), so a killed worker's
+// convocations are retried within seconds
 const { convokeDeparture, departureProgress, recordNoShows, closeDeparture } = proxyActivities<DepartureActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 const MAX_POLL_MS = 60_000;
+/** How long a bulk operation of the sailing is waited for before the sailing goes on without its end. */
+const BULK_WAIT = '1 day';
 
 export async function departureWorkflow(input: DepartureInput): Promise<DepartureCounts> {
   const closesAtMs = Date.parse(input.departureAt) + msToNumber(input.embarkationGrace);
@@ -37,8 +43,7 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
     counts: { seats: 0, convoked: 0, embarked: 0, noShow: 0 },
     convocationsRefused: 0,
   };
-  const signalled: string[] = []; // embarkation files not yet looked at
-  let running: string[] = []; // embarkation files still being applied
+  const signalled: string[] = []; // embarkation files not yet looked at (polling path)
   setHandler(departureStateQuery, () => state);
   setHandler(embarkationsRecordedSignal, ({ operationId }) => {
     // A reloaded file signals the same operation again: count it once.
@@ -65,42 +70,79 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
     },
   );
 
+  // Since 'departure-bulk-done-signal' each bulk operation of the sailing signals its end (bulkOperationDoneSignal)
+  // and the workflow waits for that; older histories poll departureProgress instead (kept below as it was).
+  const finishedOperations = new Set<string>();
+  setHandler(bulkOperationDoneSignal, ({ operationId }) => {
+    finishedOperations.add(operationId);
+  });
+  const waitsForBulkSignal = patched('departure-bulk-done-signal');
+  const notify = waitsForBulkSignal ? { notify: true } : {};
+
   // 1. Convocations: one bulk operation for all passengers (each cycle sends its own letter and e-mail).
-  const convocation = await convokeDeparture({ departureId: input.departureId, recordedBy: input.createdBy });
+  const convocation = await convokeDeparture({ departureId: input.departureId, recordedBy: input.createdBy, ...notify });
   state.convocationOperationId = convocation.operationId;
   state.status = 'convoked';
   state.counts = { ...state.counts, seats: convocation.seats, convoked: convocation.passengers };
 
-  // 2. Until boarding closes or departure + grace: each embarkation file refreshes the counts once it has been applied.
-  let pollMs = basePollMs;
-  for (;;) {
-    const remaining = closesAtMs - Date.now();
-    if (remaining <= 0) break;
-    // boarding closed: the files already loaded are applied before anyone is called a no-show
-    const closing = state.boardingClosed !== undefined;
-    if (closing && running.length === 0 && signalled.length === 0) break;
-    const wait = running.length ? Math.min(pollMs, remaining) : remaining;
-    await condition(() => signalled.length > 0 || (!closing && state.boardingClosed !== undefined), wait);
-    if (closesAtMs - Date.now() <= 0) break;
-    const ops = [...running, ...signalled.splice(0)];
-    if (ops.length === 0) continue;
-    const progress = await departureProgress({ departureId: input.departureId, operationIds: ops });
-    state.counts = progress.counts;
-    running = progress.running;
-    pollMs = running.length && !closing ? Math.min(pollMs * 2, MAX_POLL_MS) : basePollMs;
+  if (waitsForBulkSignal) await followBySignals(convocation.operationId);
+  else await followByPolling();
+
+  async function refreshCounts(): Promise<void> {
+    state.counts = (await departureProgress({ departureId: input.departureId, operationIds: [] })).counts;
   }
 
-  // 3. Boarding closed early: each passenger not aboard is told now (one bulk operation), not at departure + grace.
-  if (state.boardingClosed) {
+  // 2-3. Until boarding closes or departure + grace, each applied embarkation file refreshes the counts; boarding
+  // closed early: each passenger not aboard is told now (one bulk operation), not at departure + grace.
+  async function followBySignals(convocationOperationId: string): Promise<void> {
+    const embarkationsRunning = () => state.embarkationOperationIds.some((op) => !finishedOperations.has(op));
+    for (;;) {
+      const remaining = closesAtMs - Date.now();
+      if (remaining <= 0) break;
+      const closing = state.boardingClosed !== undefined;
+      if (closing && !embarkationsRunning()) break;
+      const finished = finishedOperations.size;
+      await condition(() => finishedOperations.size > finished || (!closing && state.boardingClosed !== undefined), remaining);
+      if (closesAtMs - Date.now() <= 0) break;
+      if (finishedOperations.size > finished) await refreshCounts();
+    }
+    if (!state.boardingClosed) return;
+    await condition(() => finishedOperations.has(convocationOperationId), BULK_WAIT);
+    const noShows = await recordNoShows({ departureId: input.departureId, closedBy: state.boardingClosed!.by, notify: true });
+    if (!noShows.operationId) return;
+    state.noShowOperationId = noShows.operationId;
+    await condition(() => finishedOperations.has(noShows.operationId!), BULK_WAIT);
+    await refreshCounts();
+  }
+
+  async function followByPolling(): Promise<void> {
+    let running: string[] = []; // embarkation files still being applied
+    let pollMs = basePollMs;
+    for (;;) {
+      const remaining = closesAtMs - Date.now();
+      if (remaining <= 0) break;
+      // boarding closed: the files already loaded are applied before anyone is called a no-show
+      const closing = state.boardingClosed !== undefined;
+      if (closing && running.length === 0 && signalled.length === 0) break;
+      const wait = running.length ? Math.min(pollMs, remaining) : remaining;
+      await condition(() => signalled.length > 0 || (!closing && state.boardingClosed !== undefined), wait);
+      if (closesAtMs - Date.now() <= 0) break;
+      const ops = [...running, ...signalled.splice(0)];
+      if (ops.length === 0) continue;
+      const progress = await departureProgress({ departureId: input.departureId, operationIds: ops });
+      state.counts = progress.counts;
+      running = progress.running;
+      pollMs = running.length && !closing ? Math.min(pollMs * 2, MAX_POLL_MS) : basePollMs;
+    }
+    if (!state.boardingClosed) return;
     const noShows = await recordNoShows({ departureId: input.departureId, closedBy: state.boardingClosed.by });
-    if (noShows.operationId) {
-      state.noShowOperationId = noShows.operationId;
-      for (;;) {
-        const progress = await departureProgress({ departureId: input.departureId, operationIds: [noShows.operationId] });
-        state.counts = progress.counts;
-        if (progress.running.length === 0) break;
-        await sleep(basePollMs);
-      }
+    if (!noShows.operationId) return;
+    state.noShowOperationId = noShows.operationId;
+    for (;;) {
+      const progress = await departureProgress({ departureId: input.departureId, operationIds: [noShows.operationId] });
+      state.counts = progress.counts;
+      if (progress.running.length === 0) break;
+      await sleep(basePollMs);
     }
   }
 

@@ -1,9 +1,10 @@
 // One consular visa batch: manifest -> lodgement (Update) -> decisions (one Signal per decisions file) -> end.
 // Per-worker steps never go through this workflow: lodging and decisions are bulk operations applied to the
 // worker cycles page by page; this workflow only learns that a decisions file was recorded and counts.
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { VisaBatchActivities } from '../activities/visa-batches';
+import { bulkOperationDoneSignal } from './contracts/bulk';
 import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from './contracts/errors';
 import {
   batchStateQuery,
@@ -17,23 +18,28 @@ import {
   type VisaBatchSummary,
 } from './contracts/visa-batch';
 
+// heartbeatTimeout: the worker heartbeats while they run (worker/activity-interceptors.ts), so a killed worker's
+// lodging is retried within seconds
 const { lodgeVisaBatch, finishVisaBatch } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-// The batch row is committed just after the workflow starts; a batch that never appears fails the workflow.
+// The batch's rows are committed before its workflow starts (activities/start-workflow.ts).
 const { generateVisaBatchManifest } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '5 minutes',
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-// Counting after a decisions file waits (by retrying) until its bulk operation has finished.
+// Counting. Histories from before 'visa-batch-bulk-done-signal' count with afterOperationId (the activity
+// polled the decisions operation); since then the workflow waits for the operation's own signal first.
 const { countVisaBatchDecisions } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30 seconds' },
 });
 const { escalateVisaBatch } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
@@ -88,6 +94,10 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
     if (state.decisionOperations.includes(operationId)) return;
     state.decisionOperations.push(operationId);
     pendingOperations.push(operationId);
+  });
+  const finishedOperations = new Set<string>();
+  setHandler(bulkOperationDoneSignal, ({ operationId }) => {
+    finishedOperations.add(operationId);
   });
 
   async function escalate(phase: 'lodgement' | 'decision'): Promise<void> {
@@ -150,18 +160,31 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
   lodgeRefusal = null;
 
   // --- 3. decisions: each decisions file is one signal; count once its bulk operation has finished ---------
+  // Each decisions operation signals this batch when it is applied (bulkOperationDoneSignal): count then.
+  const waitsForBulkSignal = patched('visa-batch-bulk-done-signal');
+  const applied = (): boolean => pendingOperations.some((op) => finishedOperations.has(op));
   let until = Date.now() + decisionMs;
   let escalated = false;
   for (;;) {
     const remaining = until - Date.now();
     wait(escalated ? "the consulate's decisions (escalated)" : "the consulate's decisions", Math.max(0, remaining));
-    const signalled = remaining > 0 && (await condition(() => pendingOperations.length > 0, remaining));
-    if (signalled || pendingOperations.length > 0) {
-      const operationId = pendingOperations.shift()!;
-      const counts: VisaBatchCounts = await countVisaBatchDecisions({ batchId, afterOperationId: operationId });
-      state.counts = counts;
-      if (counts.awaiting === 0) break;
-      continue;
+    if (waitsForBulkSignal) {
+      if ((remaining > 0 && (await condition(applied, remaining))) || applied()) {
+        pendingOperations.splice(0, pendingOperations.length, ...pendingOperations.filter((op) => !finishedOperations.has(op)));
+        const counts = await countVisaBatchDecisions({ batchId });
+        state.counts = counts;
+        if (counts.awaiting === 0) break;
+        continue;
+      }
+    } else {
+      const signalled = remaining > 0 && (await condition(() => pendingOperations.length > 0, remaining));
+      if (signalled || pendingOperations.length > 0) {
+        const operationId = pendingOperations.shift()!;
+        const counts: VisaBatchCounts = await countVisaBatchDecisions({ batchId, afterOperationId: operationId });
+        state.counts = counts;
+        if (counts.awaiting === 0) break;
+        continue;
+      }
     }
     // Deadline: nothing left to wait for means decided; otherwise escalate once, then a last grace period.
     const counts = await countVisaBatchDecisions({ batchId });

@@ -11,48 +11,36 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Duration, UpdateDefinition } from '@temporalio/common';
+import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { CircularActivities, CycleActivities } from '../activities';
 import {
-  STEP_ALLOWED_FROM,
-  convokeUpdate,
+  DROP_OUT_OUTCOMES,
   cycleStateQuery,
-  recordAuthorisationUpdate,
-  recordConsularDecisionUpdate,
-  recordEmbarkationUpdate,
-  recordNoShowUpdate,
-  recordPredepartureUpdate,
-  recordReturnUpdate,
-  recordSelectionUpdate,
-  submitVisaFileUpdate,
   withdrawSignal,
-  type AuthorisationRecord,
-  type ConsularDecision,
-  type Convocation,
   type CycleOutcome,
   type CycleStage,
   type CycleStep,
-  type EmbarkationRecord,
-  type NoShowRecord,
-  type PredepartureRecord,
-  type ReturnRecord,
-  type SelectionDecision,
   type StepAck,
-  type VisaFileSubmission,
+  type StepPayloads,
   type Withdrawal,
   type WorkerCycleInput,
   type WorkerCycleState,
 } from './contracts/worker-cycle';
+import { CYCLE_STEPS, CYCLE_STEP_NAMES } from './contracts/steps';
+import { createStepInbox, type Taken } from './step-inbox';
 import { EmployerIdKey, StageKey } from './contracts/search-attributes';
 import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from './contracts/errors';
 
+// A heartbeat timeout on every activity: a killed worker's activity is retried within seconds, not at its timeout.
 const { recordTransition, issueContractDocuments, issueConvocation } = proxyActivities<CycleActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 const { registerWorkAuthorisation, blockAfterNonReturn } = proxyActivities<CircularActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 // Transitions and the authorisation register are short database writes: as local activities they run inside the
@@ -65,30 +53,12 @@ const local = proxyLocalActivities<CycleActivities & CircularActivities>({
 });
 const { sendNotification } = proxyActivities<CycleActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-interface StepPayloads {
-  recordSelection: SelectionDecision;
-  recordAuthorisation: AuthorisationRecord;
-  submitVisaFile: VisaFileSubmission;
-  recordConsularDecision: ConsularDecision;
-  recordPredeparture: PredepartureRecord;
-  convoke: Convocation;
-  recordEmbarkation: EmbarkationRecord;
-  recordNoShow: NoShowRecord;
-  recordReturn: ReturnRecord;
-}
-
-interface PendingStep {
-  id: number;
-  step: CycleStep;
-  payload: unknown;
-}
-
 const nowIso = (): string => new Date(Date.now()).toISOString();
 const RETURN_REMINDER_LEAD_MS = 7 * 24 * 3600 * 1000;
-const isoDate = (s: string): boolean => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s));
 
 function outOfOrder(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: ERROR_OUT_OF_ORDER, message, nonRetryable: true });
@@ -138,10 +108,7 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
 
   // --- message plumbing -------------------------------------------------------------------------------
   let seq = 0;
-  let nextUpdateId = 0;
-  let pending: PendingStep | undefined; // accepted by a validator, not yet taken by the main flow
-  let consumed: PendingStep | undefined; // taken by the main flow, acknowledged at its next persisted transition
-  const finished = new Map<number, StepAck | string>(); // update id -> its answer (applied) or the reason it was dropped
+  const inbox = createStepInbox<StepPayloads, StepAck>(outOfOrder);
   let withdrawal: Withdrawal | undefined;
 
   setHandler(cycleStateQuery, () => state);
@@ -153,96 +120,33 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
     withdrawal ??= w;
   });
 
-  function validate(step: CycleStep, payload: unknown): void {
-    if (state.stage === 'closed') throw outOfOrder(`the cycle is closed (${state.outcome ?? 'no outcome'})`);
-    const allowed: readonly CycleStage[] = STEP_ALLOWED_FROM[step];
-    if (!allowed.includes(state.stage)) {
-      throw outOfOrder(`${step} is not allowed at stage ${state.stage}; it needs stage ${allowed.join(' or ')}`);
-    }
-    if (pending || consumed) throw outOfOrder('another step is being applied to this cycle; retry shortly');
-    if (withdrawal) throw outOfOrder('the candidate has withdrawn');
-    validatePayload(step, payload);
+  // Every step of the table gets its handler; the validator refuses out-of-order steps and refused content.
+  for (const step of CYCLE_STEP_NAMES) {
+    const def = CYCLE_STEPS[step];
+    inbox.register(step, def.update as never, (payload: unknown) => {
+      if (state.stage === 'closed') throw outOfOrder(`the cycle is closed (${state.outcome ?? 'no outcome'})`);
+      const allowed: readonly CycleStage[] = def.allowedFrom;
+      if (!allowed.includes(state.stage)) {
+        throw outOfOrder(`${step} is not allowed at stage ${state.stage}; it needs stage ${allowed.join(' or ')}`);
+      }
+      if (inbox.busy) throw outOfOrder('another step is being applied to this cycle; retry shortly');
+      if (withdrawal) throw outOfOrder('the candidate has withdrawn');
+      const problem = (def.check as ((p: unknown, now: number) => { field: string; reason: string } | undefined) | undefined)?.(payload, Date.now());
+      if (problem) throw invalid(problem.reason, problem.field);
+    });
   }
 
-  function validatePayload(step: CycleStep, p: unknown): void {
-    switch (step) {
-      case 'recordSelection': {
-        const s = p as SelectionDecision;
-        if (s.decision === 'selected') {
-          if (!s.employerId) throw invalid('a selection needs the employer', 'employerId');
-          if (!s.offerId) throw invalid('a selection needs the offer', 'offerId');
-          if (!s.contractStart || !isoDate(s.contractStart)) throw invalid('contract start date missing', 'contractStart');
-          if (!s.contractEnd || !isoDate(s.contractEnd)) throw invalid('contract end date missing', 'contractEnd');
-        }
-        return;
-      }
-      case 'recordConsularDecision': {
-        const d = p as ConsularDecision;
-        if (d.decision === 'issued' && !d.visaNumber) throw invalid('an issued visa needs its number', 'visaNumber');
-        if (d.decision !== 'issued' && !d.reason) throw invalid(`a ${d.decision} decision needs the consulate's reason`, 'reason');
-        return;
-      }
-      case 'recordPredeparture': {
-        const r = p as PredepartureRecord;
-        if (!r.contractSigned) throw invalid('the employment contract must be signed before departure', 'contractSigned');
-        if (!r.returnCommitmentSigned) {
-          throw invalid('the return commitment must be signed before departure', 'returnCommitmentSigned');
-        }
-        return;
-      }
-      case 'convoke': {
-        const c = p as Convocation;
-        const at = Date.parse(c.departureAt);
-        if (Number.isNaN(at)) throw invalid('departure time is not a date-time', 'departureAt');
-        if (at <= Date.now()) throw invalid('the departure must be in the future', 'departureAt');
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  function registerStep<S extends CycleStep>(step: S, def: UpdateDefinition<StepAck, [StepPayloads[S]]>): void {
-    setHandler(
-      def,
-      async (payload) => {
-        const id = ++nextUpdateId;
-        pending = { id, step, payload };
-        await condition(() => finished.has(id));
-        const answer = finished.get(id)!;
-        if (typeof answer === 'string') throw outOfOrder(answer);
-        return answer;
-      },
-      { validator: (payload) => validate(step, payload) },
-    );
-  }
-  registerStep('recordSelection', recordSelectionUpdate);
-  registerStep('recordAuthorisation', recordAuthorisationUpdate);
-  registerStep('submitVisaFile', submitVisaFileUpdate);
-  registerStep('recordConsularDecision', recordConsularDecisionUpdate);
-  registerStep('recordPredeparture', recordPredepartureUpdate);
-  registerStep('convoke', convokeUpdate);
-  registerStep('recordEmbarkation', recordEmbarkationUpdate);
-  registerStep('recordNoShow', recordNoShowUpdate);
-  registerStep('recordReturn', recordReturnUpdate);
-
-  type Taken<S extends CycleStep> = S extends CycleStep ? { kind: 'step'; step: S; payload: StepPayloads[S] } : never;
-  type Waited<S extends CycleStep> = Taken<S> | { kind: 'timeout' } | { kind: 'withdrawn' };
+  type Waited<S extends CycleStep> = Taken<StepPayloads, S> | { kind: 'timeout' } | { kind: 'withdrawn' };
 
   /** Waits for one human step (or one of several) until its deadline; the timeout and a withdrawal are explicit outcomes. */
   async function awaitStep<S extends CycleStep>(steps: S | readonly S[], waitingFor: string, timeout: Duration): Promise<Waited<S>> {
-    const awaited: readonly CycleStep[] = typeof steps === 'string' ? [steps] : steps;
-    const ready = () => pending !== undefined && awaited.includes(pending.step);
+    const awaited: readonly S[] = typeof steps === 'string' ? [steps] : steps;
     state.waitingFor = waitingFor;
     state.deadlineAt = new Date(Date.now() + msToNumber(timeout)).toISOString();
-    await condition(() => ready() || withdrawal !== undefined, timeout);
+    const taken = await inbox.take(awaited, timeout, () => withdrawal !== undefined);
     state.waitingFor = undefined;
     state.deadlineAt = undefined;
-    if (pending && ready()) {
-      consumed = pending;
-      pending = undefined;
-      return { kind: 'step', step: consumed.step, payload: consumed.payload } as Taken<S>;
-    }
+    if (taken) return taken;
     return withdrawal ? { kind: 'withdrawn' } : { kind: 'timeout' };
   }
 
@@ -291,10 +195,7 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
         nextSeasonEligible: state.nextSeasonEligible,
       },
     });
-    if (consumed) {
-      finished.set(consumed.id, { cycleId, stage, ...(outcome ? { outcome } : {}), seq });
-      consumed = undefined;
-    }
+    inbox.acknowledge({ cycleId, stage, ...(outcome ? { outcome } : {}), seq });
   }
 
   function notify(step: string, audience: ('worker' | 'employer' | 'agency' | 'consular_liaison')[], template: string, documentIds: number[] = []) {
@@ -304,7 +205,11 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
   async function close(outcome: CycleOutcome, actor: string, details: Record<string, unknown> = {}): Promise<WorkerCycleState> {
     await transition(outcome, 'closed', actor, details, outcome);
     // A worker who drops out after selection leaves a post open: the agency replaces them from the reserve list.
-    if (state.employerId && ['withdrawn', 'visa_refused', 'no_show', 'consular_silence', 'predeparture_expired', 'convocation_expired'].includes(outcome)) {
+    // One drop-out list since the patch; before it, expired authorisations and visa files sent no notice.
+    const vacating: readonly string[] = patched('one-drop-out-list')
+      ? DROP_OUT_OUTCOMES
+      : ['withdrawn', 'visa_refused', 'no_show', 'consular_silence', 'predeparture_expired', 'convocation_expired'];
+    if (state.employerId && vacating.includes(outcome)) {
       await notify(outcome, ['agency', 'employer'], 'post_vacated');
     }
     if (outcome === 'non_return') {
@@ -317,8 +222,7 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
 
   async function finish(): Promise<WorkerCycleState> {
     // Any update accepted but never taken (e.g. it raced a deadline) is answered, not left hanging.
-    if (pending) finished.set(pending.id, `the cycle closed (${state.outcome ?? state.stage}) before this step was applied`);
-    pending = undefined;
+    inbox.dropPending(`the cycle closed (${state.outcome ?? state.stage}) before this step was applied`);
     await condition(allHandlersFinished);
     return state;
   }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { sendOutboxEmail } from '../../activities/outbox';
 import { renderCallList } from '../../templates/render';
 import { notFound } from '../errors';
-import { intakeBody, readRows, validateRows, type RowError } from '../intake';
+import { FILE_MEDIA_TYPES, fileBody, readRows, validateRows, type RowError } from '../files';
 import {
   agencyEntryIds,
   CALL_OUTCOMES,
@@ -18,7 +18,7 @@ import {
   upsertAgency,
   type RecordedCall,
 } from '../queries/agencies';
-import { errorSchema } from '../schemas';
+import { dbIdParam, errorSchema } from '../schemas';
 
 const agencyInput = z.object({
   name: z.string().min(1).max(200),
@@ -85,14 +85,15 @@ export const agencyRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.put('/agencies/:agencyId', {
-    schema: { tags: ['agencies'], summary: 'Register or update the ANAPEC agency of a province', params: z.object({ agencyId: z.string().min(2).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes') }), body: agencyInput, response: { 200: agencyView, 400: errorSchema } },
+    schema: { tags: ['agencies'], operationId: 'putAgency', summary: 'Register or update the ANAPEC agency of a province', params: z.object({ agencyId: z.string().min(2).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes') }), body: agencyInput, response: { 200: agencyView, 400: errorSchema } },
   }, async (req) => (await upsertAgency(db, { id: req.params.agencyId, ...req.body }))!);
 
-  app.get('/agencies', { schema: { tags: ['agencies'], summary: 'The agencies, by province', response: { 200: z.array(agencyView) } } }, async () => listAgencies(db));
+  app.get('/agencies', { schema: { tags: ['agencies'], operationId: 'listAgencies', summary: 'The agencies, by province', response: { 200: z.array(agencyView) } } }, async () => listAgencies(db));
 
   app.get('/agencies/:agencyId/call-list', {
     schema: {
       tags: ['agencies'],
+      operationId: 'getCallList',
       summary: "An agency's workers to phone: name, phone, message to read, date",
       description: 'JSON, or CSV with Accept: text/csv or ?format=csv (columns entryId,name,phone,message,date,reason,attempts,outcome).',
       params: z.object({ agencyId: z.string() }),
@@ -110,7 +111,7 @@ export const agencyRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/agencies/:agencyId/call-list.pdf', {
-    schema: { tags: ['agencies'], summary: "An agency's call list as a PDF to print", params: z.object({ agencyId: z.string() }), querystring: listQuery.omit({ format: true }), produces: ['application/pdf'], response: { 200: z.any(), 400: errorSchema, 404: errorSchema } },
+    schema: { tags: ['agencies'], operationId: 'getCallListPdf', summary: "An agency's call list as a PDF to print", params: z.object({ agencyId: z.string() }), querystring: listQuery.omit({ format: true }), produces: ['application/pdf'], response: { 200: z.any(), 400: errorSchema, 404: errorSchema } },
   }, async (req, reply) => {
     const agency = await agencyOr404(req.params.agencyId);
     const { open, ...filter } = req.query;
@@ -125,7 +126,7 @@ export const agencyRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/call-list/:entryId/calls', {
-    schema: { tags: ['agencies'], summary: "Record a call's outcome: reached, confirmed, unreachable or wrong number", params: z.object({ entryId: z.coerce.number().int().positive() }), body: callInput, response: { 200: callView, 400: errorSchema, 404: errorSchema } },
+    schema: { tags: ['agencies'], operationId: 'recordCall', summary: "Record a call's outcome: reached, confirmed, unreachable or wrong number", params: z.object({ entryId: dbIdParam }), body: callInput, response: { 200: callView, 400: errorSchema, 404: errorSchema } },
   }, async (req) => {
     const call = await recordCall(db, req.params.entryId, req.body, escalateAfter);
     if (!call) throw notFound(`call list entry ${req.params.entryId}`);
@@ -136,16 +137,18 @@ export const agencyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/agencies/:agencyId/call-outcomes', {
     schema: {
       tags: ['agencies'],
+      operationId: 'loadCallOutcomes',
       summary: 'Record call outcomes from a file (CSV or JSON)',
       description: "Columns: entryId, outcome (reached, confirmed, unreachable, wrong_number), calledBy, and optionally note. Bad rows are reported by line and field; good rows are recorded. Only the agency's own entries are accepted.",
       params: z.object({ agencyId: z.string() }),
-      body: intakeBody,
+      body: fileBody,
+      consumes: FILE_MEDIA_TYPES,
       response: { 200: z.object({ rowsTotal: z.number(), rowsAccepted: z.number(), rowsRejected: z.number(), escalated: z.number(), errors: z.array(z.object({ line: z.number(), field: z.string(), reason: z.string() })) }), 400: errorSchema, 404: errorSchema, 422: errorSchema },
     },
   }, async (req) => {
     const agency = await agencyOr404(req.params.agencyId);
     const { rows } = readRows(req, req.body);
-    const { ok, errors } = validateRows(rows, callInput.extend({ entryId: z.coerce.number().int().positive() }));
+    const { ok, errors } = validateRows(rows, callInput.extend({ entryId: dbIdParam }));
     const own = await agencyEntryIds(db, agency.id, ok.map((r) => r.row.entryId));
     const rejected: RowError[] = [...errors];
     let accepted = 0;
@@ -165,6 +168,6 @@ export const agencyRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/departures/:departureId/confirmations', {
-    schema: { tags: ['agencies'], summary: "A sailing's convocations as the agencies' calls left them (confirmed, reached, unreachable...)", params: z.object({ departureId: z.string() }), response: { 200: z.object({ departureId: z.string(), convoked: z.number(), confirmed: z.number(), reached: z.number(), unreachable: z.number(), wrongNumber: z.number(), escalated: z.number(), notCalled: z.number() }) } },
+    schema: { tags: ['agencies'], operationId: 'getDepartureConfirmations', summary: "A sailing's convocations as the agencies' calls left them (confirmed, reached, unreachable...)", params: z.object({ departureId: z.string() }), response: { 200: z.object({ departureId: z.string(), convoked: z.number(), confirmed: z.number(), reached: z.number(), unreachable: z.number(), wrongNumber: z.number(), escalated: z.number(), notCalled: z.number() }) } },
   }, async (req) => departureConfirmations(db, req.params.departureId));
 };

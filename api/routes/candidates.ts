@@ -1,11 +1,8 @@
-import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { candidates } from '../../db/schema';
-import { notFound } from '../errors';
-import { candidateInput, candidateView, errorSchema } from '../schemas';
+import { personOr404, registerCandidate, type CandidateRow } from '../queries/candidates';
+import { candidateInput, candidateView, errorSchema, dbIdParam } from '../schemas';
 
-type CandidateRow = typeof candidates.$inferSelect;
 const view = (c: CandidateRow) => ({ ...c, createdAt: c.createdAt.toISOString() });
 
 export const candidateRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -23,10 +20,8 @@ export const candidateRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const [created] = await db.insert(candidates).values(req.body).onConflictDoNothing().returning();
-      if (created) return reply.code(201).send(view(created));
-      const [existing] = await db.select().from(candidates).where(eq(candidates.nationalId, req.body.nationalId));
-      return reply.code(200).send(view(existing!));
+      const { candidate, created } = await registerCandidate(db, req.body);
+      return reply.code(created ? 201 : 200).send(view(candidate));
     },
   );
 
@@ -36,14 +31,10 @@ export const candidateRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['candidates'],
         summary: 'A candidate',
-        params: z.object({ candidateId: z.coerce.number().int().positive() }),
+        params: z.object({ candidateId: dbIdParam }),
         response: { 200: candidateView, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (req) => {
-      const [c] = await db.select().from(candidates).where(eq(candidates.id, req.params.candidateId));
-      if (!c) throw notFound(`candidate ${req.params.candidateId}`);
-      return view(c);
-    },
+    async (req) => view(await personOr404(db, req.params.candidateId)),
   );
 };

@@ -1,117 +1,93 @@
-import { and, asc, eq } from 'drizzle-orm';
+// Worker cycle routes: start one cycle, list a campaign's cycles, read one, and the human steps, generated from
+// the step table (api/steps.ts and workflows/contracts/steps.ts).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { startWorkerCycle } from '../../activities/start-worker-cycle';
-import type { UpdateDefinition } from '@temporalio/common';
-import { auditEvents, campaigns, candidates, documents, offers, workerCycles } from '../../db/schema';
-import type { workerCycleWorkflow } from '../../workflows/worker-cycle';
+import { admitOne } from '../../db/queries/contracting';
+import { CYCLE_STEP_NAMES } from '../../workflows/contracts/steps';
 import {
   DEFAULT_CYCLE_TIMINGS,
-  convokeUpdate,
   cycleStateQuery,
-  recordAuthorisationUpdate,
-  recordConsularDecisionUpdate,
-  recordEmbarkationUpdate,
-  recordPredepartureUpdate,
-  recordReturnUpdate,
-  recordSelectionUpdate,
-  submitVisaFileUpdate,
   withdrawSignal,
   workerCycleWorkflowId,
-  type CycleStage,
   type CycleOutcome,
+  type CycleStage,
   type CycleTimings,
-  type WorkerCycleInput,
-  type StepAck,
+  type StepPayloads,
   type WorkerCycleState,
 } from '../../workflows/contracts/worker-cycle';
-import { contractIneligibility } from '../circular';
+import { applySelection, applyStep, openCycle } from '../cycle-steps';
 import { conflict, notFound, unprocessable } from '../errors';
-import {
-  authorisationBody,
-  consularDecisionBody,
-  convocationBody,
-  cycleListItem,
-  cycleStateView,
-  cycleView,
-  embarkationBody,
-  errorSchema,
-  predepartureBody,
-  returnBody,
-  selectionBody,
-  startCycleInput,
-  visaFileBody,
-  withdrawalBody,
-} from '../schemas';
+import { findCampaign, findCandidate } from '../queries/people';
+import { cycleRecord, insertCycleRow, listCycles } from '../queries/cycles';
+import { cycleListItem, cycleStateView, cycleView, errorSchema, selectionBody, startCycleInput, withdrawalBody } from '../schemas';
+import { STEP_ROUTES } from '../steps';
 
 const cycleParams = z.object({ cycleId: z.string().regex(/^worker-[a-z0-9-]+-\d+$/, 'a worker cycle id, e.g. worker-huelva-2026-42') });
+const campaignParams = z.object({ campaignId: z.string().max(64) });
 const stepResponses = { 200: cycleStateView, 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema };
+const idempotency = z.object({ 'idempotency-key': z.string().min(8).max(100).optional().describe('a retried request with the same key gets the first answer') });
+
+type CycleRecord = NonNullable<Awaited<ReturnType<typeof cycleRecord>>>;
+
+/** A closed cycle (or Temporal unreachable): the persisted row and the audit trail are the record. */
+function stateFromRecord(r: CycleRecord): WorkerCycleState {
+  const c = r.cycle;
+  return {
+    cycleId: c.id,
+    campaignId: c.campaignId,
+    candidateId: c.candidateId,
+    stage: c.stage as CycleStage,
+    outcome: (c.outcome ?? undefined) as CycleOutcome | undefined,
+    employerId: c.employerId ?? undefined,
+    offerId: c.offerId ?? undefined,
+    contractStart: c.contractStart ?? undefined,
+    contractEnd: c.contractEnd ?? undefined,
+    authorisationNumber: c.authorisationNumber ?? undefined,
+    visaFileReference: c.visaFileReference ?? undefined,
+    visaSubmissions: r.audit.filter((a) => a.step.startsWith('visa_file_')).length,
+    visaNumber: c.visaNumber ?? undefined,
+    consularEscalated: r.audit.some((a) => a.step.startsWith('consular_silence_escalated')),
+    departureAt: c.departureAt?.toISOString(),
+    port: c.port ?? undefined,
+    embarkedAt: c.embarkedAt?.toISOString(),
+    returnedOn: c.returnedOn ?? undefined,
+    returnProof: (c.returnProof ?? undefined) as WorkerCycleState['returnProof'],
+    nextSeasonEligible: c.nextSeasonEligible ?? undefined,
+    steps: r.audit.map((a) => ({ seq: a.seq, step: a.step, stage: a.stage as CycleStage, at: a.occurredAt.toISOString(), actor: a.actor })),
+  };
+}
 
 export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, config } = app.deps;
-
-  async function cycleHandle(cycleId: string): Promise<WorkflowHandle<typeof workerCycleWorkflow>> {
-    const [row] = await db.select({ id: workerCycles.id, stage: workerCycles.stage, outcome: workerCycles.outcome }).from(workerCycles).where(eq(workerCycles.id, cycleId));
-    if (!row) throw notFound(`worker cycle ${cycleId}`);
-    if (row.stage === 'closed') throw conflict(`worker cycle ${cycleId} is closed (${row.outcome ?? 'no outcome'})`);
-    return temporal.workflow.getHandle<typeof workerCycleWorkflow>(cycleId);
-  }
-
-  async function applyStep<A>(cycleId: string, def: UpdateDefinition<StepAck, [A]>, payload: A): Promise<WorkerCycleState> {
-    const handle = await cycleHandle(cycleId);
-    try {
-      // The Update answers a small acknowledgement (it is stored in the history); the caller gets the full state.
-      await handle.executeUpdate(def, { args: [payload] });
-      return await handle.query(cycleStateQuery);
-    } catch (err) {
-      // The workflow may have closed (a deadline) between our read and the update.
-      if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed|completed/i.test(err.message))) {
-        throw conflict(`worker cycle ${cycleId} is closed`);
-      }
-      throw err;
-    }
-  }
+  const deps = { db, temporal };
 
   app.post(
     '/campaigns/:campaignId/cycles',
     {
       schema: {
         tags: ['worker cycles'],
+        operationId: 'startCycle',
         summary: "Start a preselected candidate's cycle in a campaign (idempotent)",
-        description: 'Returns 201 when started, 200 when this candidate already has a running cycle in the campaign.',
-        params: z.object({ campaignId: z.string() }),
+        description: 'Returns 201 when started, 200 when this candidate already has a running cycle in the campaign; 422 when the person may not be contracted (e.g. blocked after a non-return).',
+        params: campaignParams,
         body: startCycleInput,
-        response: { 200: z.object({ cycleId: z.string(), created: z.boolean() }), 201: z.object({ cycleId: z.string(), created: z.boolean() }), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: z.object({ cycleId: z.string(), created: z.boolean() }), 201: z.object({ cycleId: z.string(), created: z.boolean() }), 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema },
       },
     },
     async (req, reply) => {
-      const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, req.params.campaignId));
+      const campaign = await findCampaign(db, req.params.campaignId);
       if (!campaign) throw notFound(`campaign ${req.params.campaignId}`);
-      const [candidate] = await db.select().from(candidates).where(eq(candidates.id, req.body.candidateId));
+      const candidate = await findCandidate(db, req.body.candidateId);
       if (!candidate) throw notFound(`candidate ${req.body.candidateId}`);
       const cycleId = workerCycleWorkflowId(campaign.id, candidate.id);
+      const gate = await admitOne(db, { candidateId: candidate.id, cycleId }, { hold: false });
+      if (gate.refusals.length) throw unprocessable(gate.refusals.map((r) => r.reason).join('; '), gate.refusals.map((r) => ({ field: `body.${r.field}`, reason: r.reason })));
       const timings = { ...DEFAULT_CYCLE_TIMINGS, ...config.CYCLE_TIMINGS, ...req.body.timings } as CycleTimings;
-      const input: WorkerCycleInput = {
-        campaignId: campaign.id,
-        season: campaign.season,
-        candidateId: candidate.id,
-        province: candidate.province,
-        startedBy: req.body.startedBy,
-        timings,
-      };
-      // Row and workflow together: if Temporal refuses the start, the row is rolled back.
-      const created = await db.transaction(async (tx) => {
-        const rows = await tx
-          .insert(workerCycles)
-          .values({ id: cycleId, campaignId: campaign.id, candidateId: candidate.id, province: candidate.province, stage: 'preselected' })
-          .onConflictDoNothing()
-          .returning({ id: workerCycles.id });
-        if ((await startWorkerCycle(temporal, input)) === 'already_ran') {
-          throw conflict(`candidate ${candidate.id} already had a cycle in campaign ${campaign.id} (${cycleId})`);
-        }
-        return rows.length > 0;
-      });
+      // Write the row, then start the workflow (its ID is the business key): a retry finds both.
+      const created = await insertCycleRow(db, { id: cycleId, campaignId: campaign.id, candidateId: candidate.id, province: candidate.province });
+      const started = await startWorkerCycle(temporal, { campaignId: campaign.id, season: campaign.season, candidateId: candidate.id, province: candidate.province, startedBy: req.body.startedBy, timings });
+      if (started === 'already_ran') throw conflict(`candidate ${candidate.id} already had a cycle in campaign ${campaign.id} (${cycleId})`);
       return reply.code(created ? 201 : 200).send({ cycleId, created });
     },
   );
@@ -121,71 +97,35 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['worker cycles'],
+        operationId: 'listCycles',
         summary: "List a campaign's worker cycles (from PostgreSQL), filtered and paged",
-        params: z.object({ campaignId: z.string() }),
+        params: campaignParams,
         querystring: z.object({
-          stage: z.string().optional(),
-          outcome: z.string().optional(),
+          stage: z.string().max(40).optional(),
+          outcome: z.string().max(40).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
-          offset: z.coerce.number().int().min(0).default(0),
+          offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
         }),
-        response: { 200: z.object({ total: z.number(), items: z.array(cycleListItem) }), 400: errorSchema, 404: errorSchema },
+        response: { 200: z.object({ total: z.number(), limit: z.number(), offset: z.number(), items: z.array(cycleListItem) }), 400: errorSchema, 404: errorSchema },
       },
     },
     async (req) => {
-      const { stage, outcome, limit, offset } = req.query;
-      const [campaign] = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, req.params.campaignId));
+      const campaign = await findCampaign(db, req.params.campaignId);
       if (!campaign) throw notFound(`campaign ${req.params.campaignId}`);
-      const where = and(
-        eq(workerCycles.campaignId, campaign.id),
-        stage ? eq(workerCycles.stage, stage) : undefined,
-        outcome ? eq(workerCycles.outcome, outcome) : undefined,
-      );
-      const total = await db.$count(workerCycles, where);
-      const rows = await db.select().from(workerCycles).where(where).orderBy(asc(workerCycles.candidateId)).limit(limit).offset(offset);
-      return {
-        total,
-        items: rows.map((r) => ({
-          cycleId: r.id,
-          candidateId: r.candidateId,
-          province: r.province,
-          stage: r.stage,
-          outcome: r.outcome,
-          employerId: r.employerId,
-          offerId: r.offerId,
-          updatedAt: r.updatedAt.toISOString(),
-        })),
-      };
+      const { total, rows } = await listCycles(db, { campaignId: campaign.id, ...req.query });
+      const items = rows.map((r) => ({ cycleId: r.id, candidateId: r.candidateId, province: r.province, stage: r.stage, outcome: r.outcome, employerId: r.employerId, offerId: r.offerId, updatedAt: r.updatedAt.toISOString() }));
+      return { total, limit: req.query.limit, offset: req.query.offset, items };
     },
   );
 
   app.get(
     '/cycles/:cycleId',
-    {
-      schema: {
-        tags: ['worker cycles'],
-        summary: "A worker's cycle: live state, documents and audit trail",
-        params: cycleParams,
-        response: { 200: cycleView, 400: errorSchema, 404: errorSchema },
-      },
-    },
+    { schema: { tags: ['worker cycles'], operationId: 'getCycle', summary: "A worker's cycle: live state, documents and audit trail", params: cycleParams, response: { 200: cycleView, 400: errorSchema, 404: errorSchema } } },
     async (req) => {
       const { cycleId } = req.params;
-      const [row] = await db
-        .select({ cycle: workerCycles, candidate: candidates })
-        .from(workerCycles)
-        .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
-        .where(eq(workerCycles.id, cycleId));
-      if (!row) throw notFound(`worker cycle ${cycleId}`);
-      const audit = await db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
-      const docs = await db
-        .select({ id: documents.id, kind: documents.kind, version: documents.version, filename: documents.filename, sizeBytes: documents.sizeBytes, sha256: documents.sha256, createdAt: documents.createdAt })
-        .from(documents)
-        .where(eq(documents.cycleId, cycleId))
-        .orderBy(asc(documents.id));
-
-      const c = row.cycle;
-      let running = c.stage !== 'closed';
+      const record = await cycleRecord(db, cycleId);
+      if (!record) throw notFound(`worker cycle ${cycleId}`);
+      let running = record.cycle.stage !== 'closed';
       let state: WorkerCycleState | undefined;
       if (running) {
         try {
@@ -195,115 +135,41 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
           req.log.warn({ err, cycleId }, 'live state unavailable, answering from PostgreSQL');
         }
       }
-      // Closed (or Temporal unreachable): the persisted row and the audit log are the record.
-      state ??= {
-        cycleId,
-        campaignId: c.campaignId,
-        candidateId: c.candidateId,
-        stage: c.stage as CycleStage,
-        outcome: (c.outcome ?? undefined) as CycleOutcome | undefined,
-        employerId: c.employerId ?? undefined,
-        offerId: c.offerId ?? undefined,
-        contractStart: c.contractStart ?? undefined,
-        contractEnd: c.contractEnd ?? undefined,
-        authorisationNumber: c.authorisationNumber ?? undefined,
-        visaFileReference: c.visaFileReference ?? undefined,
-        visaSubmissions: audit.filter((a) => a.step.startsWith('visa_file_')).length,
-        visaNumber: c.visaNumber ?? undefined,
-        consularEscalated: audit.some((a) => a.step.startsWith('consular_silence_escalated')),
-        departureAt: c.departureAt?.toISOString(),
-        port: c.port ?? undefined,
-        embarkedAt: c.embarkedAt?.toISOString(),
-        returnedOn: c.returnedOn ?? undefined,
-        returnProof: (c.returnProof ?? undefined) as WorkerCycleState['returnProof'],
-        nextSeasonEligible: c.nextSeasonEligible ?? undefined,
-        steps: audit.map((a) => ({ seq: a.seq, step: a.step, stage: a.stage as CycleStage, at: a.occurredAt.toISOString(), actor: a.actor })),
-      };
+      const p = record.candidate;
       return {
         cycleId,
-        campaignId: c.campaignId,
-        candidate: {
-          id: row.candidate.id,
-          nationalId: row.candidate.nationalId,
-          firstName: row.candidate.firstName,
-          lastName: row.candidate.lastName,
-          province: row.candidate.province,
-        },
+        campaignId: record.cycle.campaignId,
+        candidate: { id: p.id, nationalId: p.nationalId, firstName: p.firstName, lastName: p.lastName, province: p.province },
         running,
-        state,
-        documents: docs.map((d) => ({ ...d, createdAt: d.createdAt.toISOString(), url: `/documents/${d.id}` })),
-        audit: audit.map((a) => ({ seq: a.seq, step: a.step, stage: a.stage, outcome: a.outcome, actor: a.actor, details: a.details, occurredAt: a.occurredAt.toISOString() })),
+        state: state ?? stateFromRecord(record),
+        documents: record.docs.map((d) => ({ ...d, createdAt: d.createdAt.toISOString(), url: `/documents/${d.id}` })),
+        audit: record.audit.map((a) => ({ seq: a.seq, step: a.step, stage: a.stage, outcome: a.outcome, actor: a.actor, details: a.details, occurredAt: a.occurredAt.toISOString() })),
       };
     },
   );
 
-  // --- human steps: Updates, refused by the workflow's validators when out of order -----------------------
-  app.post(
-    '/cycles/:cycleId/selection',
-    { schema: { tags: ['worker cycles'], summary: "Record the employer's selection decision", params: cycleParams, body: selectionBody, response: stepResponses } },
-    async (req) => {
-      const { cycleId } = req.params;
-      const b = req.body;
-      if (b.decision === 'rejected') return applyStep(cycleId, recordSelectionUpdate, { decision: 'rejected', reason: b.reason, decidedBy: b.decidedBy });
-      if (!b.offerId) throw unprocessable('a selection needs the offer', [{ field: 'body.offerId', reason: 'required when selected' }]);
-      const [cycle] = await db.select({ campaignId: workerCycles.campaignId, candidateId: workerCycles.candidateId }).from(workerCycles).where(eq(workerCycles.id, cycleId));
-      if (!cycle) throw notFound(`worker cycle ${cycleId}`);
-      const [offer] = await db.select().from(offers).where(and(eq(offers.id, b.offerId), eq(offers.campaignId, cycle.campaignId)));
-      if (!offer) throw unprocessable(`offer ${b.offerId} is not an offer of campaign ${cycle.campaignId}`, [{ field: 'body.offerId', reason: 'unknown in this campaign' }]);
-      // Multi-year framework: not blocked, at most 9 months in any 12, within the authorisation.
-      const issues = await contractIneligibility(db, cycle.candidateId, { start: offer.contractStart, end: offer.contractEnd }, { excludeCycleId: cycleId });
-      if (issues.length) throw unprocessable(issues.map((i) => i.reason).join('; '), issues.map((i) => ({ field: `body.${i.field}`, reason: i.reason })));
-      return applyStep(cycleId, recordSelectionUpdate, {
-        decision: 'selected',
-        employerId: offer.employerId,
-        offerId: offer.id,
-        contractStart: offer.contractStart,
-        contractEnd: offer.contractEnd,
-        decidedBy: b.decidedBy,
-      });
-    },
-  );
+  // --- human steps: generated from the step table; Updates refused by the workflow's validators when out of order
+  for (const step of CYCLE_STEP_NAMES) {
+    const route = STEP_ROUTES[step];
+    if (!route.path) continue;
+    app.post(
+      `/cycles/:cycleId/${route.path}`,
+      { schema: { tags: ['worker cycles'], operationId: step, summary: route.summary, params: cycleParams, headers: idempotency, body: route.body, response: stepResponses } },
+      async (req) => {
+        const cycle = await openCycle(db, req.params.cycleId, step);
+        const key = req.headers['idempotency-key'];
+        if (step === 'recordSelection') return applySelection(deps, cycle, req.body as z.infer<typeof selectionBody>, key);
+        return applyStep(deps, cycle.id, step, req.body as StepPayloads[typeof step], key);
+      },
+    );
+  }
 
-  app.post(
-    '/cycles/:cycleId/authorisation',
-    { schema: { tags: ['worker cycles'], summary: 'Record the work authorisation', params: cycleParams, body: authorisationBody, response: stepResponses } },
-    async (req) => applyStep(req.params.cycleId, recordAuthorisationUpdate, req.body),
-  );
-  app.post(
-    '/cycles/:cycleId/visa-file',
-    { schema: { tags: ['worker cycles'], summary: 'Record that the visa file was lodged with the consulate', params: cycleParams, body: visaFileBody, response: stepResponses } },
-    async (req) => applyStep(req.params.cycleId, submitVisaFileUpdate, req.body),
-  );
-  app.post(
-    '/cycles/:cycleId/consular-decision',
-    { schema: { tags: ['worker cycles'], summary: "Record the consulate's decision (issued, refused, incomplete)", params: cycleParams, body: consularDecisionBody, response: stepResponses } },
-    async (req) => applyStep(req.params.cycleId, recordConsularDecisionUpdate, req.body),
-  );
-  app.post(
-    '/cycles/:cycleId/predeparture',
-    { schema: { tags: ['worker cycles'], summary: 'Record the pre-departure session and the signed contract and return commitment', params: cycleParams, body: predepartureBody, response: stepResponses } },
-    async (req) => applyStep(req.params.cycleId, recordPredepartureUpdate, req.body),
-  );
-  app.post(
-    '/cycles/:cycleId/convocation',
-    { schema: { tags: ['worker cycles'], summary: 'Convoke the worker to a departure', params: cycleParams, body: convocationBody, response: stepResponses } },
-    async (req) => applyStep(req.params.cycleId, convokeUpdate, req.body),
-  );
-  app.post(
-    '/cycles/:cycleId/embarkation',
-    { schema: { tags: ['worker cycles'], summary: 'Record embarkation at the port', params: cycleParams, body: embarkationBody, response: stepResponses } },
-    async (req) => applyStep(req.params.cycleId, recordEmbarkationUpdate, req.body),
-  );
-  app.post(
-    '/cycles/:cycleId/return',
-    { schema: { tags: ['worker cycles'], summary: 'Record the verified return to Morocco', params: cycleParams, body: returnBody, response: stepResponses } },
-    async (req) => applyStep(req.params.cycleId, recordReturnUpdate, req.body),
-  );
   app.post(
     '/cycles/:cycleId/withdrawal',
     {
       schema: {
         tags: ['worker cycles'],
+        operationId: 'withdraw',
         summary: 'The candidate withdraws (before embarkation); acknowledged asynchronously',
         params: cycleParams,
         body: withdrawalBody,
@@ -311,8 +177,8 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const handle = await cycleHandle(req.params.cycleId);
-      await handle.signal(withdrawSignal, req.body);
+      const cycle = await openCycle(db, req.params.cycleId);
+      await temporal.workflow.getHandle(cycle.id).signal(withdrawSignal, req.body);
       return reply.code(202).send({ accepted: true });
     },
   );

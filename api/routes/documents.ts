@@ -1,9 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { documents } from '../../db/schema';
-import { notFound } from '../errors';
-import { documentView, errorSchema } from '../schemas';
+import { cycleDocuments, documentOr404 } from '../queries/documents';
+import { documentView, errorSchema, dbIdParam } from '../schemas';
 
 export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
@@ -19,11 +17,7 @@ export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const rows = await db
-        .select({ id: documents.id, kind: documents.kind, version: documents.version, filename: documents.filename, sizeBytes: documents.sizeBytes, sha256: documents.sha256, createdAt: documents.createdAt })
-        .from(documents)
-        .where(eq(documents.cycleId, req.params.cycleId))
-        .orderBy(asc(documents.id));
+      const rows = await cycleDocuments(db, req.params.cycleId);
       return rows.map((d) => ({ ...d, createdAt: d.createdAt.toISOString(), url: `/documents/${d.id}` }));
     },
   );
@@ -34,14 +28,13 @@ export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['documents'],
         summary: 'Download a document (PDF)',
-        params: z.object({ documentId: z.coerce.number().int().positive() }),
+        params: z.object({ documentId: dbIdParam }),
         response: { 200: z.any().describe('the PDF'), 400: errorSchema, 404: errorSchema },
         produces: ['application/pdf'],
       },
     },
     async (req, reply) => {
-      const [doc] = await db.select().from(documents).where(eq(documents.id, req.params.documentId));
-      if (!doc) throw notFound(`document ${req.params.documentId}`);
+      const doc = await documentOr404(db, req.params.documentId);
       return reply
         .header('content-type', doc.contentType)
         .header('content-disposition', `attachment; filename="${doc.filename}"`)

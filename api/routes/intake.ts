@@ -1,117 +1,77 @@
-// Coordinators' bulk files: candidate lists, selection results, authorisations, pre-departure records.
-// Each accepted row becomes one row of a bulk operation applied by a workflow (GET /bulk-operations/:id).
+// Coordinators' files: candidate lists and the step files of the step table (selection, authorisations,
+// pre-departure). Each goes through the one file pipeline (api/files.ts); each accepted row becomes one row of a
+// bulk operation applied by a workflow (GET /bulk-operations/:id).
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bulkItems, bulkOperations, campaigns, candidates, offers } from '../../db/schema';
-import type { BulkItemPayload } from '../../activities/coordination';
-import { DEFAULT_CYCLE_TIMINGS, workerCycleWorkflowId, type CycleTimings, type WorkerCycleInput } from '../../workflows/contracts/worker-cycle';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { contractIneligibility } from '../circular';
-import { notFound } from '../errors';
-import {
-  csvBoolean,
-  cyclesByNationalId,
-  findLoadedFile,
-  intakeBody,
-  intakeResultView,
-  readRows,
-  recordLoadedFile,
-  sha256,
-  startBulkOperation,
-  validateRows,
-  type RowError,
-} from '../intake';
+import type { Tx } from '../../db/client';
+import { admit, type AdmissionRequest } from '../../db/queries/contracting';
+import { bulkItems, bulkOperations, candidates } from '../../db/schema';
+import { CYCLE_STEPS, CYCLE_STEP_NAMES } from '../../workflows/contracts/steps';
+import { DEFAULT_CYCLE_TIMINGS, workerCycleWorkflowId, type CycleStep, type CycleTimings, type WorkerCycleInput } from '../../workflows/contracts/worker-cycle';
+import type { BulkItemPayload } from '../../activities/coordination';
+import { conflict, HttpError, notFound } from '../errors';
+import { FILE_MEDIA_TYPES, cyclesByNationalId, fileBody, fileDate, intakeResultView, itemsByNationalId, loadFile, type RowError } from '../files';
+import { findCampaign } from '../queries/people';
 import { candidateInput, errorSchema, timingsInput } from '../schemas';
-
-const isoDate = z.iso.date();
-const nationalId = z.string().transform((s) => s.trim().toUpperCase());
-const loadedBy = z.string().min(1).max(120);
+import { STEP_ROUTES } from '../steps';
 
 const intakeQuery = z.object({
-  loadedBy: loadedBy.describe('who loads the file'),
-  timings: z
-    .string()
-    .optional()
-    .describe('JSON object of deadline overrides for the cycles started by a candidate file (simulations, tests)'),
+  loadedBy: z.string().min(1).max(120).describe('who loads the file'),
+  timings: z.string().max(2000).optional().describe('JSON object of deadline overrides for the cycles started by a candidate file (simulations, tests)'),
 });
-const responses = { 200: intakeResultView, 201: intakeResultView, 400: errorSchema, 404: errorSchema, 422: errorSchema };
+const responses = { 200: intakeResultView, 201: intakeResultView, 400: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema };
+const campaignParams = z.object({ campaignId: z.string().max(64) });
 
 const candidateRow = candidateInput.extend({
-  birthDate: isoDate,
+  birthDate: fileDate,
+  passportExpiry: fileDate.optional(),
   dependants: z.coerce.number().int().min(0).max(20).default(0),
   priorSeasons: z.coerce.number().int().min(0).max(30).default(0),
-  reserveRank: z.coerce.number().int().positive().optional().describe('position on the reserve list; blank = main list'),
+  reserveRank: z.coerce.number().int().positive().max(1_000_000).optional().describe('position on the reserve list; blank = main list'),
 });
-const selectionRow = z.object({
-  nationalId,
-  decision: z.enum(['selected', 'rejected']),
-  offerId: z.string().min(1).optional(),
-  reason: z.string().max(500).optional(),
-  decidedBy: z.string().min(1).max(120),
-});
-const authorisationRow = z.object({ nationalId, authorisationNumber: z.string().min(3).max(40), issuedOn: isoDate });
-const predepartureRow = z.object({ nationalId, sessionAttendedOn: isoDate, contractSigned: csvBoolean, returnCommitmentSigned: csvBoolean });
+
+function parseTimings(raw: string | undefined): Partial<CycleTimings> {
+  if (!raw) return {};
+  const parsed = timingsInput.safeParse((() => { try { return JSON.parse(raw); } catch { return 'not JSON'; } })());
+  if (!parsed.success) throw new HttpError(400, 'invalid timings', parsed.error.issues.map((i) => ({ field: `querystring.timings.${i.path.join('.')}`, reason: i.message })));
+  return parsed.data as Partial<CycleTimings>;
+}
+
+/** The selection file's rows: rejections go straight to the cycles; selections pass the eligibility gate together,
+ * in line order, each holding its offer's seat (the first rows of a file get the last posts). */
+async function planSelection(
+  tx: Tx,
+  campaignId: string,
+  rows: { line: number; cycleId: string; row: Record<string, unknown> }[],
+  errors: RowError[],
+): Promise<{ line: number; cycleId: string; payload: BulkItemPayload }[]> {
+  const out: { line: number; cycleId: string; payload: BulkItemPayload }[] = [];
+  const requests: (AdmissionRequest & { line: number; decidedBy: string })[] = [];
+  for (const { line, cycleId, row } of rows) {
+    const decidedBy = String(row.decidedBy);
+    if (row.decision === 'rejected') out.push({ line, cycleId, payload: { args: { decision: 'rejected', reason: row.reason, decidedBy } } });
+    else if (!row.offerId) errors.push({ line, field: 'offerId', reason: 'required when selected' });
+    else requests.push({ line, cycleId, decidedBy, offerId: String(row.offerId), candidateId: Number(cycleId.slice(cycleId.lastIndexOf('-') + 1)) });
+  }
+  const admissions = await admit(tx, requests, { hold: 'selection_file', campaignId });
+  admissions.forEach(({ refusals, offer }, i) => {
+    const r = requests[i]!;
+    if (refusals.length) for (const x of refusals) errors.push({ line: r.line, field: x.field, reason: x.reason });
+    else out.push({ line: r.line, cycleId: r.cycleId, payload: { args: { decision: 'selected', employerId: offer!.employerId, offerId: offer!.id, contractStart: offer!.contractStart, contractEnd: offer!.contractEnd, decidedBy: r.decidedBy } } });
+  });
+  return out.sort((a, b) => a.line - b.line);
+}
 
 export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, config } = app.deps;
+  const deps = { db, temporal };
 
   async function campaignOr404(campaignId: string) {
-    const [c] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
+    const c = await findCampaign(db, campaignId);
     if (!c) throw notFound(`campaign ${campaignId}`);
     return c;
-  }
-
-  /** Candidates of this campaign who are blocked or have another cycle: the only ones the framework rules can refuse. */
-  async function candidatesWithHistory(campaignId: string): Promise<Set<number>> {
-    const rows = await db.execute<{ candidate_id: number }>(sql`
-      select w.candidate_id from worker_cycles w join candidates c on c.id = w.candidate_id
-      where w.campaign_id = ${campaignId}
-        and (c.blocked_until is not null
-             or exists (select 1 from worker_cycles o where o.candidate_id = w.candidate_id and o.id <> w.id)
-             or exists (select 1 from work_authorisations a where a.candidate_id = w.candidate_id))`);
-    return new Set(rows.map((r) => Number(r.candidate_id)));
-  }
-
-  /** Shared shape of the step files: rows name a worker by national ID; the step is an Update per row. */
-  async function loadStepFile<S extends z.ZodType>(opts: {
-    campaignId: string;
-    kind: 'selection' | 'authorisation' | 'predeparture';
-    body: z.infer<typeof intakeBody>;
-    req: Parameters<typeof readRows>[0];
-    schema: S;
-    loadedBy: string;
-    toArgs: (row: z.infer<S>, line: number, errors: RowError[], cycleId: string) => Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined;
-  }) {
-    const { format, rows, raw } = readRows(opts.req, opts.body);
-    const hash = sha256(raw);
-    const loaded = await findLoadedFile(db, opts.campaignId, opts.kind, hash);
-    if (loaded) return loaded;
-    const { ok, errors } = validateRows(rows, opts.schema);
-    const cycles = await cyclesByNationalId(db, opts.campaignId);
-    const items: { line: number; cycleId: string; payload: BulkItemPayload }[] = [];
-    const seen = new Set<string>();
-    for (const { line, row } of ok) {
-      const nid = (row as { nationalId: string }).nationalId;
-      const cycleId = cycles.get(nid);
-      if (!cycleId) {
-        errors.push({ line, field: 'nationalId', reason: `no worker cycle for ${nid} in campaign ${opts.campaignId}` });
-        continue;
-      }
-      if (seen.has(cycleId)) {
-        errors.push({ line, field: 'nationalId', reason: `${nid} appears more than once in this file` });
-        continue;
-      }
-      const args = await opts.toArgs(row, line, errors, cycleId);
-      if (!args) continue;
-      seen.add(cycleId);
-      items.push({ line, cycleId, payload: { args } });
-    }
-    errors.sort((a, b) => a.line - b.line);
-    const operationId = items.length
-      ? await startBulkOperation(db, temporal, { campaignId: opts.campaignId, kind: opts.kind, sourceKey: hash.slice(0, 16), source: `${opts.kind} file ${hash.slice(0, 16)}`, createdBy: opts.loadedBy, items })
-      : null;
-    return recordLoadedFile(db, { campaignId: opts.campaignId, kind: opts.kind, hash, format, rowsTotal: rows.length, accepted: items.length, errors, operationId, loadedBy: opts.loadedBy });
   }
 
   app.post(
@@ -119,182 +79,108 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['intake'],
-        summary: 'Load a candidate list (CSV or JSON): registers each person once and starts their cycle',
-        description: 'Columns: nationalId, firstName, lastName, birthDate, sex, province, commune, householdSituation, and optionally phone, language (ar, fr or es; ar when blank), email, passportNumber, passportExpiry, dependants, priorSeasons, reserveRank. Bad rows are reported by line and field; good rows are kept. Loading the same file twice changes nothing.',
-        params: z.object({ campaignId: z.string() }),
+        operationId: 'loadCandidateFile',
+        summary: 'Load a candidate list (CSV, XLSX or JSON): registers each person once and starts their cycle',
+        description: 'Columns: nationalId, firstName, lastName, birthDate, sex, province, commune, householdSituation, and optionally phone, language (ar, fr or es; ar when blank), email, passportNumber, passportExpiry, dependants, priorSeasons, reserveRank. Bad rows (and people who may not be contracted, e.g. blocked after a non-return) are reported by line and field; good rows are kept. Loading the same file twice changes nothing.',
+        params: campaignParams,
         querystring: intakeQuery,
-        body: intakeBody,
+        body: fileBody,
+        consumes: FILE_MEDIA_TYPES,
         response: responses,
       },
     },
     async (req, reply) => {
       const campaign = await campaignOr404(req.params.campaignId);
-      let overrides: Partial<CycleTimings> = {};
-      if (req.query.timings) {
-        const parsed = timingsInput.safeParse((() => { try { return JSON.parse(req.query.timings!); } catch { return 'not JSON'; } })());
-        if (!parsed.success) {
-          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'invalid timings', issues: parsed.error.issues.map((i) => ({ field: `querystring.timings.${i.path.join('.')}`, reason: i.message })) });
-        }
-        overrides = parsed.data as Partial<CycleTimings>;
-      }
-      const { format, rows, raw } = readRows(req, req.body);
-      const hash = sha256(raw);
-      const loaded = await findLoadedFile(db, campaign.id, 'candidates', hash);
-      if (loaded) return reply.code(200).send(loaded);
-      const { ok, errors } = validateRows(rows, candidateRow);
-      const seen = new Set<string>();
-      const accepted = ok.filter(({ line, row }) => {
-        if (seen.has(row.nationalId)) {
-          errors.push({ line, field: 'nationalId', reason: `${row.nationalId} appears more than once in this file` });
-          return false;
-        }
-        seen.add(row.nationalId);
-        return true;
-      });
-      // One record per person across campaigns: insert the new, reuse the known.
-      for (let i = 0; i < accepted.length; i += 1000) {
-        const chunk = accepted.slice(i, i + 1000).map(({ row }) => {
-          const { reserveRank, ...person } = row;
-          void reserveRank;
-          return person;
-        });
-        await db.insert(candidates).values(chunk).onConflictDoNothing();
-      }
-      const idByNid = new Map<string, { id: number; province: string }>();
-      const nids = [...seen];
-      for (let i = 0; i < nids.length; i += 1000) {
-        const found = await db.select({ id: candidates.id, nationalId: candidates.nationalId, province: candidates.province }).from(candidates).where(inArray(candidates.nationalId, nids.slice(i, i + 1000)));
-        for (const c of found) idByNid.set(c.nationalId, { id: c.id, province: c.province });
-      }
-      const timings = { ...DEFAULT_CYCLE_TIMINGS, ...config.CYCLE_TIMINGS, ...overrides } as CycleTimings;
+      const timings = { ...DEFAULT_CYCLE_TIMINGS, ...config.CYCLE_TIMINGS, ...parseTimings(req.query.timings) } as CycleTimings;
       // A reserve waits to be called up until the reserve cut-off, not just the normal selection deadline.
       const untilCutoff = campaign.reserveCutoff ? Date.parse(`${campaign.reserveCutoff}T23:59:59Z`) - Date.now() : 0;
       const reserveTimings = { ...timings, selectionDeadline: Math.max(msToNumber(timings.selectionDeadline), untilCutoff) };
-      const items = accepted.map(({ line, row }) => {
-        const person = idByNid.get(row.nationalId)!;
-        const input: WorkerCycleInput & { reserveRank: number | null } = {
-          campaignId: campaign.id,
-          season: campaign.season,
-          candidateId: person.id,
-          province: person.province,
-          startedBy: req.query.loadedBy,
-          timings: row.reserveRank ? reserveTimings : timings,
-          reserveRank: row.reserveRank ?? null,
-        };
-        return { line, cycleId: workerCycleWorkflowId(campaign.id, person.id), payload: { args: input as unknown as Record<string, unknown> } };
-      });
-      errors.sort((a, b) => a.line - b.line);
-      const operationId = items.length
-        ? await startBulkOperation(db, temporal, { campaignId: campaign.id, kind: 'start_cycles', sourceKey: hash.slice(0, 16), source: `candidate file ${hash.slice(0, 16)}`, createdBy: req.query.loadedBy, items })
-        : null;
-      const result = await recordLoadedFile(db, { campaignId: campaign.id, kind: 'candidates', hash, format, rowsTotal: rows.length, accepted: items.length, errors, operationId, loadedBy: req.query.loadedBy });
-      return reply.code(result.duplicate ? 200 : 201).send(result);
-    },
-  );
-
-  app.post(
-    '/campaigns/:campaignId/intake/selection',
-    {
-      schema: {
-        tags: ['intake'],
-        summary: "Load employers' selection results (CSV or JSON)",
-        description: 'Columns: nationalId, decision (selected|rejected), offerId (when selected), reason, decidedBy.',
-        params: z.object({ campaignId: z.string() }),
-        querystring: intakeQuery,
-        body: intakeBody,
-        response: responses,
-      },
-    },
-    async (req, reply) => {
-      const campaign = await campaignOr404(req.params.campaignId);
-      const offerRows = await db.select().from(offers).where(eq(offers.campaignId, campaign.id));
-      const byId = new Map(offerRows.map((o) => [o.id, o]));
-      const returning = await candidatesWithHistory(campaign.id);
-      const result = await loadStepFile({
+      const result = await loadFile(deps, req, {
         campaignId: campaign.id,
-        kind: 'selection',
+        kind: 'candidates',
+        bulkKind: 'start_cycles',
         body: req.body,
-        req,
-        schema: selectionRow,
+        schema: candidateRow,
         loadedBy: req.query.loadedBy,
-        toArgs: async (row, line, errors, cycleId) => {
-          if (row.decision === 'rejected') return { decision: 'rejected', reason: row.reason, decidedBy: row.decidedBy };
-          const offer = row.offerId ? byId.get(row.offerId) : undefined;
-          if (!offer) {
-            errors.push({ line, field: 'offerId', reason: row.offerId ? `offer ${row.offerId} is not an offer of this campaign` : 'required when selected' });
-            return undefined;
+        what: 'candidate',
+        plan: async (ok, errors, tx) => {
+          const seen = new Set<string>();
+          const accepted = ok.filter(({ line, row }) => {
+            if (!seen.has(row.nationalId)) return seen.add(row.nationalId);
+            errors.push({ line, field: 'nationalId', reason: `${row.nationalId} appears more than once in this file` });
+            return false;
+          });
+          // One record per person across campaigns: insert the new, reuse the known.
+          for (let i = 0; i < accepted.length; i += 1000) {
+            await tx.insert(candidates).values(accepted.slice(i, i + 1000).map(({ row: { reserveRank: _rank, ...person } }) => person)).onConflictDoNothing();
           }
-          // Only workers with a history can break the framework's rules: skip the lookups for first-timers.
-          const candidateId = Number(cycleId.slice(cycleId.lastIndexOf('-') + 1));
-          if (returning.has(candidateId)) {
-            const issues = await contractIneligibility(db, candidateId, { start: offer.contractStart, end: offer.contractEnd }, { excludeCycleId: cycleId });
-            if (issues.length) {
-              for (const i of issues) errors.push({ line, ...i });
-              return undefined;
+          const idByNid = new Map<string, { id: number; province: string }>();
+          const nids = [...seen];
+          for (let i = 0; i < nids.length; i += 1000) {
+            const found = await tx.select({ id: candidates.id, nationalId: candidates.nationalId, province: candidates.province }).from(candidates).where(inArray(candidates.nationalId, nids.slice(i, i + 1000)));
+            for (const c of found) idByNid.set(c.nationalId, { id: c.id, province: c.province });
+          }
+          // The eligibility gate's person rules: a blocked person is reported on the row, not kept.
+          const gate = await admit(tx, accepted.map(({ row }) => ({ candidateId: idByNid.get(row.nationalId)!.id, cycleId: workerCycleWorkflowId(campaign.id, idByNid.get(row.nationalId)!.id) })), { hold: false });
+          return accepted.flatMap(({ line, row }, i) => {
+            const refusals = gate[i]!.refusals;
+            if (refusals.length) {
+              for (const r of refusals) errors.push({ line, field: r.field, reason: r.reason });
+              return [];
             }
-          }
-          return { decision: 'selected', employerId: offer.employerId, offerId: offer.id, contractStart: offer.contractStart, contractEnd: offer.contractEnd, decidedBy: row.decidedBy };
+            const person = idByNid.get(row.nationalId)!;
+            const input: WorkerCycleInput & { reserveRank: number | null } = {
+              campaignId: campaign.id,
+              season: campaign.season,
+              candidateId: person.id,
+              province: person.province,
+              startedBy: req.query.loadedBy,
+              timings: row.reserveRank ? reserveTimings : timings,
+              reserveRank: row.reserveRank ?? null,
+            };
+            return [{ line, cycleId: workerCycleWorkflowId(campaign.id, person.id), payload: { args: input as unknown as Record<string, unknown> } }];
+          });
         },
       });
       return reply.code(result.duplicate ? 200 : 201).send(result);
     },
   );
 
-  app.post(
-    '/campaigns/:campaignId/intake/authorisations',
-    {
-      schema: {
-        tags: ['intake'],
-        summary: 'Load work authorisations entered in SI GECCO (CSV or JSON)',
-        description: 'Columns: nationalId, authorisationNumber, issuedOn.',
-        params: z.object({ campaignId: z.string() }),
-        querystring: intakeQuery,
-        body: intakeBody,
-        response: responses,
+  // --- the step files of the step table ----------------------------------------------------------------------
+  for (const step of CYCLE_STEP_NAMES) {
+    const file = STEP_ROUTES[step].file;
+    if (!file) continue;
+    app.post(
+      `/campaigns/:campaignId/intake/${file.path}`,
+      { schema: { tags: ['intake'], operationId: `load${file.path[0]!.toUpperCase()}${file.path.slice(1)}File`, summary: file.summary, params: campaignParams, querystring: intakeQuery, body: fileBody, consumes: FILE_MEDIA_TYPES, response: responses } },
+      async (req, reply) => {
+        const campaign = await campaignOr404(req.params.campaignId);
+        const def = CYCLE_STEPS[step];
+        if (!(def.campaignStages as readonly string[]).includes(campaign.stage)) {
+          throw conflict(`campaign ${campaign.id} is at ${campaign.stage}: the ${def.label} is taken at ${def.campaignStages.join(', ')}`, [{ field: 'campaign.stage', reason: `${campaign.stage} does not allow this file` }]);
+        }
+        const result = await loadFile(deps, req, {
+          campaignId: campaign.id,
+          kind: def.bulkKind,
+          bulkKind: def.bulkKind,
+          body: req.body,
+          schema: file.row,
+          loadedBy: req.query.loadedBy,
+          what: file.path,
+          plan: async (ok, errors, tx) => {
+            const cycles = new Map([...(await cyclesByNationalId(tx, campaign.id))].map(([nid, cycleId]) => [nid, { cycleId }]));
+            const items = itemsByNationalId(ok as { line: number; row: { nationalId: string } }[], errors, cycles, {
+              unknown: (nid) => `no worker cycle for ${nid} in campaign ${campaign.id}`,
+              payload: (row) => ({ args: row as Record<string, unknown> }),
+            });
+            if (step === 'recordSelection') return planSelection(tx, campaign.id, items.map((i) => ({ line: i.line, cycleId: i.cycleId, row: i.payload.args })), errors);
+            return items.map((i) => ({ ...i, payload: { args: file.toPayload!(i.payload.args, req.query.loadedBy) as unknown as Record<string, unknown> } }));
+          },
+        });
+        return reply.code(result.duplicate ? 200 : 201).send(result);
       },
-    },
-    async (req, reply) => {
-      const campaign = await campaignOr404(req.params.campaignId);
-      const result = await loadStepFile({
-        campaignId: campaign.id,
-        kind: 'authorisation',
-        body: req.body,
-        req,
-        schema: authorisationRow,
-        loadedBy: req.query.loadedBy,
-        toArgs: (row) => ({ authorisationNumber: row.authorisationNumber, issuedOn: row.issuedOn, recordedBy: req.query.loadedBy }),
-      });
-      return reply.code(result.duplicate ? 200 : 201).send(result);
-    },
-  );
-
-  app.post(
-    '/campaigns/:campaignId/intake/predeparture',
-    {
-      schema: {
-        tags: ['intake'],
-        summary: 'Load pre-departure session attendance and signatures (CSV or JSON)',
-        description: 'Columns: nationalId, sessionAttendedOn, contractSigned, returnCommitmentSigned.',
-        params: z.object({ campaignId: z.string() }),
-        querystring: intakeQuery,
-        body: intakeBody,
-        response: responses,
-      },
-    },
-    async (req, reply) => {
-      const campaign = await campaignOr404(req.params.campaignId);
-      const result = await loadStepFile({
-        campaignId: campaign.id,
-        kind: 'predeparture',
-        body: req.body,
-        req,
-        schema: predepartureRow,
-        loadedBy: req.query.loadedBy,
-        toArgs: (row) => ({ ...row, nationalId: undefined, recordedBy: req.query.loadedBy }),
-      });
-      return reply.code(result.duplicate ? 200 : 201).send(result);
-    },
-  );
+    );
+  }
 
   app.get(
     '/bulk-operations/:operationId',

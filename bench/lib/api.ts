@@ -99,6 +99,16 @@ export class Api {
   postCsv<T = unknown>(url: string, csv: string, expect?: number[]): Promise<ApiResponse<T>> {
     return this.request<T>('POST', url, { csv, expect });
   }
+  /** Every item of a paged list ({ total, items }), a page of `limit` at a time. */
+  async allPages<T>(url: string, limit = 1000): Promise<T[]> {
+    const out: T[] = [];
+    const sep = url.includes('?') ? '&' : '?';
+    for (let offset = 0; ; offset += limit) {
+      const page = (await this.get<{ total: number; items: T[] }>(`${url}${sep}limit=${limit}&offset=${offset}`)).body;
+      out.push(...page.items);
+      if (page.items.length < limit || offset + limit >= page.total) return out;
+    }
+  }
 
   summary() {
     const sorted = [...this.latencies].sort((a, b) => a - b);

@@ -1,5 +1,6 @@
-// The bench's own infrastructure, all local and started fresh: a Temporal dev server (SQLite without fsync),
-// PostgreSQL (DATABASE_URL's server with a fresh gecco_bench database, else an embedded one), migrations, a mail
+// The bench's own infrastructure, all local and started fresh: a Temporal server (--engine: the dev server, SQLite
+// without fsync, or the production server on the same PostgreSQL), PostgreSQL (DATABASE_URL's server with a fresh
+// gecco_bench database, else an embedded one), migrations, a mail
 // catcher, then the worker and the API as child processes. Everything is stopped by stop(), in reverse order.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,13 +9,16 @@ import postgres from 'postgres';
 import { projectRoot, type Config } from '../../config';
 import { applyMigrations } from '../../db/migrate';
 import type { PostgresHandle } from '../../db/embedded';
-import { resolveTemporalBinary } from '../../scripts/lib/temporal-binary';
-import { startTemporalDevServer, type TemporalDevServerHandle } from '../../scripts/lib/temporal-dev-server';
+import { ENGINE_LABEL, startTemporalEngine, type TemporalEngine, type TemporalEngineHandle } from '../../scripts/lib/temporal-engine';
+import { dropTemporalDatabases } from '../../scripts/lib/temporal-server';
+import { createDeploymentRoles, prepareCompiled, runCompiledMigrations, type DeploymentDatabases } from './deployment';
 import { startMailCatcher, type MailCatcherHandle } from '../../scripts/lib/mail-catcher';
 import { startSmsc, type SmscHandle } from '../../scripts/lib/smsc';
 import { freePort, waitForExit } from '../../scripts/lib/process';
 
 export const BENCH_DB = 'gecco_bench';
+/** the production server's databases when the bench runs on it (--engine server): this and <this>_visibility */
+export const BENCH_TEMPORAL_DB = 'temporal_bench';
 
 
 /** Peak (VmHWM) and current (VmRSS) resident set of a process, in MB; undefined once it is gone. */
@@ -56,10 +60,13 @@ export function tail(file: string, lines = 30): string {
   }
 }
 
-export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, args: string[] = [], nodeArgs: string[] = []): Child {
+/** A child process running `entry`: TypeScript through tsx on this Node, or with `compiled` a dist/ file on that Node. */
+export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, args: string[] = [], nodeArgs: string[] = [], compiled?: { node: string }): Child {
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], { cwd: projectRoot, env, stdio: ['ignore', out, out], detached: true });
+  const node = compiled?.node ?? process.execPath;
+  const loader = compiled ? ['--enable-source-maps'] : ['--import', 'tsx'];
+  const proc = spawn(node, [...nodeArgs, ...loader, entry, ...args], { cwd: projectRoot, env, stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
   const child: Child = { name, process: proc, logFile };
   proc.once('exit', (code, signal) => {
@@ -101,7 +108,7 @@ export interface Infra {
   benchDir: string;
   databaseUrl: string;
   postgresLabel: string;
-  temporal: TemporalDevServerHandle;
+  temporal: TemporalEngineHandle;
   mail: MailCatcherHandle;
   smsc: SmscHandle;
   apiUrl: string;
@@ -119,6 +126,8 @@ export async function startInfra(opts: {
   config: Config;
   benchDir: string;
   log: (msg: string) => void;
+  /** the Temporal server started for the run: the CLI's dev server or the production server on the same PostgreSQL */
+  engine: TemporalEngine;
   reserveCheckInterval: string;
   /** worker processes (replicas polling the same task queues; default 1) */
   workerProcesses?: number;
@@ -127,6 +136,11 @@ export async function startInfra(opts: {
   workerHeapMb?: number;
   /** write V8 CPU profiles of the worker processes and the API here (node's --cpu-prof, written as they exit) */
   cpuProfileDir?: string;
+  /**
+   * docker-compose.yml's topology without Docker (bench/lib/deployment.ts): a fresh embedded PostgreSQL with the
+   * deployment's roles, the compiled migrations job, worker and API on the image's Node, connecting as the app role.
+   */
+  deployment?: boolean;
 }): Promise<Infra> {
   const { config, benchDir, log } = opts;
   const cleanups: { name: string; run: () => Promise<void> }[] = [];
@@ -146,7 +160,8 @@ export async function startInfra(opts: {
     // PostgreSQL
     let databaseUrl: string;
     let postgresLabel: string;
-    if (config.DATABASE_URL) {
+    let deployment: (DeploymentDatabases & { node: string }) | undefined;
+    if (config.DATABASE_URL && !opts.deployment) {
       const admin = postgres(config.DATABASE_URL, { max: 1, onnotice: () => {} });
       try {
         await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
@@ -169,29 +184,48 @@ export async function startInfra(opts: {
       const dataDir = path.join(benchDir, 'pg');
       const port = await freePort();
       log(`starting embedded PostgreSQL in ${dataDir} on port ${port}`);
-      const pg = await startEmbeddedPostgres({ dataDir, port, database: BENCH_DB });
+      // --deployment: the roles script creates the databases, owned by their roles
+      const pg = await startEmbeddedPostgres({ dataDir, port, database: opts.deployment ? 'postgres' : BENCH_DB });
       cleanups.push({ name: 'embedded PostgreSQL', run: () => stopEmbedded(pg, dataDir) });
       databaseUrl = pg.url;
       postgresLabel = `embedded (${dataDir}), database ${BENCH_DB}`;
     }
-    await applyMigrations(databaseUrl);
+    if (opts.deployment) {
+      const compiled = prepareCompiled(log);
+      const superuser = new URL(databaseUrl);
+      const dbs = await createDeploymentRoles({
+        host: superuser.hostname,
+        port: Number(superuser.port),
+        superuser: decodeURIComponent(superuser.username),
+        superuserPassword: decodeURIComponent(superuser.password),
+        database: BENCH_DB,
+        temporalDatabase: BENCH_TEMPORAL_DB,
+      });
+      await runCompiledMigrations(compiled.node, dbs.ownerUrl);
+      deployment = { ...dbs, ...compiled };
+      databaseUrl = dbs.appUrl;
+      postgresLabel += ', roles gecco_owner (migrations) / gecco_app (worker, API) / temporal';
+    } else {
+      await applyMigrations(databaseUrl);
+    }
     log(`PostgreSQL ready: ${postgresLabel}; migrations applied`);
 
     // Temporal
-    const binary = resolveTemporalBinary(config);
-    const dbFile = path.join(benchDir, 'temporal.db');
-    for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
-    const temporal = await startTemporalDevServer({
-      binary,
+    if (config.DATABASE_URL && opts.engine === 'server') await dropTemporalDatabases(config.DATABASE_URL, [BENCH_TEMPORAL_DB, `${BENCH_TEMPORAL_DB}_visibility`]);
+    for (const f of ['temporal.db', 'temporal.db-wal', 'temporal.db-shm']) fs.rmSync(path.join(benchDir, f), { force: true });
+    const temporal = await startTemporalEngine({
+      engine: opts.engine,
+      config,
       port: await freePort(),
       uiPort: await freePort(),
-      dbFile,
-      namespace: config.TEMPORAL_NAMESPACE,
+      stateDir: benchDir,
+      postgresUrl: deployment?.temporalUrl ?? databaseUrl,
+      database: BENCH_TEMPORAL_DB,
       // what the SDK's CI and this project's tests use: the dev server's SQLite without fsync
-      extraArgs: ['--sqlite-pragma', 'synchronous=OFF'],
+      devArgs: ['--sqlite-pragma', 'synchronous=OFF'],
     });
-    cleanups.push({ name: 'Temporal dev server', run: () => temporal.stop() });
-    log(`Temporal dev server ready at ${temporal.address} (state in ${dbFile}, synchronous=OFF)`);
+    cleanups.push({ name: ENGINE_LABEL[opts.engine], run: () => temporal.stop() });
+    log(`${ENGINE_LABEL[opts.engine]} ready at ${temporal.address} (${temporal.state}${opts.engine === 'dev' ? ', synchronous=OFF' : ''})`);
 
     // Mail
     const mail = await startMailCatcher({ smtpPort: await freePort(), host: '127.0.0.1', parse: false });
@@ -218,24 +252,35 @@ export async function startInfra(opts: {
       RESERVE_CHECK_INTERVAL: opts.reserveCheckInterval,
     };
     delete env.CYCLE_TIMINGS;
+    if (deployment) {
+      Object.assign(env, { NODE_ENV: 'production', TEMPORAL_ENGINE: 'external', WORKFLOW_BUNDLE_PATH: path.join(projectRoot, 'dist', 'workflow-bundle.js') });
+    }
+    const entry = (ts: string, js: string) => (deployment ? js : ts);
     const workerEnv: NodeJS.ProcessEnv = { ...env };
     if (opts.workflowCacheSize !== undefined) workerEnv.WORKFLOW_CACHE_SIZE = String(opts.workflowCacheSize);
     if (opts.workerHeapMb !== undefined) workerEnv.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${opts.workerHeapMb}`.trim();
     // --cpu-prof is not allowed in NODE_OPTIONS, hence node arguments
     const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
+    // the deployment's health check of the worker: its Prometheus endpoint
+    const metricsPort = deployment ? await freePort() : undefined;
     const workers = Array.from({ length: opts.workerProcesses ?? 1 }, (_, i) =>
-      startChild(i === 0 ? 'worker' : `worker-${i + 1}`, 'worker/main.ts', workerEnv, benchDir, [], profile),
+      startChild(i === 0 ? 'worker' : `worker-${i + 1}`, entry('worker/main.ts', 'dist/worker.js'), i === 0 && metricsPort ? { ...workerEnv, WORKER_METRICS_PORT: String(metricsPort) } : workerEnv, benchDir, [], profile, deployment),
     );
     const worker = workers[0]!;
-    const api = startChild('api', 'api/server.ts', env, benchDir, [], profile);
+    const api = startChild('api', entry('api/server.ts', 'dist/api.js'), env, benchDir, [], profile, deployment);
     const children = [...workers, api];
     const stopChildren = async () => {
       await Promise.all(children.map((c) => stopChild(c)));
     };
     cleanups.push({ name: 'worker and API', run: stopChildren });
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    await waitForHttp(`${apiUrl}/health`, 90_000, children);
+    await waitForHttp(`${apiUrl}/${deployment ? 'ready' : 'health'}`, 90_000, children);
     log(`worker (pid ${workers.map((w) => w.process.pid).join(', ')}) and API (pid ${api.process.pid}) started; API at ${apiUrl}`);
+    if (metricsPort) {
+      const [w, a] = await Promise.all([fetch(`http://127.0.0.1:${metricsPort}/metrics`), fetch(`${apiUrl}/metrics`)]);
+      const count = async (r: Response, prefix: string) => (await r.text()).split('\n').filter((l) => l.startsWith(prefix)).length;
+      log(`metrics: worker ${w.status} (${await count(w, 'temporal_')} temporal_* samples), API ${a.status} (${await count(a, 'gecco_http_')} gecco_http_* samples)`);
+    }
 
     return { benchDir, databaseUrl, postgresLabel, temporal, mail, smsc, apiUrl, worker, workers, api, stopChildren, stop: stopAll };
   } catch (err) {

@@ -560,8 +560,7 @@ export class SeasonDriver {
           this.stats.visaWeeksUsed = this.week + 1;
           const batchId = res.body.batchId;
           // members are in flight from now on (the route already keeps them out of other batches)
-          const detail = await this.api.get<{ memberList: { cycleId: string; nationalId: string; attempt: number }[] }>(`/visa-batches/${batchId}`);
-          const members = detail.body.memberList;
+          const members = await this.api.allPages<{ cycleId: string; nationalId: string; attempt: number }>(`/visa-batches/${batchId}/members`);
           handedOver = true;
           this.startJob(batchId, ['authorised', 'visa_incomplete'], members.map((m) => m.cycleId), async () => {
             try {
@@ -641,8 +640,7 @@ export class SeasonDriver {
           this.stats.departures += 1;
           this.stats.departureLeadSeconds.push(Math.round(leadMs / 100) / 10);
           const departureId = res.body.departureId;
-          const detail = await this.api.get<{ passengers: { cycleId: string; nationalId: string }[] }>(`/departures/${departureId}`);
-          const passengers = detail.body.passengers;
+          const passengers = await this.api.allPages<{ cycleId: string; nationalId: string }>(`/departures/${departureId}/passengers`);
           handedOver = true;
           this.startJob(departureId, ['ready_to_depart'], passengers.map((p) => p.cycleId), async () => {
             try {

@@ -67,7 +67,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     if (!(await portIsFree(IP, port))) {
       throw new Error(
         `cannot start the Temporal dev server: ${what} port ${IP}:${port} is already in use ` +
-          '(another Temporal server? point TEMPORAL_ADDRESS at it with TEMPORAL_DEV_SERVER=false, or choose other ports)',
+          '(another Temporal server? point TEMPORAL_ADDRESS at it with TEMPORAL_ENGINE=external, or choose other ports)',
       );
     }
   }

@@ -1,5 +1,5 @@
 // Contract of bulk operations: one step applied to many worker cycles, in pages, by one small workflow.
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /** Campaign-level coordination (campaigns, bulk operations, visa batches, departures) runs on its own queue. */
 export const COORDINATION_TASK_QUEUE = 'gecco-coordination';
@@ -27,6 +27,8 @@ export interface BulkOperationInput {
   operationId: string;
   /** Rows per activity call; each call is one history event group, so 20,000 rows stay ~40 activities. */
   pageSize: number;
+  /** The workflow told when the operation has finished (a visa batch, a departure): it waits for that signal. */
+  notify?: string;
 }
 
 export interface BulkPageResult {
@@ -45,3 +47,12 @@ export interface BulkProgress {
 }
 
 export const bulkProgressQuery = defineQuery<BulkProgress>('progress');
+
+export interface BulkOperationDone {
+  operationId: string;
+  applied: number;
+  refused: number;
+}
+
+/** Sent by a bulk operation, once finished, to the workflow named in its input's `notify`. */
+export const bulkOperationDoneSignal = defineSignal<[BulkOperationDone]>('bulkOperationDone');

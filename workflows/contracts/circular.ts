@@ -29,6 +29,22 @@ export function addYears(iso: string, years: number): string {
   return addMonths(iso, years * 12);
 }
 
+/** Length of a contract in months, each day counting 1/(days in its month): 1 Mar - 30 Nov is exactly 9. */
+export function contractMonths(p: ContractPeriod): number {
+  return Math.round(monthsWorked(p, toDay(p.start), toDay(p.end)) * 100) / 100;
+}
+
+export const MIN_CONTRACT_MONTHS = 3;
+
+/** Why the contract's length is outside 3 to 9 months, or undefined. No tolerance: 2.9 months is refused. */
+export function contractLengthViolation(p: ContractPeriod): string | undefined {
+  if (p.end <= p.start) return `the contract must end after it starts (${p.start}–${p.end})`;
+  const months = contractMonths(p);
+  if (months < MIN_CONTRACT_MONTHS - 1e-9) return `the contract ${p.start}–${p.end} lasts ${months} months: a seasonal contract lasts at least ${MIN_CONTRACT_MONTHS} months`;
+  if (months > MAX_WORK_MONTHS_IN_12 + 1e-9) return `the contract ${p.start}–${p.end} lasts ${months} months: at most ${MAX_WORK_MONTHS_IN_12} months of work`;
+  return undefined;
+}
+
 /** Months of work in [from, to]: each day counts 1/(days in its month), so Mar 1 - Nov 30 is exactly 9. */
 function monthsWorked(p: ContractPeriod, from: number, to: number): number {
   const a = Math.max(toDay(p.start), from);

@@ -1,4 +1,4 @@
-// Custom search attributes registered on the Temporal server (scripts/temporal-dev.ts).
+// Custom search attributes registered on the Temporal server (test/global-setup.ts and scripts/lib/temporal-dev-server.ts).
 // No personal data here: IDs, stage and province only, so operators can find cases in the Web UI.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 

@@ -42,6 +42,20 @@ export const CYCLE_OUTCOMES = [
 ] as const;
 export type CycleOutcome = (typeof CYCLE_OUTCOMES)[number];
 
+/** Outcomes of a selected worker that leave the post empty: the agency is told and the reserve list refills it.
+ * The one list: the workflow's notice, the reserve call and the offer's seat count all read it. */
+export const DROP_OUT_OUTCOMES = [
+  'withdrawn',
+  'authorisation_expired',
+  'visa_file_expired',
+  'visa_refused',
+  'consular_silence',
+  'predeparture_expired',
+  'convocation_expired',
+  'no_show',
+] as const satisfies readonly CycleOutcome[];
+export const isDropOut = (o: string | null | undefined): boolean => (DROP_OUT_OUTCOMES as readonly string[]).includes(o ?? '');
+
 /** Every human-paced wait of the cycle has a deadline; all of them are injectable so tests run a season in seconds. */
 export interface CycleTimings {
   selectionDeadline: Duration;
@@ -219,16 +233,16 @@ export const withdrawSignal = defineSignal<[Withdrawal]>('withdraw');
 
 export const cycleStateQuery = defineQuery<WorkerCycleState>('state');
 
-/** Which stage each step may be taken from: used by validators and by the API's error messages. */
-export const STEP_ALLOWED_FROM = {
-  recordSelection: ['preselected'],
-  recordAuthorisation: ['selected'],
-  submitVisaFile: ['authorised', 'visa_incomplete'],
-  recordConsularDecision: ['visa_submitted'],
-  recordPredeparture: ['visa_issued'],
-  convoke: ['ready_to_depart'],
-  recordEmbarkation: ['convoked'],
-  recordNoShow: ['convoked'],
-  recordReturn: ['awaiting_return', 'in_season'],
-} as const satisfies Record<string, readonly CycleStage[]>;
-export type CycleStep = keyof typeof STEP_ALLOWED_FROM;
+/** Each step's payload: the keys are the steps, so the step table below must have an entry for each. */
+export interface StepPayloads {
+  recordSelection: SelectionDecision;
+  recordAuthorisation: AuthorisationRecord;
+  submitVisaFile: VisaFileSubmission;
+  recordConsularDecision: ConsularDecision;
+  recordPredeparture: PredepartureRecord;
+  convoke: Convocation;
+  recordEmbarkation: EmbarkationRecord;
+  recordNoShow: NoShowRecord;
+  recordReturn: ReturnRecord;
+}
+export type CycleStep = keyof StepPayloads;

@@ -1,0 +1,84 @@
+// What operators and their tools ask of the API process: readiness (/ready: PostgreSQL and Temporal answer), Prometheus
+// metrics (/metrics: request durations by route, Node's own), and request IDs (x-request-id taken when sane, else
+// made; echoed on every response and in the request's log lines). /health stays the cheap liveness check in app.ts.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { sql } from 'drizzle-orm';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const READY_TIMEOUT_MS = 2_000;
+
+/** Fastify's genReqId: the caller's x-request-id when it is a plain token (it goes into logs), else a new UUID. */
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+async function operations(app: FastifyInstance): Promise<void> {
+  // One registry per app: tests build many apps in one process.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'gecco_http_request_duration_seconds',
+    help: 'API request duration by route (the route pattern, never the raw URL: IDs stay out of labels)',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    if (route === '/metrics') return;
+    duration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+
+  // Readiness: a load balancer stops sending requests here while PostgreSQL or Temporal does not answer (requests
+  // would hang), and the process is not restarted for it (that is /health's job).
+  app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
+    const { db, temporal } = app.deps;
+    const check = async (what: () => Promise<unknown>) => {
+      try {
+        await withTimeout(what(), READY_TIMEOUT_MS);
+        return 'ok';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const [postgres, temporalStatus] = await Promise.all([
+      check(() => db.execute(sql`select 1`)),
+      check(() => temporal.workflowService.getSystemInfo({})),
+    ]);
+    const ok = postgres === 'ok' && temporalStatus === 'ok';
+    return reply.code(ok ? 200 : 503).send({ ok, postgres, temporal: temporalStatus });
+  });
+}
+
+/** Not encapsulated (fastify-plugin): the request-ID and timing hooks apply to every route of the app. */
+export const operationsRoutes = fp(operations, { name: 'gecco-operations' });

@@ -1,0 +1,80 @@
+// Outages answered properly: when PostgreSQL or Temporal cannot be reached, or refused a request for a reason that
+// passes (an Update the server dropped), the API answers 503 with Retry-After, never a bare 500. Nothing was
+// changed by such a request, so the client may simply send it again.
+import {
+  ServiceError,
+  WorkflowUpdateFailedError,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type ConnectionOptions,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  isGrpcServiceError,
+  type WorkflowClientInterceptor,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { isDbUnavailable } from '../db/errors';
+import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
+
+
+export interface Outage {
+  /** what is unavailable, for the message and the log */
+  service: 'database' | 'Temporal';
+  /** seconds the client should wait before sending the request again */
+  retryAfter: number;
+  message: string;
+}
+
+// gRPC status codes of a state that passes: DEADLINE_EXCEEDED 4, RESOURCE_EXHAUSTED 8, ABORTED 10, UNAVAILABLE 14
+const PASSING_GRPC_CODES = new Set<number>([4, 8, 10, 14]);
+
+function passingGrpcError(err: unknown): boolean {
+  for (let e: unknown = err, i = 0; e instanceof Error && i < 4; e = e.cause, i++) {
+    if (isGrpcServiceError(e) && PASSING_GRPC_CODES.has(e.code)) return true;
+  }
+  return false;
+}
+
+/** The outage an error shows, or undefined when the error is something else. */
+export function outageOf(err: unknown): Outage | undefined {
+  if (isDbUnavailable(err)) {
+    return { service: 'database', retryAfter: 5, message: 'the database is unavailable; nothing was changed, retry shortly' };
+  }
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE) {
+    return { service: 'Temporal', retryAfter: 1, message: 'the step was not taken up by a worker; nothing was changed, retry shortly' };
+  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || ((err instanceof ServiceError || isGrpcServiceError(err)) && passingGrpcError(err))) {
+    return { service: 'Temporal', retryAfter: 5, message: 'the workflow service is unavailable or too slow; retry shortly' };
+  }
+  return undefined;
+}
+
+/** Attempts for an Update the server dropped unprocessed (parallel Updates to one workflow, a worker restart). */
+const UNPROCESSED_ATTEMPTS = 4;
+
+/**
+ * Client interceptor: an Update that Temporal rejected because no worker processed it ("Workflow Update is
+ * rejected because it wasn't processed by worker") left nothing behind, so it is sent again with backoff
+ * (50, 100, 200 ms); after the last attempt the caller sees the rejection, and the API answers 503.
+ */
+export const retryUnprocessedUpdates: WorkflowClientInterceptor = {
+  async startUpdate(input, next) {
+    for (let attempt = 1; ; attempt++) {
+      const out = await next(input);
+      const failureType = out.outcome?.failure?.applicationFailureInfo?.type;
+      if (failureType !== UNPROCESSED_UPDATE || attempt >= UNPROCESSED_ATTEMPTS) return out;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
+    }
+  },
+};
+
+/** Interceptors for every Temporal client of the project (API, worker's coordination activities, tests). */
+export const clientInterceptors = { workflow: [retryUnprocessedUpdates] };
+
+/**
+ * The API's Temporal connection: a call that finds Temporal unavailable is retried 5 times with backoff (about
+ * 2 s in all, the SDK's default is 10 times, about 20 s), then the request is answered 503 with Retry-After: the
+ * operator's client retries, instead of a request that hangs.
+ */
+export const apiConnectionOptions: Pick<ConnectionOptions, 'interceptors'> = {
+  interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 5 }))],
+};

@@ -1,0 +1,42 @@
+// Worker cycles as PostgreSQL mirrors them: the rows the cycle routes read.
+import { and, asc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { auditEvents, campaigns, candidates, documents, workerCycles } from '../../db/schema';
+
+export async function findCycle(db: Db, cycleId: string) {
+  const [row] = await db
+    .select({ id: workerCycles.id, campaignId: workerCycles.campaignId, candidateId: workerCycles.candidateId, stage: workerCycles.stage, outcome: workerCycles.outcome, campaignStage: campaigns.stage })
+    .from(workerCycles)
+    .innerJoin(campaigns, eq(campaigns.id, workerCycles.campaignId))
+    .where(eq(workerCycles.id, cycleId));
+  return row;
+}
+
+export async function listCycles(db: Db, q: { campaignId: string; stage?: string; outcome?: string; limit: number; offset: number }) {
+  const where = and(eq(workerCycles.campaignId, q.campaignId), q.stage ? eq(workerCycles.stage, q.stage) : undefined, q.outcome ? eq(workerCycles.outcome, q.outcome) : undefined);
+  const total = await db.$count(workerCycles, where);
+  const rows = await db.select().from(workerCycles).where(where).orderBy(asc(workerCycles.candidateId)).limit(q.limit).offset(q.offset);
+  return { total, rows };
+}
+
+/** A cycle with its person, audit trail and documents (the documents' bytes stay in PostgreSQL). */
+export async function cycleRecord(db: Db, cycleId: string) {
+  const [row] = await db.select({ cycle: workerCycles, candidate: candidates }).from(workerCycles).innerJoin(candidates, eq(candidates.id, workerCycles.candidateId)).where(eq(workerCycles.id, cycleId));
+  if (!row) return undefined;
+  const audit = await db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
+  const docs = await db
+    .select({ id: documents.id, kind: documents.kind, version: documents.version, filename: documents.filename, sizeBytes: documents.sizeBytes, sha256: documents.sha256, createdAt: documents.createdAt })
+    .from(documents)
+    .where(eq(documents.cycleId, cycleId))
+    .orderBy(asc(documents.id));
+  return { ...row, audit, docs };
+}
+
+export async function insertCycleRow(db: Db, row: { id: string; campaignId: string; candidateId: number; province: string; rehire?: boolean; reserveRank?: number | null }): Promise<boolean> {
+  const created = await db
+    .insert(workerCycles)
+    .values({ ...row, stage: 'preselected' })
+    .onConflictDoNothing()
+    .returning({ id: workerCycles.id });
+  return created.length > 0;
+}
