@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { emailOutbox } from '../db/schema';
-import { fastTimings, sampleCampaign, sampleCandidate, smscMessages, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { fastTimings, openCampaignForSteps, sampleCampaign, sampleCandidate, smscMessages, startTestStack, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
 let campaignId: string;
@@ -20,6 +20,7 @@ beforeAll(async () => {
   const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, employerId) });
   expect(res.statusCode, res.body).toBe(201);
   offerId = res.json().offers[0].id;
+  await openCampaignForSteps(stack.db, campaignId);
   const agency = await stack.app.inject({ method: 'PUT', url: `/agencies/${agencyId}`, payload: { name: 'ANAPEC Larache', province, email: 'larache@anapec.test' } });
   expect(agency.statusCode, agency.body).toBe(200);
 });
