@@ -1,13 +1,16 @@
 // Activities are built once per worker process from their dependencies; each is idempotent on a business key.
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
-import { auditEvents, campaigns, candidates, documents, emailOutbox, employers, offers, workerCycles } from '../db/schema';
+import { auditEvents, campaigns, candidates, documents, employers, offers, workerCycles } from '../db/schema';
 import type { ContractDocumentData, DocumentKind } from '../templates/types';
 import { renderNotification, type NotificationTemplate } from '../templates/notifications';
 import type { CycleOutcome, CycleStage, ReturnProof } from '../workflows/contracts/worker-cycle';
 
+import { agencyForProvince } from './call-lists';
 import type { ActivityDeps } from './deps';
+import { sendOutboxEmail } from './outbox';
+import { sendWorkerSms, workerSmsText } from './sms';
 
 export interface TransitionInput {
   cycleId: string;
@@ -49,14 +52,14 @@ export interface NotificationInput {
   documentIds: number[];
 }
 
-/** The Message-ID of an outbox e-mail: from its business key (workflow ID + step), the same on every attempt. */
-export const outboxMessageId = (key: string) => `<${key.replace(/[^A-Za-z0-9._-]/g, '.')}@gecco-flow>`;
+export { outboxMessageId } from './outbox';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const toDate = (iso?: string) => (iso ? new Date(iso) : null);
 const today = () => new Date().toISOString().slice(0, 10);
 
-export function createCycleActivities({ db, mailer, documents: renderer, config }: ActivityDeps) {
+export function createCycleActivities(deps: ActivityDeps) {
+  const { db, documents: renderer, config } = deps;
   async function loadCycleContext(cycleId: string) {
     const [row] = await db
       .select({ cycle: workerCycles, candidate: candidates, campaign: campaigns, offer: offers, employer: employers })
@@ -133,7 +136,7 @@ export function createCycleActivities({ db, mailer, documents: renderer, config 
       });
     },
 
-    /** Prints the bilingual employment contract and the return commitment for the pre-departure session. */
+    /** Prints the contract, the return commitment and the pre-departure sheet (worker's language + Spanish) for the pre-departure session. */
     async issueContractDocuments({ cycleId }: { cycleId: string }): Promise<{ documentIds: number[] }> {
       const ctx = await loadCycleContext(cycleId);
       if (!ctx.offer || !ctx.employer) {
@@ -155,7 +158,10 @@ export function createCycleActivities({ db, mailer, documents: renderer, config 
       const commitmentId = await storeDocument(cycleId, 'return_commitment', 1, `engagement-retour-${cycleId}.pdf`, () =>
         renderer.renderReturnCommitment(data),
       );
-      return { documentIds: [contractId, commitmentId] };
+      const sheetId = await storeDocument(cycleId, 'predeparture_sheet', 1, `fiche-pre-depart-${cycleId}.pdf`, () =>
+        renderer.renderPredepartureSheet(data),
+      );
+      return { documentIds: [contractId, commitmentId, sheetId] };
     },
 
     /** Prints the convocation letter for the sailing the worker is convoked to. */
@@ -178,24 +184,26 @@ export function createCycleActivities({ db, mailer, documents: renderer, config 
     },
 
     /**
-     * Outbox: writes the e-mail once under its key, sends it only if not yet sent. Delivery is at least once:
-     * SMTP has no two-phase commit, so a worker killed after the relay accepted the message and before sentAt is
-     * written sends it again on retry. That second copy carries the same Message-ID (derived from the outbox
-     * key, never random), so mail clients and relays recognise it as the same message.
+     * Outbox: the e-mail (written once under its key, sent only if not yet sent, at least once with a stable
+     * Message-ID: activities/outbox.ts) and, for a worker step, the SMS to her phone in her language and her place on
+     * her agency's call list (activities/sms.ts).
      */
-    async sendNotification(n: NotificationInput): Promise<{ sent: boolean; recipients: string[] }> {
+    async sendNotification(n: NotificationInput): Promise<{ sent: boolean; recipients: string[]; smsParts: number }> {
       const ctx = await loadCycleContext(n.cycleId);
+      const agency = await agencyForProvince(db, ctx.candidate.province);
+      const agencyEmail = agency?.email ?? config.AGENCY_EMAIL;
       const recipients = new Set<string>();
       for (const a of n.audience) {
-        if (a === 'worker') recipients.add(ctx.candidate.email ?? config.AGENCY_EMAIL); // no e-mail: the agency phones
+        // no e-mail address: the documents go to her agency, which prints them and phones her
+        if (a === 'worker' && (ctx.candidate.email || n.documentIds.length)) recipients.add(ctx.candidate.email ?? agencyEmail);
         if (a === 'employer' && ctx.employer?.email) recipients.add(ctx.employer.email);
-        if (a === 'agency') recipients.add(config.AGENCY_EMAIL);
+        if (a === 'agency') recipients.add(agencyEmail);
         if (a === 'consular_liaison') recipients.add(config.CONSULAR_LIAISON_EMAIL);
       }
-      const to = [...recipients];
-      const { subject, text } = renderNotification(n.template as NotificationTemplate, {
+      const mailContext = {
         cycleId: n.cycleId,
         workerName: `${ctx.candidate.firstName} ${ctx.candidate.lastName}`,
+        workerSex: ctx.candidate.sex,
         campaignName: ctx.campaign.name,
         employerName: ctx.employer?.name,
         visaFileReference: ctx.cycle.visaFileReference,
@@ -203,41 +211,23 @@ export function createCycleActivities({ db, mailer, documents: renderer, config 
         port: ctx.cycle.port,
         contractEnd: ctx.cycle.contractEnd,
         outcome: ctx.cycle.outcome,
-      });
-      // One statement writes the row once under its key and records this attempt before the send (unless it was
-      // sent already): a crash after it leaves attempts > 0 with no sentAt and no lastError, which says an attempt
-      // may have reached the relay and explains a duplicate. The Message-ID is stored before the send too.
-      const messageId = outboxMessageId(n.key);
-      const [claimed] = await db
-        .insert(emailOutbox)
-        .values({ idempotencyKey: n.key, cycleId: n.cycleId, toAddresses: to, subject, body: text, documentIds: n.documentIds, messageId, attempts: 1 })
-        .onConflictDoUpdate({ target: emailOutbox.idempotencyKey, set: { attempts: sql`${emailOutbox.attempts} + 1` }, where: isNull(emailOutbox.sentAt) })
-        .returning();
-      const mail = claimed ?? (await db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, n.key)))[0];
-      if (!mail) throw new Error(`outbox row ${n.key} vanished`);
-      if (mail.sentAt) return { sent: false, recipients: mail.toAddresses };
-      if (mail.toAddresses.length === 0) return { sent: false, recipients: [] };
-
-      const attachments = mail.documentIds.length
-        ? await db.select().from(documents).where(inArray(documents.id, mail.documentIds))
-        : [];
-      try {
-        await mailer.sendMail({
-          from: config.MAIL_FROM,
-          to: mail.toAddresses,
-          subject: mail.subject,
-          text: mail.body,
-          messageId: mail.messageId ?? messageId,
-          attachments: attachments.map((d) => ({ filename: d.filename, content: d.content, contentType: d.contentType })),
+      };
+      const { subject, text } = renderNotification(n.template as NotificationTemplate, mailContext);
+      const mail = await sendOutboxEmail(deps, { key: n.key, cycleId: n.cycleId, to: [...recipients], subject, body: text, documentIds: n.documentIds });
+      let smsParts = 0;
+      if (n.audience.includes('worker')) {
+        const smsText = workerSmsText(n.template, {
+          language: ctx.candidate.language,
+          sex: ctx.candidate.sex,
+          campaignName: ctx.campaign.name,
+          employerName: ctx.employer?.name,
+          departureAt: ctx.cycle.departureAt,
+          port: ctx.cycle.port,
+          contractEnd: ctx.cycle.contractEnd,
         });
-      } catch (err) {
-        await db.update(emailOutbox).set({ lastError: String(err) }).where(eq(emailOutbox.id, mail.id));
-        throw err;
+        smsParts = (await sendWorkerSms(deps, { key: n.key, cycleId: n.cycleId, template: n.template }, smsText)).parts;
       }
-      // Nothing between the relay's acceptance and this one-row update: the window in which a crash causes a
-      // second send is as small as SMTP allows.
-      await db.update(emailOutbox).set({ sentAt: new Date(), lastError: null }).where(eq(emailOutbox.id, mail.id));
-      return { sent: true, recipients: mail.toAddresses };
+      return { ...mail, smsParts };
     },
   };
 }

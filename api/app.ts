@@ -22,6 +22,7 @@ import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER, ERROR_UNSTORABLE_DATA } from '.
 import { HttpError, sendProblem } from './errors';
 import { outageOf } from './outage';
 import { refuseUnsafeText } from './text-safety';
+import { agencyRoutes } from './routes/agencies';
 import { campaignRoutes } from './routes/campaigns';
 import { candidateRoutes } from './routes/candidates';
 import { cycleRoutes } from './routes/cycles';
@@ -37,7 +38,9 @@ export interface AppDeps {
   db: Db;
   temporal: Client;
   config: Pick<Config, 'CYCLE_TIMINGS' | 'LOG_LEVEL' | 'RESERVE_CHECK_INTERVAL' | 'NON_RETURN_BLOCK_YEARS'> &
-    Partial<Pick<Config, 'API_HANDLER_TIMEOUT_MS' | 'API_REQUEST_TIMEOUT_MS'>>;
+    Partial<Pick<Config, 'API_HANDLER_TIMEOUT_MS' | 'API_REQUEST_TIMEOUT_MS' | 'MAIL_FROM' | 'AGENCY_EMAIL' | 'CALL_ATTEMPTS_BEFORE_ESCALATION'>>;
+  /** escalations of unreachable workers are e-mailed through the outbox when given */
+  mailer?: import('nodemailer').Transporter;
   logger?: boolean;
   /** where log lines go (default stdout); tests capture them to prove no personal data is logged */
   logStream?: DestinationStream;
@@ -197,5 +200,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(visaBatchRoutes);
   await app.register(departureRoutes);
   await app.register(workerRoutes);
+  await app.register(agencyRoutes);
   return app;
 }

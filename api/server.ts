@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { connectDb } from '../db/client';
+import nodemailer from 'nodemailer';
 import { buildApp } from './app';
 import { apiConnectionOptions, clientInterceptors } from './outage';
 
@@ -11,7 +12,9 @@ async function main(): Promise<void> {
   const { db, close } = connectDb(config.DATABASE_URL);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...apiConnectionOptions });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors });
-  const app = await buildApp({ db, temporal, config });
+  // the API mails only rare escalations (a worker the agency cannot reach): a plain transport, not the worker's pool
+  const mailer = nodemailer.createTransport({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, ignoreTLS: true });
+  const app = await buildApp({ db, temporal, config, mailer });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
   let stopping = false;

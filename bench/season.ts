@@ -338,7 +338,12 @@ async function main(): Promise<void> {
       (await db<{ kind: string; n: number }[]>`select d.kind, count(*)::int as n from documents d join worker_cycles c on c.id = d.cycle_id where c.campaign_id = ${campaignId} group by d.kind order by 1`).map((r) => [r.kind, r.n]),
     );
     const [outbox] = await db<{ n: number; sent: number }[]>`
-      select count(*)::int as n, count(*) filter (where o.sent_at is not null)::int as sent from email_outbox o join worker_cycles c on c.id = o.cycle_id where c.campaign_id = ${campaignId}`;
+      select count(*)::int as n, count(*) filter (where o.sent_at is not null)::int as sent from email_outbox o join worker_cycles c on c.id = o.cycle_id where c.campaign_id = ${campaignId} and o.channel = 'email'`;
+    const [sms] = await db<{ n: number; sent: number; delivered: number; parts: number; arabic: number; calls: number }[]>`
+      select count(*)::int as n, count(*) filter (where o.sent_at is not null)::int as sent, count(*) filter (where o.delivery = 'delivered')::int as delivered,
+             coalesce(sum(cardinality(o.smsc_message_ids)), 0)::int as parts, count(*) filter (where o.body ~ '[\u0600-\u06FF]')::int as arabic,
+             (select count(*)::int from call_list_entries e where e.campaign_id = ${campaignId}) as calls
+      from email_outbox o join worker_cycles c on c.id = o.cycle_id where c.campaign_id = ${campaignId} and o.channel = 'sms'`;
     mails += infra.mail.messages().length;
     infra.mail.clear();
 
@@ -386,6 +391,7 @@ async function main(): Promise<void> {
       documentsByKind: docsByKind,
       documentBytes: Number(docs?.bytes ?? 0),
       mails: { outboxRows: outbox?.n ?? 0, sent: outbox?.sent ?? 0, caughtBySmtpCatcher: mails },
+      sms: { outboxRows: sms?.n ?? 0, sent: sms?.sent ?? 0, delivered: sms?.delivered ?? 0, parts: sms?.parts ?? 0, inArabic: sms?.arabic ?? 0, partsAtSmsc: infra.smsc.parts().length, callListEntries: sms?.calls ?? 0 },
       peakRssMb,
       cpuSecondsDuringSeason: { ...cpuSecondsUsed, note: 'user + system CPU seconds from /proc, from the campaign creation to the end of the season (closing included)' },
       campaignHistoryLength: campaignDescription?.historyLength ?? null,

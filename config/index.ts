@@ -56,6 +56,22 @@ export const configFields = z.object({
   AGENCY_EMAIL: z.string().email().default('intermediation.internationale@anapec.local'),
   CONSULAR_LIAISON_EMAIL: z.string().email().default('liaison.consulaire@anapec.local'),
 
+  // SMS to the workers' phones over SMPP 3.4: the operator's SMSC in production, a local one (`npm start`, tests)
+  SMPP_HOST: z.string().default('127.0.0.1'),
+  SMPP_PORT: z.coerce.number().int().positive().default(2775),
+  SMPP_SYSTEM_ID: z.string().default('gecco'),
+  SMPP_PASSWORD: z.string().default('gecco'),
+  SMS_SENDER: z.string().max(11).default('ANAPEC'),
+  // start the local SMSC with `npm start` (development); off when the operator's SMSC is configured
+  SMSC_LOCAL: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  // where `npm start` lists the SMS the local SMSC received (GET /messages)
+  SMSC_HTTP_PORT: z.coerce.number().int().positive().default(1081),
+  // an SMS reported undelivered is sent again up to this many times in all, then the worker's agency phones her
+  SMS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  SMS_RETRY_DELAY: durationString.default('10 minutes'),
+  // a worker the agency could not reach after this many calls is escalated to the national desk (AGENCY_EMAIL)
+  CALL_ATTEMPTS_BEFORE_ESCALATION: z.coerce.number().int().min(1).max(20).default(3),
+
   // A non-return blocks renewal and new authorisations for this many years
   NON_RETURN_BLOCK_YEARS: z.coerce.number().int().min(0).max(20).default(3),
 

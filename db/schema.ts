@@ -1,6 +1,7 @@
 // PostgreSQL schema. Business keys are unique constraints so every activity can be idempotent.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -98,8 +99,11 @@ export const candidates = pgTable(
     commune: text('commune').notNull(),
     householdSituation: text('household_situation').notNull(),
     dependants: smallint('dependants').notNull().default(0),
-    phone: text('phone').notNull(),
+    // optional: a worker without a phone is reached through her ANAPEC agency (call lists)
+    phone: text('phone'),
     email: text('email'),
+    // the language the worker reads: documents and SMS are written in it (Arabic unless the file says otherwise)
+    language: text('language', { enum: ['ar', 'fr', 'es'] }).notNull().default('ar'),
     passportNumber: text('passport_number'),
     passportExpiry: date('passport_expiry', { mode: 'string' }),
     priorSeasons: smallint('prior_seasons').notNull().default(0),
@@ -173,7 +177,7 @@ export const documents = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     cycleId: text('cycle_id').notNull(),
-    kind: text('kind', { enum: ['employment_contract', 'return_commitment', 'convocation'] }).notNull(),
+    kind: text('kind', { enum: ['employment_contract', 'return_commitment', 'convocation', 'predeparture_sheet'] }).notNull(),
     // a convocation can be reissued for a new sailing; each issue is a version
     version: smallint('version').notNull().default(1),
     filename: text('filename').notNull(),
@@ -186,12 +190,14 @@ export const documents = pgTable(
   (t) => [uniqueIndex('documents_cycle_kind_version_uq').on(t.cycleId, t.kind, t.version)],
 );
 
-// Outbox: an e-mail is written once under its idempotency key (workflow ID + step) and sent at most once.
+// Outbox: a message (e-mail, or SMS to a worker's phone) is written once under its idempotency key (workflow ID +
+// step, ':sms' for the text message) and sent at most once.
 export const emailOutbox = pgTable(
   'email_outbox',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     idempotencyKey: text('idempotency_key').notNull(),
+    channel: text('channel', { enum: ['email', 'sms'] }).notNull().default('email'),
     cycleId: text('cycle_id'),
     toAddresses: text('to_addresses').array().notNull(),
     subject: text('subject').notNull(),
@@ -202,8 +208,76 @@ export const emailOutbox = pgTable(
     messageId: text('message_id'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    // SMS only: the SMSC's id of each part, and the delivery state from its receipts
+    smscMessageIds: text('smsc_message_ids').array(),
+    delivery: text('delivery', { enum: ['pending', 'delivered', 'failed', 'escalated'] }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('email_outbox_key_uq').on(t.idempotencyKey)],
+  (t) => [uniqueIndex('email_outbox_key_uq').on(t.idempotencyKey), index('email_outbox_smsc_ids_idx').using('gin', t.smscMessageIds)],
+);
+
+// Delivery receipts from the SMSC (one per SMS part and submission), kept as received.
+export const smsReceipts = pgTable(
+  'sms_receipts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    smscMessageId: text('smsc_message_id').notNull(),
+    outboxId: bigint('outbox_id', { mode: 'number' }).references(() => emailOutbox.id),
+    stat: text('stat').notNull(),
+    err: text('err'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('sms_receipts_message_stat_uq').on(t.smscMessageId, t.stat), index('sms_receipts_outbox_idx').on(t.outboxId)],
+);
+
+// ANAPEC agencies, one per province of origin: they phone the workers (call lists) and receive escalations.
+export const agencies = pgTable('agencies', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  province: text('province').notNull().unique(),
+  email: text('email').notNull(),
+  phone: text('phone'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+// One worker to phone about one message (selection, convocation, an SMS that could not be delivered...).
+export const callListEntries = pgTable(
+  'call_list_entries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    // workflow ID + purpose: a retried notification adds the worker once
+    idempotencyKey: text('idempotency_key').notNull(),
+    agencyId: text('agency_id').references(() => agencies.id),
+    province: text('province').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    cycleId: text('cycle_id').notNull(),
+    purpose: text('purpose').notNull(),
+    // why the agency phones: every selection and convocation, a worker without a phone, an SMS not delivered
+    reason: text('reason', { enum: ['announcement', 'no_phone', 'sms_failed'] }).notNull(),
+    message: text('message').notNull(),
+    // the day the message is about (departure day, or the day it was issued)
+    dueOn: date('due_on', { mode: 'string' }).notNull(),
+    departureId: text('departure_id'),
+    attempts: integer('attempts').notNull().default(0),
+    outcome: text('outcome', { enum: ['reached', 'confirmed', 'unreachable', 'wrong_number'] }),
+    lastCalledAt: timestamp('last_called_at', { withTimezone: true }),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('call_list_entries_key_uq').on(t.idempotencyKey), index('call_list_entries_agency_idx').on(t.agencyId, t.purpose, t.dueOn)],
+);
+
+export const callAttempts = pgTable(
+  'call_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    entryId: bigint('entry_id', { mode: 'number' }).notNull().references(() => callListEntries.id),
+    outcome: text('outcome', { enum: ['reached', 'confirmed', 'unreachable', 'wrong_number'] }).notNull(),
+    calledBy: text('called_by').notNull(),
+    note: text('note'),
+    calledAt: timestamp('called_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('call_attempts_entry_idx').on(t.entryId)],
 );
 
 // A file of rows loaded by a coordinator (candidates, selection results, decisions...). Loading the same file

@@ -3,6 +3,7 @@
 //   Temporal    TEMPORAL_ENGINE: a dev server (SQLite in DATA_DIR/temporal.db, Web UI; the default), the production
 //               server on the same PostgreSQL (`server`), or none (`external`)
 //   Mail        a local SMTP catcher with a browser view unless SMTP_CATCHER=false
+//   SMS         a local SMSC (SMPP) listing what it received unless SMSC_LOCAL=false
 //   then the worker and the API as child processes. Ctrl-C stops everything in reverse order.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { loadConfig, projectRoot, type Config } from '../config';
 import { applyMigrations } from '../db/migrate';
 import { ENGINE_LABEL, startTemporalEngine } from './lib/temporal-engine';
 import { startMailCatcher } from './lib/mail-catcher';
+import { startSmsc } from './lib/smsc';
 import { waitForExit } from './lib/process';
 import { importEmbeddedPostgres } from './lib/embedded-postgres';
 
@@ -267,9 +269,23 @@ async function main(cfg: Config): Promise<void> {
     log.info(`mail catcher listening for SMTP on 127.0.0.1:${catcher.smtpPort}`);
   }
 
+  // SMS
+  let smsEnv: NodeJS.ProcessEnv = {};
+  let smsUrl: string | undefined;
+  if (cfg.SMSC_LOCAL) {
+    const smsc = await step(
+      'local SMSC',
+      () => startSmsc({ port: cfg.SMPP_PORT, httpPort: cfg.SMSC_HTTP_PORT, host: '127.0.0.1' }),
+      (h) => h.stop(),
+    );
+    smsUrl = `${smsc.httpUrl}/messages`;
+    smsEnv = { SMPP_HOST: '127.0.0.1', SMPP_PORT: String(smsc.port) };
+    log.info(`local SMSC listening for SMPP on 127.0.0.1:${smsc.port}`);
+  }
+
   // Worker and API. They load their own config; we forward our environment (not a config read: process.env is
   // passed through untouched) with the addresses of what we just started laid over it.
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, ...smtpEnv };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, ...smtpEnv, ...smsEnv };
   if (stopping) throw new StopRequested();
   const worker = startChild('worker', 'worker/main.ts', childEnv);
   cleanups.push({ name: 'worker', run: () => stopChild('worker', worker) });
@@ -288,6 +304,7 @@ async function main(cfg: Config): Promise<void> {
     `  Temporal       ${temporalAddress} (namespace ${cfg.TEMPORAL_NAMESPACE}) ${cfg.TEMPORAL_ENGINE === 'server' ? 'production server' : cfg.TEMPORAL_ENGINE === 'dev' ? 'dev server' : 'external'}`,
     ...(temporalUi ? [`  Temporal UI    ${temporalUi}`] : []),
     mailUrl ? `  Caught mail    ${mailUrl}   (SMTP 127.0.0.1:${smtpEnv.SMTP_PORT})` : `  Mail relay     ${cfg.SMTP_HOST}:${cfg.SMTP_PORT}`,
+    smsUrl ? `  Caught SMS     ${smsUrl}   (SMPP 127.0.0.1:${smsEnv.SMPP_PORT})` : `  SMSC           ${cfg.SMPP_HOST}:${cfg.SMPP_PORT}`,
     `  PostgreSQL     ${postgresLabel}`,
     '  Ctrl-C to stop.',
   ];

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 start=$(date +%s)
 bash scripts/ensure-deps.sh
+bash scripts/ensure-poppler.sh
 temporal_bin=$(bash scripts/ensure-temporal.sh)
 echo "Temporal CLI: $temporal_bin ($("$temporal_bin" --version))"
 npx tsc --noEmit

@@ -12,10 +12,10 @@ import {
   field,
   formatDateTimeCasablanca,
   title,
-  winAnsi,
   type Doc,
 } from './layout';
 import type { CampaignRef } from './types';
+import { cell } from './typeset';
 
 export interface ManifestPassenger {
   firstName: string;
@@ -72,7 +72,7 @@ const STATUS_LABEL: Record<ManifestPassenger['status'], string> = {
 
 /** Cuts a cell's text to its column, with an ellipsis, so a long name never wraps into the next row. */
 function fit(doc: Doc, text: string, width: number): string {
-  const t = winAnsi(text);
+  const t = text;
   if (doc.widthOfString(t) <= width) return t;
   let lo = 0;
   let hi = t.length;
@@ -123,7 +123,7 @@ export function embarkationManifest(doc: Doc, data: EmbarkationManifestData): vo
     es: `${data.campaign.name} ${data.campaign.season} — travesía ${data.departureId}`,
   });
   field(doc, { fr: 'Traversée', es: 'Travesía' }, data.departureId);
-  field(doc, { fr: 'Trajet', es: 'Trayecto' }, `${data.port} → ${data.destination}`);
+  field(doc, { fr: 'Trajet', es: 'Trayecto' }, `${data.port} – ${data.destination}`);
   field(doc, { fr: 'Départ (heure du Maroc)', es: 'Salida (hora de Marruecos)' }, formatDateTimeCasablanca(data.departureAt));
   field(doc, { fr: 'Places', es: 'Plazas' }, String(data.seats));
   field(doc, { fr: 'Passagers convoqués', es: 'Pasajeros convocados' }, String(data.passengers.length));
@@ -159,10 +159,10 @@ export function embarkationManifest(doc: Doc, data: EmbarkationManifestData): vo
       p.employerName ?? '-',
       p.visaNumber ?? '-',
     ];
-    doc.font(FONT).fontSize(FONT_SIZE).fillColor(INK);
     cells.forEach((text, c) => {
       const col = cols[c]!;
-      doc.text(fit(doc, text, col.width - 2 * PADDING), col.x + PADDING, y + 4, { width: col.width - 2 * PADDING, lineBreak: false });
+      // through the typesetter: a name written in Arabic prints as written
+      cell(doc, text, col.x + PADDING, y + 4, col.width - 2 * PADDING, { size: FONT_SIZE, color: INK });
     });
     // The last column: a box to tick at the gangway, and the status once recorded.
     const tick = cols[COLUMNS.length - 1]!;
@@ -185,7 +185,7 @@ export function embarkationManifest(doc: Doc, data: EmbarkationManifestData): vo
   doc.moveDown(1);
   if (doc.y + 40 > bottom(doc)) doc.addPage();
   doc.font(FONT).fontSize(8.5).fillColor(MUTED).text(
-    winAnsi("Visa de l'agent portuaire ANAPEC / Firma del agente portuario ANAPEC : ______________________"),
+    "Visa de l'agent portuaire ANAPEC / Firma del agente portuario ANAPEC : ______________________",
     left,
     doc.y,
     { width },

@@ -1,9 +1,11 @@
-// E-mail texts sent by the worker cycle. French first (ANAPEC's working language), Spanish for employers.
-export type NotificationTemplate = 'visa_issued' | 'convocation' | 'consular_escalation' | 'post_vacated' | 'non_return';
+// E-mail texts sent by the worker cycle. French first (ANAPEC's working language), Spanish for employers. A worker's
+// own messages go by SMS in her language (templates/sms.ts); these e-mails reach workers who have an address.
+export type NotificationTemplate = 'selection' | 'visa_issued' | 'convocation' | 'return_reminder' | 'consular_escalation' | 'post_vacated' | 'non_return';
 
 export interface NotificationContext {
   cycleId: string;
   workerName: string;
+  workerSex?: 'F' | 'M';
   campaignName: string;
   employerName?: string;
   visaFileReference?: string | null;
@@ -18,7 +20,18 @@ const fmtDateTime = (iso: string) =>
 
 export function renderNotification(template: NotificationTemplate, c: NotificationContext): { subject: string; text: string } {
   const ref = `Référence / Referencia : ${c.cycleId}`;
+  const e = c.workerSex === 'M' ? '' : 'e';
   switch (template) {
+    case 'selection':
+      return {
+        subject: `[${c.campaignName}] Sélection / Selección`,
+        text: `Bonjour ${c.workerName},\n\nVous avez été retenu${e} pour la campagne ${c.campaignName} par ${c.employerName ?? "l'employeur"}. Votre agence ANAPEC vous contactera pour la suite. Tout est gratuit : ne payez aucun intermédiaire.\n\n${ref}\n`,
+      };
+    case 'return_reminder':
+      return {
+        subject: `[${c.campaignName}] Fin de contrat et retour / Fin de contrato y retorno`,
+        text: `Bonjour ${c.workerName},\n\nVotre contrat se termine le ${c.contractEnd ?? '?'}. À votre retour au Maroc, présentez la preuve du retour à votre agence ANAPEC : c'est ce qui permet de repartir la saison prochaine.\n\n${ref}\n`,
+      };
     case 'visa_issued':
       return {
         subject: `[${c.campaignName}] Visa délivré – contrat et engagement de retour / Visado expedido`,
@@ -27,7 +40,7 @@ export function renderNotification(template: NotificationTemplate, c: Notificati
     case 'convocation':
       return {
         subject: `[${c.campaignName}] Convocation au départ – ${c.departureAt ? fmtDateTime(c.departureAt) : ''}`,
-        text: `Bonjour ${c.workerName},\n\nVous êtes convoquée au départ le ${c.departureAt ? fmtDateTime(c.departureAt) : '?'} au port de ${c.port ?? '?'}. La lettre de convocation est jointe : présentez-vous avec votre passeport, votre CIN, le contrat signé et l'engagement de retour.\n\n${ref}\n`,
+        text: `Bonjour ${c.workerName},\n\nVous êtes convoqué${e} au départ le ${c.departureAt ? fmtDateTime(c.departureAt) : '?'} au port de ${c.port ?? '?'}. La lettre de convocation est jointe. Au port, l'agence régionale vous remet votre passeport avec le visa, la fiche de police et le billet ; apportez votre CIN et votre exemplaire du contrat et de l'engagement de retour.\n\n${ref}\n`,
       };
     case 'consular_escalation':
       return {

@@ -4,11 +4,14 @@
 import PDFDocument from 'pdfkit';
 import { convocation } from './convocation';
 import { employmentContract } from './employment-contract';
-import { decoratePages, documentDate, FONT, type Doc } from './layout';
+import { decoratePages, documentDate, setLanguage, type Doc, type Lang } from './layout';
+import { predepartureSheet } from './predeparture-sheet';
+import { registerFaces } from './typeset';
 import { returnCommitment } from './return-commitment';
-import type { ContractDocumentData, ConvocationDocumentData } from './types';
+import { workerLanguage, type ContractDocumentData, type ConvocationDocumentData } from './types';
 import { embarkationManifest, type EmbarkationManifestData } from './embarkation-manifest';
 import { visaBatchManifest, type VisaBatchManifestData } from './visa-batch-manifest';
+import { callListDocument, type CallListData } from './call-list';
 
 interface RenderOptions {
   title: string;
@@ -18,7 +21,11 @@ interface RenderOptions {
   reference: string;
   layout?: 'portrait' | 'landscape';
   margins?: { top: number; bottom: number; left: number; right: number };
+  /** the worker's language, printed beside Spanish (worker-facing documents); manifests are French/Spanish */
+  lang?: Lang;
 }
+
+const PDF_LANG: Record<Lang, string> = { ar: 'ar-MA', fr: 'fr-FR', es: 'es-ES' };
 
 function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Buffer> {
   // Inside the executor so a bad issuedOn surfaces as a rejected promise, not a sync throw.
@@ -30,8 +37,7 @@ function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Bu
       margins: options.margins ?? { top: 62, bottom: 58, left: 56, right: 56 },
       compress: true,
       bufferPages: true, // needed to write "page n / N" once the page count is known
-      font: FONT,
-      lang: 'fr-FR',
+      lang: PDF_LANG[options.lang ?? 'fr'],
       info: {
         Title: options.title,
         Subject: options.subject,
@@ -47,6 +53,8 @@ function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Bu
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
     try {
+      registerFaces(doc);
+      if (options.lang) setLanguage(doc, options.lang);
       draw(doc);
       decoratePages(doc, options.reference);
       doc.end();
@@ -63,6 +71,7 @@ export function renderContract(data: ContractDocumentData): Promise<Buffer> {
       subject: `${data.campaign.name} ${data.campaign.season}`,
       issuedOn: data.issuedOn,
       reference: `Réf. ${data.cycleId}`,
+      lang: workerLanguage(data.worker),
     },
     (doc) => employmentContract(doc, data),
   );
@@ -75,6 +84,7 @@ export function renderReturnCommitment(data: ContractDocumentData): Promise<Buff
       subject: `${data.campaign.name} ${data.campaign.season}`,
       issuedOn: data.issuedOn,
       reference: `Réf. ${data.cycleId}`,
+      lang: workerLanguage(data.worker),
     },
     (doc) => returnCommitment(doc, data),
   );
@@ -87,8 +97,23 @@ export function renderConvocation(data: ConvocationDocumentData): Promise<Buffer
       subject: `${data.campaign.name} ${data.campaign.season}`,
       issuedOn: data.issuedOn,
       reference: `Réf. ${data.cycleId}`,
+      lang: workerLanguage(data.worker),
     },
     (doc) => convocation(doc, data),
+  );
+}
+
+/** What the worker needs to know before leaving: the contract in short, her rights, the journey, whom to call. */
+export function renderPredepartureSheet(data: ContractDocumentData): Promise<Buffer> {
+  return renderPdf(
+    {
+      title: 'Fiche de pré-départ / Hoja previa a la salida',
+      subject: `${data.campaign.name} ${data.campaign.season}`,
+      issuedOn: data.issuedOn,
+      reference: `Réf. ${data.cycleId}`,
+      lang: workerLanguage(data.worker),
+    },
+    (doc) => predepartureSheet(doc, data),
   );
 }
 
@@ -96,12 +121,13 @@ export interface DocumentRenderer {
   renderContract: typeof renderContract;
   renderReturnCommitment: typeof renderReturnCommitment;
   renderConvocation: typeof renderConvocation;
+  renderPredepartureSheet: typeof renderPredepartureSheet;
   renderEmbarkationManifest: typeof renderEmbarkationManifest;
   renderVisaBatchManifest: typeof renderVisaBatchManifest;
 }
 
 /** Injectable bundle, so activities can be given a fake renderer in tests. */
-export const documentRenderer: DocumentRenderer = { renderContract, renderReturnCommitment, renderConvocation, renderEmbarkationManifest, renderVisaBatchManifest };
+export const documentRenderer: DocumentRenderer = { renderContract, renderReturnCommitment, renderConvocation, renderPredepartureSheet, renderEmbarkationManifest, renderVisaBatchManifest };
 
 /** Embarkation manifest of a sailing, printed on demand from the database (not stored). */
 export function renderEmbarkationManifest(data: EmbarkationManifestData): Promise<Buffer> {
@@ -128,5 +154,20 @@ export function renderVisaBatchManifest(data: VisaBatchManifestData): Promise<Bu
       margins: { top: 62, bottom: 58, left: 40, right: 40 },
     },
     (doc) => visaBatchManifest(doc, data),
+  );
+}
+
+/** An agency's call list (A4 landscape), printed on demand from the database. */
+export function renderCallList(data: CallListData): Promise<Buffer> {
+  return renderPdf(
+    {
+      title: `Liste d'appels ${data.agency.name}`,
+      subject: data.filter,
+      issuedOn: data.generatedAt.slice(0, 10),
+      reference: `${data.agency.id} — ${data.generatedAt.slice(0, 10)}`,
+      layout: 'landscape',
+      margins: { top: 62, bottom: 58, left: 40, right: 40 },
+    },
+    (doc) => callListDocument(doc, data),
   );
 }

@@ -9,6 +9,12 @@ export interface WorkerIdentity {
   commune: string;
   passportNumber?: string | null;
   passportExpiry?: string | null;
+  /** the language the worker reads (Arabic when not said: the default for candidates loaded by ANAPEC) */
+  language?: 'ar' | 'fr' | 'es' | null;
+}
+
+export function workerLanguage(worker: Pick<WorkerIdentity, 'language'>): 'ar' | 'fr' | 'es' {
+  return worker.language ?? 'ar';
 }
 
 export interface EmployerParty {
@@ -64,4 +70,4 @@ export interface ConvocationDocumentData {
   sailing?: string | null;
 }
 
-export type DocumentKind = 'employment_contract' | 'return_commitment' | 'convocation';
+export type DocumentKind = 'employment_contract' | 'return_commitment' | 'convocation' | 'predeparture_sheet';

@@ -13,10 +13,10 @@ import {
   field,
   formatDate,
   title,
-  winAnsi,
   type Doc,
 } from './layout';
 import type { CampaignRef } from './types';
+import { cell } from './typeset';
 
 export interface VisaBatchManifestMember {
   /** line of the manifest (1..n); the visa file reference is `<batchId>/<n>` */
@@ -94,7 +94,7 @@ const PAD = 2.5;
 
 /** Cuts a cell to its column (measured), so rows never wrap and every row has the same height. */
 function fit(doc: Doc, text: string, width: number): string {
-  const s = winAnsi(text);
+  const s = text;
   const full = doc.widthOfString(s);
   if (full <= width) return s;
   // Start from the proportional cut, then shorten until it fits (one or two measurements in practice).
@@ -137,7 +137,8 @@ function memberTable(doc: Doc, members: VisaBatchManifestMember[]): void {
     let cx = x;
     for (const c of COLUMNS) {
       const text = c.cell(m);
-      if (text) doc.text(fit(doc, text, c.width - 2 * PAD), cx + PAD, y + 3, { lineBreak: false });
+      // through the typesetter: a name written in Arabic prints as written
+      if (text) cell(doc, text, cx + PAD, y + 3, c.width - 2 * PAD, { size: CELL_FONT_SIZE, color: INK });
       cx += c.width;
     }
     const docs = memberDocuments(m);
@@ -172,7 +173,7 @@ export function visaBatchManifest(doc: Doc, data: VisaBatchManifestData): void {
     missing ? `${missing} (pièce manquante : NON / documento que falta: NON)` : '0',
   );
   doc.font(FONT).fontSize(7).fillColor(MUTED).text(
-    winAnsi('Pièces / Documentos : Pas. = passeport / pasaporte, Aut. = autorisation de travail / autorización de trabajo, Ctr. = contrat de travail / contrato de trabajo. Référence du dossier / Referencia del expediente : <lot>/<N°>.'),
+    'Pièces / Documentos : Pas. = passeport / pasaporte, Aut. = autorisation de travail / autorización de trabajo, Ctr. = contrat de travail / contrato de trabajo. Référence du dossier / Referencia del expediente : <lot>/<N°>.',
     doc.page.margins.left,
     doc.y + 4,
     { width: contentWidth(doc) },

@@ -59,7 +59,7 @@ describe('activities', () => {
     const second = await acts.issueContractDocuments({ cycleId });
     expect(second.documentIds).toEqual(first.documentIds);
     const docs = await handle.db.select().from(documents).where(eq(documents.cycleId, cycleId));
-    expect(docs.map((d) => d.kind).sort()).toEqual(['employment_contract', 'return_commitment']);
+    expect(docs.map((d) => d.kind).sort()).toEqual(['employment_contract', 'predeparture_sheet', 'return_commitment']);
     expect(docs.every((d) => d.content.subarray(0, 4).toString() === '%PDF')).toBe(true);
   });
 
@@ -77,7 +77,7 @@ describe('activities', () => {
     expect(mail.messages().filter((m) => m.text.includes(cycleId))).toHaveLength(1);
     const [row] = await handle.db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, n.key));
     expect(row?.sentAt).not.toBeNull();
-    expect(mail.messages()[0]!.attachments).toHaveLength(2);
+    expect(mail.messages()[0]!.attachments).toHaveLength(3);
   });
 
   it('fails without retry for an unknown cycle', async () => {

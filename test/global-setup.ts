@@ -13,12 +13,15 @@ import { applyMigrations } from '../db/migrate';
 import { resolveTemporalBinary } from '../scripts/lib/temporal-binary';
 import { CampaignIdKey, EmployerIdKey, ProvinceKey, SeasonKey, StageKey } from '../workflows/contracts/search-attributes';
 import { freePort } from '../scripts/lib/process';
+import { startSmsc } from '../scripts/lib/smsc';
 import { dropTemporalDatabases, startTemporalServer } from '../scripts/lib/temporal-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     databaseUrl: string;
+    smscPort: number;
+    smscUrl: string;
   }
 }
 
@@ -89,6 +92,10 @@ export default async function setup(project: TestProject) {
     temporal = { address: env.address, teardown: () => env.teardown() };
   }
   project.provide('temporalAddress', temporal.address);
+  // the operator's SMS centre: one local SMSC for the run; tests read what it received over HTTP
+  const smsc = await startSmsc({ port: 0, httpPort: 0 });
+  project.provide('smscPort', smsc.port);
+  project.provide('smscUrl', smsc.httpUrl!);
   project.provide('databaseUrl', databaseUrl);
   console.log(
     `[global-setup] Temporal ${config.TEMPORAL_ENGINE === 'server' ? 'production server' : 'dev server'} ${temporal.address}, ` +
@@ -96,6 +103,7 @@ export default async function setup(project: TestProject) {
   );
 
   return async () => {
+    await smsc.stop();
     await temporal.teardown();
     if (pg) {
       await pg.stop();

@@ -11,12 +11,14 @@ import { campaigns } from '../db/schema';
 import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
 import { documentRenderer } from '../templates/render';
 import { createMailer, createWorkers } from '../worker/create-worker';
+import { createSmsGateway, type SmsGateway } from '../worker/sms';
 
 export interface TestStack {
   db: Db;
   client: Client;
   app: FastifyInstance;
   mail: MailCatcherHandle;
+  sms: SmsGateway;
   workers: Worker[];
   stop(): Promise<void>;
 }
@@ -28,6 +30,8 @@ export const testConfig = {
   CYCLE_TIMINGS: {},
   RESERVE_CHECK_INTERVAL: '1s',
   NON_RETURN_BLOCK_YEARS: 3,
+  SMS_MAX_ATTEMPTS: 2,
+  SMS_RETRY_DELAY: '300ms',
   LOG_LEVEL: 'warn' as const,
 };
 
@@ -45,13 +49,14 @@ export async function startTestStack(): Promise<TestStack> {
   const { db, close } = connectDb(inject('databaseUrl'));
   const mail = await startMailCatcher({ smtpPort: 0 });
   const mailer = createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: mail.smtpPort });
+  const sms = testSmsGateway();
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', interceptors: clientInterceptors });
   const workers = await createWorkers({
     connection: nativeConnection,
     namespace: 'default',
-    deps: { db, mailer, documents: documentRenderer, temporal: client, config: testConfig },
+    deps: { db, mailer, sms, documents: documentRenderer, temporal: client, config: testConfig },
   });
   const running = Promise.all(workers.map((w) => w.run()));
   const app = await buildApp({ db, temporal: client, config: testConfig, logger: false });
@@ -61,6 +66,7 @@ export async function startTestStack(): Promise<TestStack> {
     client,
     app,
     mail,
+    sms,
     workers,
     async stop() {
       await app.close();
@@ -69,10 +75,22 @@ export async function startTestStack(): Promise<TestStack> {
       await nativeConnection.close();
       await connection.close();
       mailer.close();
+      await sms.close();
       await mail.stop();
       await close();
     },
   };
+}
+
+/** An SMPP session to the run's local SMSC (test/global-setup.ts). */
+export function testSmsGateway(): SmsGateway {
+  return createSmsGateway({ SMPP_HOST: '127.0.0.1', SMPP_PORT: inject('smscPort'), SMPP_SYSTEM_ID: 'gecco-test', SMPP_PASSWORD: 'test', SMS_SENDER: 'ANAPEC' });
+}
+
+/** What the local SMSC received, reassembled into messages. */
+export async function smscMessages(): Promise<import('../scripts/lib/smsc').SmscMessage[]> {
+  const res = await fetch(`${inject('smscUrl')}/messages`);
+  return ((await res.json()) as { messages: import('../scripts/lib/smsc').SmscMessage[] }).messages;
 }
 
 let seq = 0;

@@ -101,15 +101,15 @@ describe('worker cycle on the real servers', () => {
     state = await step(cycleId, 'consular-decision', { decision: 'issued', visaNumber: 'ESP-V-98765', ...by });
     expect(state).toMatchObject({ stage: 'visa_issued', visaSubmissions: 2, visaNumber: 'ESP-V-98765' });
 
-    // Contract and return commitment are printed and mailed (worker + employer) with both PDFs attached.
+    // Contract, return commitment and pre-departure sheet are printed and mailed (worker + employer), all attached.
     const visaMail = await stack.mail.waitFor((m) => m.subject.includes('Visa délivré') && m.text.includes(cycleId), 20_000);
     expect(visaMail.to).toEqual(expect.arrayContaining(['fatima@example.test', 'rrhh@fresas.test']));
-    expect(visaMail.attachments.map((a) => a.contentType)).toEqual(['application/pdf', 'application/pdf']);
+    expect(visaMail.attachments.map((a) => a.contentType)).toEqual(['application/pdf', 'application/pdf', 'application/pdf']);
     const docs = (await waitUntil(async () => {
       const c = await cycle(cycleId);
-      return c.documents.length >= 2 ? c : undefined;
+      return c.documents.length >= 3 ? c : undefined;
     })).documents;
-    expect(docs.map((d: { kind: string }) => d.kind).sort()).toEqual(['employment_contract', 'return_commitment']);
+    expect(docs.map((d: { kind: string }) => d.kind).sort()).toEqual(['employment_contract', 'predeparture_sheet', 'return_commitment']);
     const pdf = await stack.app.inject({ method: 'GET', url: docs[0].url });
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
@@ -275,7 +275,7 @@ describe('worker cycle on the real servers', () => {
     expect((await closedRow(withdrawn)).outcome).toBe('withdrawn');
     // The withdrawal of a selected worker frees the post: the agency is told exactly once.
     await stack.mail.waitFor((m) => m.text.includes(withdrawn) && m.subject.includes('Poste'), 20_000);
-    const outbox = await stack.db.select().from(emailOutbox).where(and(eq(emailOutbox.cycleId, withdrawn)));
+    const outbox = await stack.db.select().from(emailOutbox).where(and(eq(emailOutbox.cycleId, withdrawn), eq(emailOutbox.channel, 'email')));
     expect(outbox).toHaveLength(1);
     expect(outbox[0]!.sentAt).not.toBeNull();
     await keepHistory(withdrawn, 'withdrawn');

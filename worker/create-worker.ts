@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createSmsReceiptHandler } from '../activities/sms';
 import type { Config } from '../config';
 import { COORDINATION_TASK_QUEUE } from '../workflows/contracts/bulk';
 import { WORKER_CYCLE_TASK_QUEUE } from '../workflows/contracts/worker-cycle';
@@ -33,6 +34,11 @@ export async function createWorkers(opts: {
   const activities = createActivities(opts.deps);
   // heartbeats while running, poison data non-retryable, failed queries without their values
   const interceptors = { activity: [activityInterceptors] };
+  // delivery receipts arrive on the worker's SMPP session: one handler per process stores them and retries or escalates
+  if (opts.deps.sms) {
+    const onReceipt = createSmsReceiptHandler(opts.deps);
+    opts.deps.sms.onReceipt((r) => void onReceipt(r).catch((err: unknown) => console.error('SMS receipt not recorded', err)));
+  }
   return Promise.all([
     Worker.create({
       connection: opts.connection,

@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { clientInterceptors } from '../api/outage';
 import { safeErrSerializer } from '../db/errors';
 import { createMailer, createWorkers } from './create-worker';
+import { createSmsGateway } from './sms';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -25,13 +26,14 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const { db, close } = connectDb(config.DATABASE_URL);
   const mailer = createMailer(config);
+  const sms = createSmsGateway(config);
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   // coordination activities send Updates: one the server dropped unprocessed is sent again
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors });
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    deps: { db, mailer, documents: documentRenderer, temporal, config },
+    deps: { db, mailer, sms, documents: documentRenderer, temporal, config },
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
   } finally {
     await clientConnection.close();
     mailer.close();
+    await sms.close();
     await close();
     await connection.close();
     logger.info('worker stopped');

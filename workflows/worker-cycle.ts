@@ -58,6 +58,7 @@ const { sendNotification } = proxyActivities<CycleActivities>({
 });
 
 const nowIso = (): string => new Date(Date.now()).toISOString();
+const RETURN_REMINDER_LEAD_MS = 7 * 24 * 3600 * 1000;
 
 function outOfOrder(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: ERROR_OUT_OF_ORDER, message, nonRetryable: true });
@@ -258,6 +259,8 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
     state.contractEnd = sel.payload.contractEnd;
     if (state.employerId) indexEmployer(state.employerId);
     await transition('selection', 'selected', sel.payload.decidedBy, { offerId: state.offerId });
+    // The selected worker hears it by SMS in her language and from her agency's call list; added later, hence the patch.
+    if (patched('worker-selection-message')) await notify('selection', ['worker'], 'selection');
 
     // 2. Work authorisation (entered in SI GECCO by the Spanish side)
     const auth = await awaitStep('recordAuthorisation', 'work authorisation', t.authorisationDeadline);
@@ -342,7 +345,19 @@ export async function workerCycleWorkflow(input: WorkerCycleInput): Promise<Work
   const seasonMs = t.seasonLength !== undefined
     ? msToNumber(t.seasonLength)
     : Math.max(0, Date.parse(`${state.contractEnd ?? ''}T23:59:59Z`) - Date.now());
-  let ret = await awaitStep('recordReturn', 'end of contract', seasonMs);
+  // A reminder of the return goes to the worker's phone a week before the contract ends (half-way through a shorter
+  // season); added later, hence the patch.
+  const reminderLead = Math.min(RETURN_REMINDER_LEAD_MS, seasonMs / 2);
+  let ret: Waited<'recordReturn'>;
+  if (reminderLead > 0 && patched('return-reminder')) {
+    ret = await awaitStep('recordReturn', 'end of contract', seasonMs - reminderLead);
+    if (ret.kind === 'timeout') {
+      await notify('return_reminder', ['worker'], 'return_reminder');
+      ret = await awaitStep('recordReturn', 'end of contract', reminderLead);
+    }
+  } else {
+    ret = await awaitStep('recordReturn', 'end of contract', seasonMs);
+  }
   if (ret.kind !== 'step') {
     await transition('contract_ended', 'awaiting_return', 'system', { contractEnd: state.contractEnd });
     ret = await awaitStep('recordReturn', 'proof of return', t.returnGrace);

@@ -75,7 +75,7 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['intake'],
         operationId: 'loadCandidateFile',
         summary: 'Load a candidate list (CSV, XLSX or JSON): registers each person once and starts their cycle',
-        description: 'Columns: nationalId, firstName, lastName, birthDate, sex, province, commune, householdSituation, phone, and optionally email, passportNumber, passportExpiry, dependants, priorSeasons, reserveRank. Bad rows (and people who may not be contracted, e.g. blocked after a non-return) are reported by line and field; good rows are kept. Loading the same file twice changes nothing.',
+        description: 'Columns: nationalId, firstName, lastName, birthDate, sex, province, commune, householdSituation, and optionally phone, language (ar, fr or es; ar when blank), email, passportNumber, passportExpiry, dependants, priorSeasons, reserveRank. Bad rows (and people who may not be contracted, e.g. blocked after a non-return) are reported by line and field; good rows are kept. Loading the same file twice changes nothing.',
         params: campaignParams,
         querystring: intakeQuery,
         body: fileBody,

@@ -14,6 +14,7 @@ import { dropTemporalDatabases } from '../../scripts/lib/temporal-server';
 import { importEmbeddedPostgres } from '../../scripts/lib/embedded-postgres';
 import { createDeploymentRoles, prepareCompiled, runCompiledMigrations, type DeploymentDatabases } from './deployment';
 import { startMailCatcher, type MailCatcherHandle } from '../../scripts/lib/mail-catcher';
+import { startSmsc, type SmscHandle } from '../../scripts/lib/smsc';
 import { freePort, waitForExit } from '../../scripts/lib/process';
 
 export const BENCH_DB = 'gecco_bench';
@@ -110,6 +111,7 @@ export interface Infra {
   postgresLabel: string;
   temporal: TemporalEngineHandle;
   mail: MailCatcherHandle;
+  smsc: SmscHandle;
   apiUrl: string;
   /** the first worker process (there may be several: workers) */
   worker: Child;
@@ -226,6 +228,9 @@ export async function startInfra(opts: {
     const mail = await startMailCatcher({ smtpPort: await freePort(), host: '127.0.0.1', parse: false });
     cleanups.push({ name: 'mail catcher', run: () => mail.stop() });
     log(`mail catcher on 127.0.0.1:${mail.smtpPort}`);
+    const smsc = await startSmsc({ port: 0 });
+    cleanups.push({ name: 'SMSC', run: () => smsc.stop() });
+    log(`local SMSC on 127.0.0.1:${smsc.port}`);
 
     // Worker and API
     const apiPort = await freePort();
@@ -236,6 +241,8 @@ export async function startInfra(opts: {
       TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(mail.smtpPort),
+      SMPP_HOST: '127.0.0.1',
+      SMPP_PORT: String(smsc.port),
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
       LOG_LEVEL: 'warn',
@@ -272,7 +279,7 @@ export async function startInfra(opts: {
       log(`metrics: worker ${w.status} (${await count(w, 'temporal_')} temporal_* samples), API ${a.status} (${await count(a, 'gecco_http_')} gecco_http_* samples)`);
     }
 
-    return { benchDir, databaseUrl, postgresLabel, temporal, mail, apiUrl, worker, workers, api, stopChildren, stop: stopAll };
+    return { benchDir, databaseUrl, postgresLabel, temporal, mail, smsc, apiUrl, worker, workers, api, stopChildren, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
