@@ -112,7 +112,7 @@ describe('multi-year circular framework', () => {
     ]);
     expect(history.authorisations).toHaveLength(1);
     expect(history.monthsWorked).toBeCloseTo(24, 0);
-    expect(history.seasons[3].documents.map((d: { kind: string }) => d.kind).sort()).toEqual(['convocation', 'employment_contract', 'return_commitment']);
+    expect(history.seasons[3].documents.map((d: { kind: string }) => d.kind).sort()).toEqual(['convocation', 'employment_contract', 'predeparture_sheet', 'return_commitment']);
 
     // A fifth season would run past the 4-year authorisation.
     const c2031 = await campaignFor(2031);

@@ -53,7 +53,8 @@ export const CYCLE_STEPS: { [S in CycleStep]: StepDefinition<StepPayloads[S]> } 
   recordSelection: {
     update: recordSelectionUpdate,
     allowedFrom: ['preselected'],
-    campaignStages: FROM_SELECTION,
+    // at returns too: the reserves never called are released (rejected) when the season ends
+    campaignStages: [...FROM_SELECTION, 'returns'],
     bulkKind: 'selection',
     label: "employer's selection",
     check: (s) => {
