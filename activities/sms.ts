@@ -75,8 +75,17 @@ export async function sendWorkerSms(deps: SmsDeps, n: WorkerSmsInput, text: stri
   try {
     ids = await deps.sms.submit(candidate.phone, text);
   } catch (err) {
-    await db.update(emailOutbox).set({ attempts: sql`${emailOutbox.attempts} + 1`, lastError: String(err) }).where(eq(emailOutbox.id, sms.id));
-    throw err;
+    const [failed] = await db
+      .update(emailOutbox)
+      .set({ attempts: sql`${emailOutbox.attempts} + 1`, lastError: String(err) })
+      .where(eq(emailOutbox.id, sms.id))
+      .returning({ attempts: emailOutbox.attempts });
+    // The SMSC refuses or cannot be reached: retried by Temporal a few times, then the agency phones her rather
+    // than the worker's step waiting on the operator.
+    if ((failed?.attempts ?? 0) < (deps.config.SMS_MAX_ATTEMPTS ?? 3)) throw err;
+    await db.update(emailOutbox).set({ delivery: 'escalated' }).where(eq(emailOutbox.id, sms.id));
+    await addToCallList(db, { ...call, reason: 'sms_failed' });
+    return { sent: false, parts: 0 };
   }
   await db
     .update(emailOutbox)

@@ -15,7 +15,7 @@ import { agencies, callListEntries, campaigns, candidates, emailOutbox, employer
 import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
 import { documentRenderer } from '../templates/render';
 import { splitSms } from '../templates/sms';
-import type { SmsGateway } from '../worker/sms';
+import { createSmsGateway, type SmsGateway } from '../worker/sms';
 import { createMailer } from '../worker/create-worker';
 import { sampleCandidate, smscMessages, testConfig, testSmsGateway, uniqueSuffix, waitUntil } from './support';
 
@@ -137,6 +137,21 @@ describe('SMS to the workers', () => {
     expect(entry).toMatchObject({ agencyId, reason: 'sms_failed' });
     const escalation = await mail.waitFor((m) => m.subject.includes('SMS non remis') && m.text.includes(cycleId), 10_000);
     expect(escalation.to).toEqual(['kenitra@anapec.test']);
+  });
+
+  it('falls back to the call list when the SMSC cannot be reached, after the configured attempts', async () => {
+    const { freePort } = await import('../scripts/lib/process');
+    const nowhere = createSmsGateway({ SMPP_HOST: '127.0.0.1', SMPP_PORT: await freePort(), SMPP_SYSTEM_ID: 'x', SMPP_PASSWORD: 'x', SMS_SENDER: 'ANAPEC' });
+    const offline = createActivities({ temporal: undefined as never, db: handle.db, mailer: createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: mail.smtpPort }), sms: nowhere, documents: documentRenderer, config: testConfig });
+    const cycleId = await cycleFor({ firstName: 'Naima', lastName: 'Tazi', language: 'fr', phone: '+212 600 333 444' });
+    const n = { key: `${cycleId}:visa_issued`, cycleId, audience: ['worker' as const], template: 'visa_issued', documentIds: [] };
+    await expect(offline.sendNotification(n)).rejects.toThrow();
+    expect((await offline.sendNotification(n)).smsParts).toBe(0);
+    const [row] = await handle.db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, `${n.key}:sms`));
+    expect(row).toMatchObject({ attempts: 2, delivery: 'escalated', sentAt: null });
+    const [entry] = await handle.db.select().from(callListEntries).where(eq(callListEntries.cycleId, cycleId));
+    expect(entry).toMatchObject({ reason: 'sms_failed', purpose: 'visa_issued' });
+    await nowhere.close();
   });
 
   it('reaches a worker without a phone through her agency', async () => {
