@@ -19,6 +19,9 @@ import { createSmsGateway, type SmsGateway } from '../worker/sms';
 import { createMailer } from '../worker/create-worker';
 import { sampleCandidate, smscMessages, testConfig, testSmsGateway, uniqueSuffix, waitUntil } from './support';
 
+/** Local time as this runtime's time-zone data has Morocco's offset (tzdata 2026 changed it; Node 24 ships that). */
+const moroccoTime = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Africa/Casablanca', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+
 let handle: DbHandle;
 let mail: MailCatcherHandle;
 let sms: SmsGateway;
@@ -107,7 +110,7 @@ describe('SMS to the workers', () => {
     const [message] = caught;
     expect(message!.dataCoding).toBe(8);
     expect(message!.parts).toBe(first.smsParts);
-    expect(message!.text).toContain('أنت مدعوة للسفر يوم 30/01/2027 09:00 من ميناء Tanger Ville');
+    expect(message!.text).toContain(`أنت مدعوة للسفر يوم 30/01/2027 ${moroccoTime('2027-01-30T08:00:00Z')} من ميناء Tanger Ville`);
     expect(message!.text).toContain('جواز السفر وبطاقة الشرطة والتذكرة');
     const row = await waitUntil(async () => {
       const [r] = await handle.db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, `${n.key}:sms`));
