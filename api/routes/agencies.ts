@@ -3,6 +3,7 @@
 // worker still unreachable after the configured calls.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { csvText } from '../csv';
 import { sendOutboxEmail } from '../../activities/outbox';
 import { renderCallList } from '../../templates/render';
 import { notFound } from '../errors';
@@ -57,10 +58,6 @@ const entryView = z.object({
   escalatedAt: z.string().nullable(),
 });
 const CSV_COLUMNS = ['entryId', 'name', 'phone', 'message', 'date', 'reason', 'attempts', 'outcome'] as const;
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 export const agencyRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, config, mailer } = app.deps;
@@ -104,8 +101,8 @@ export const agencyRoutes: FastifyPluginAsyncZod = async (app) => {
     const agency = await agencyOr404(req.params.agencyId);
     const entries = await callList(db, agency.id, { ...req.query, open: req.query.open === 'true' });
     if (req.query.format === 'csv' || (req.query.format !== 'json' && req.headers.accept?.includes('text/csv'))) {
-      const lines = [CSV_COLUMNS.join(','), ...entries.map((e) => [e.entryId, e.name, e.phone, e.message, e.dueOn, e.reason, e.attempts, e.outcome].map(csvCell).join(','))];
-      return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="appels-${agency.id}.csv"`).send(`${lines.join('\n')}\n`);
+      const csv = csvText(CSV_COLUMNS, entries.map((e) => [e.entryId, e.name, e.phone, e.message, e.dueOn, e.reason, e.attempts, e.outcome]));
+      return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="appels-${agency.id}.csv"`).send(`${csv}\n`);
     }
     return { agencyId: agency.id, entries: entries.map(({ firstName, lastName, ...e }) => (void firstName, void lastName, e)) };
   });
