@@ -173,6 +173,10 @@ export async function cyclesByNationalId(db: Db | Tx, campaignId: string): Promi
 }
 
 // --- the loaded-files register and the pipeline ---------------------------------------------------------------
+/** A file's answer carries this many of its errors; the whole list is a CSV download (a 50,000-row file of bad
+ * rows answered 5 MB of JSON). */
+export const ERRORS_IN_ANSWER = 1000;
+
 export interface IntakeResult {
   fileId: number;
   duplicate: boolean;
@@ -181,6 +185,8 @@ export interface IntakeResult {
   rowsAccepted: number;
   rowsRejected: number;
   errors: RowError[];
+  errorsTotal: number;
+  errorsUrl: string | null;
   operationId: string | null;
 }
 
@@ -191,7 +197,9 @@ export const intakeResultView = z.object({
   rowsTotal: z.number(),
   rowsAccepted: z.number(),
   rowsRejected: z.number(),
-  errors: z.array(z.object({ line: z.number(), field: z.string(), reason: z.string() })),
+  errors: z.array(z.object({ line: z.number(), field: z.string(), reason: z.string() })).describe(`the first ${ERRORS_IN_ANSWER} refused rows, by line`),
+  errorsTotal: z.number().describe('every refused cell and row'),
+  errorsUrl: z.string().nullable().describe('all of them as CSV, when there are any'),
   operationId: z.string().nullable().describe('the bulk operation applying the accepted rows (GET /bulk-operations/:id)'),
 }).meta({ id: 'FileLoadResult' });
 
@@ -203,7 +211,9 @@ const resultOf = (f: FileRecord, duplicate: boolean): IntakeResult => ({
   rowsTotal: f.rowsTotal,
   rowsAccepted: f.rowsAccepted,
   rowsRejected: f.rowsRejected,
-  errors: f.errors,
+  errors: f.errors.slice(0, ERRORS_IN_ANSWER),
+  errorsTotal: f.errors.length,
+  errorsUrl: f.errors.length ? `/intake-files/${f.id}/errors.csv` : null,
   operationId: f.operationId,
 });
 

@@ -44,6 +44,11 @@ describe('bulk intake', () => {
     const body = res.json();
     expect(body).toMatchObject({ rowsTotal: 4, rowsAccepted: 3, rowsRejected: 1, duplicate: false, format: 'csv' });
     expect(body.errors.map((e: { line: number; field: string }) => `${e.line}:${e.field}`).sort()).toEqual(['4:nationalId']); // 06/07/1990 is read as a French date
+    expect(body).toMatchObject({ errorsTotal: 1, errorsUrl: `/intake-files/${body.fileId}/errors.csv` });
+    const errorsCsv = await stack.app.inject({ method: 'GET', url: body.errorsUrl });
+    expect(errorsCsv.statusCode).toBe(200);
+    expect(errorsCsv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(errorsCsv.body.split('\n').slice(0, 2)).toEqual(['line,field,reason', expect.stringMatching(/^4,nationalId,/)]);
     const op = await operationDone(body.operationId);
     expect(op).toMatchObject({ total: 3, applied: 3, refused: 0 });
     const cycles = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, campaignId));

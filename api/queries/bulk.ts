@@ -1,7 +1,7 @@
 // Bulk operations as PostgreSQL records them: the progress a coordinator polls while a file is applied.
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { bulkItems, bulkOperations } from '../../db/schema';
+import { bulkItems, bulkOperations, intakeFiles } from '../../db/schema';
 
 /** Counts in SQL, and only the refused rows (the first 1,000 by line) come back. */
 export async function bulkProgress(db: Db, operationId: string) {
@@ -36,4 +36,10 @@ export async function bulkProgress(db: Db, operationId: string) {
     pending: c.all - c.applied - c.refused,
     refusals: refusals.map((i) => ({ line: i.line, cycleId: i.cycleId, reason: i.error ?? '' })),
   };
+}
+
+/** A loaded file's refused rows, all of them. */
+export async function loadedFileErrors(db: Db, fileId: number) {
+  const [f] = await db.select({ id: intakeFiles.id, kind: intakeFiles.kind, errors: intakeFiles.errors }).from(intakeFiles).where(eq(intakeFiles.id, fileId));
+  return f;
 }

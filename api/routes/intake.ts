@@ -11,10 +11,11 @@ import { DEFAULT_CYCLE_TIMINGS, workerCycleWorkflowId, type CycleStep, type Cycl
 import type { BulkItemPayload } from '../../activities/coordination';
 import { conflict, HttpError, notFound } from '../errors';
 import { FILE_MEDIA_TYPES, cyclesByNationalId, fileBody, fileDate, intakeResultView, itemsByNationalId, loadFile, type RowError } from '../files';
-import { bulkProgress } from '../queries/bulk';
+import { bulkProgress, loadedFileErrors } from '../queries/bulk';
+import { csvText } from '../csv';
 import { registerPeople } from '../queries/candidates';
 import { campaignOr404 } from '../queries/campaigns';
-import { candidateInput, errorSchema, timingsInput } from '../schemas';
+import { candidateInput, dbIdParam, errorSchema, timingsInput } from '../schemas';
 import { STEP_ROUTES } from '../steps';
 
 const intakeQuery = z.object({
@@ -196,6 +197,26 @@ export const intakeRoutes: FastifyPluginAsyncZod = async (app) => {
       const progress = await bulkProgress(db, req.params.operationId);
       if (!progress) throw notFound(`bulk operation ${req.params.operationId}`);
       return progress;
+    },
+  );
+
+  app.get(
+    '/intake-files/:fileId/errors.csv',
+    {
+      schema: {
+        tags: ['intake'],
+        operationId: 'getFileErrorsCsv',
+        summary: "A loaded file's refused rows, all of them, as CSV (line, field, reason)",
+        params: z.object({ fileId: dbIdParam }),
+        produces: ['text/csv'],
+        response: { 200: z.string(), 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const file = await loadedFileErrors(db, req.params.fileId);
+      if (!file) throw notFound(`file ${req.params.fileId}`);
+      const csv = csvText(['line', 'field', 'reason'], file.errors.map((e) => [e.line, e.field, e.reason]));
+      return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file.kind.replace(/[^a-z0-9_-]/gi, '-')}-${file.id}-errors.csv"`).send(`${csv}\n`);
     },
   );
 };
