@@ -53,15 +53,19 @@ interface PdfkitEmbeddedFont {
 function keepLettersApart(embedded: PdfkitEmbeddedFont): void {
   if (embedded.geccoTextMap) return;
   embedded.geccoTextMap = true;
-  const fk = embedded.font;
-  const getGlyph = fk.getGlyph.bind(fk);
-  fk.getGlyph = (id, codePoints) => {
-    const glyph = getGlyph(id, codePoints);
-    if (!codePoints) return glyph;
-    const own = Object.create(glyph) as { codePoints: number[] };
-    own.codePoints = codePoints;
-    return own;
-  };
+  // The fontkit font is shared by every document (see useFace): its getGlyph is wrapped once per process.
+  const fk = embedded.font as PdfkitEmbeddedFont['font'] & { geccoOwnCodePoints?: true };
+  if (!fk.geccoOwnCodePoints) {
+    fk.geccoOwnCodePoints = true;
+    const getGlyph = fk.getGlyph.bind(fk);
+    fk.getGlyph = (id, codePoints) => {
+      const glyph = getGlyph(id, codePoints);
+      if (!codePoints) return glyph;
+      const own = Object.create(glyph) as { codePoints: number[] };
+      own.codePoints = codePoints;
+      return own;
+    };
+  }
   const slotByKey = new Map<string, number>();
   const seen = new Set<number>();
   embedded.encode = function encode(text, features) {
@@ -93,7 +97,7 @@ const registered = new WeakMap<Doc, Set<string>>();
 /** Registers every face in a document, so a template can also select them by name (layout.ts FONT...). */
 export function registerFaces(doc: Doc): void {
   const names = new Set<string>();
-  for (const chain of Object.values(faces())) for (const face of chain) doc.registerFont(face.id, face.buffer);
+  for (const chain of Object.values(faces())) for (const face of chain) doc.registerFont(face.id, face.font as never);
   for (const chain of Object.values(faces())) for (const face of chain) names.add(face.id);
   registered.set(doc, names);
 }
@@ -102,7 +106,9 @@ function useFace(doc: Doc, face: Face, size: number): void {
   let names = registered.get(doc);
   if (!names) registered.set(doc, (names = new Set()));
   if (!names.has(face.id)) {
-    doc.registerFont(face.id, face.buffer);
+    // The process's fontkit font, not its bytes: pdfkit would parse the font again for every document, and its
+    // glyph and layout caches would start cold each time (most of a document's CPU).
+    doc.registerFont(face.id, face.font as never);
     names.add(face.id);
   }
   doc.font(face.id).fontSize(size * face.scale);
