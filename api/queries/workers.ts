@@ -44,18 +44,6 @@ export async function cycleRow(db: Db, cycleId: string) {
 }
 
 /** The person's latest season (by campaign season, then start). */
-export async function lastSeason(db: Db, candidateId: number) {
-  const [last] = await db
-    .select({ id: workerCycles.id, stage: workerCycles.stage, outcome: workerCycles.outcome, eligible: workerCycles.nextSeasonEligible })
-    .from(workerCycles)
-    .innerJoin(campaigns, eq(campaigns.id, workerCycles.campaignId))
-    .where(eq(workerCycles.candidateId, candidateId))
-    .orderBy(desc(campaigns.season), desc(workerCycles.startedAt))
-    .limit(1);
-  return last;
-}
-
-/** The re-hire's cycle row, committed before its workflow starts. */
 export async function insertRehireCycle(db: Db, c: { id: string; campaignId: string; candidateId: number; province: string }): Promise<void> {
   await db.insert(workerCycles).values({ ...c, stage: 'preselected', rehire: true }).onConflictDoNothing();
 }

@@ -23,6 +23,7 @@ import { personOr404 } from '../queries/candidates';
 import { cycleRecord, insertCycleRow, listCycles } from '../queries/cycles';
 import { cycleListItem, cycleStateView, cycleView, errorSchema, selectionBody, startCycleInput, withdrawalBody } from '../schemas';
 import { STEP_ROUTES } from '../steps';
+import { paged, pageQuery } from '../paging';
 
 const cycleParams = z.object({ cycleId: z.string().regex(/^worker-[a-z0-9-]+-\d+$/, 'a worker cycle id, e.g. worker-huelva-2026-42') });
 const campaignParams = z.object({ campaignId: z.string().max(64) });
@@ -99,13 +100,8 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'listCycles',
         summary: "List a campaign's worker cycles (from PostgreSQL), filtered and paged",
         params: campaignParams,
-        querystring: z.object({
-          stage: z.string().max(40).optional(),
-          outcome: z.string().max(40).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-          offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
-        }),
-        response: { 200: z.object({ total: z.number(), limit: z.number(), offset: z.number(), items: z.array(cycleListItem) }), 400: errorSchema, 404: errorSchema },
+        querystring: pageQuery.extend({ stage: z.string().max(40).optional(), outcome: z.string().max(40).optional() }),
+        response: { 200: paged(cycleListItem), 400: errorSchema, 404: errorSchema },
       },
     },
     async (req) => {

@@ -9,7 +9,7 @@ import { isQuotaOnly } from '../../workflows/contracts/eligibility';
 import { CYCLE_STEPS } from '../../workflows/contracts/steps';
 import { conflict, notFound, unprocessable } from '../errors';
 import { campaignOr404 } from '../queries/campaigns';
-import { cycleRow, insertRehireCycle, lastSeason, loadHistory, offerOfCampaign, personByNationalId, personOr404 } from '../queries/workers';
+import { cycleRow, insertRehireCycle, loadHistory, offerOfCampaign, personByNationalId, personOr404 } from '../queries/workers';
 import { campaignParams } from '../views/campaigns';
 import { actor, errorSchema, timingsInput } from '../schemas';
 import { historyView, toHistory } from '../views/workers';
