@@ -12,7 +12,8 @@ import { startContextWorkflow } from './start-workflow';
 
 export interface BulkStart {
   campaignId: string;
-  kind: BulkKind;
+  /** a step's kind, or a session's invitations (activities/selection-sessions.ts: no cycle step, no workflow change) */
+  kind: BulkKind | 'session_invitation';
   /** the source's own key (file hash, batch ID, departure ID): makes the operation ID a business key */
   sourceKey: string;
   source: string;
@@ -26,7 +27,7 @@ export interface BulkStart {
 
 /** Writes the operation and its rows once (its ID is a business key), in the caller's transaction. */
 export async function writeBulkOperation(tx: Tx | Db, b: BulkStart): Promise<string> {
-  const id = bulkOperationId(b.campaignId, b.kind, b.sourceKey);
+  const id = bulkOperationId(b.campaignId, b.kind as BulkKind, b.sourceKey);
   const created = await tx
     .insert(bulkOperations)
     .values({ id, campaignId: b.campaignId, kind: b.kind, source: b.source, total: b.items.length, createdBy: b.createdBy })

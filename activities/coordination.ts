@@ -12,6 +12,7 @@ import { releaseSeat } from '../db/queries/contracting';
 import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
 import type { ActivityDeps } from './deps';
 import { startWorkerCycle } from './start-worker-cycle';
+import { SESSION_INVITATION_KIND, sendSessionInvitation } from './selection-sessions';
 
 /** A row of a bulk operation: the Update's argument, plus context for the tables that mirror the step. */
 export interface BulkItemPayload {
@@ -37,8 +38,10 @@ async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>)
   await Promise.all(runners);
 }
 
-export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
-  type Outcome = { status: 'applied' } | { status: 'refused'; error: string };
+export function createCoordinationActivities(deps: ActivityDeps) {
+  const { db, temporal } = deps;
+  /** `written`: the row's status is already in PostgreSQL (a refusal is written at once with what it releases) */
+  type Outcome = { status: 'applied' } | { status: 'refused'; error: string; written?: boolean };
 
   async function applyOne(kind: BulkKind, operationId: string, line: number, cycleId: string, payload: BulkItemPayload): Promise<Outcome> {
     if (kind === 'start_cycles') {
@@ -51,22 +54,33 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
       const started = await startWorkerCycle(temporal, cycleInput);
       return started === 'started' ? { status: 'applied' } : { status: 'refused', error: 'this candidate already had a cycle in the campaign' };
     }
+    if ((kind as string) === SESSION_INVITATION_KIND) return sendSessionInvitation(deps, { sessionId: Number(payload.args.sessionId), cycleId });
     const step = STEP_BY_BULK_KIND[kind];
     if (!step) throw ApplicationFailure.nonRetryable(`unknown bulk kind ${kind}`, 'BadBulkKind');
     const def = CYCLE_STEPS[step].update as UpdateDefinition<StepAck, [never]>;
     const refused = async (error: string): Promise<Outcome> => {
-      // a selection file's row held its offer's seat at load time: a refused row gives it back
-      if (kind === 'selection') await releaseSeat(db, cycleId);
-      // A batch or sailing planned from PostgreSQL may hold a cycle whose workflow had not confirmed its stage yet
-      // (the mirror is written just before the workflow task that took the step is recorded): the member the
-      // cycle refuses is released at once, so a later batch or sailing takes it; the row's error says why.
-      if (kind === 'visa_lodge' && payload.context?.batchId) {
-        await db.delete(visaBatchMembers).where(and(eq(visaBatchMembers.batchId, payload.context.batchId), eq(visaBatchMembers.cycleId, cycleId), isNull(visaBatchMembers.decision)));
-      }
-      if (kind === 'convocation' && payload.context?.departureId) {
-        await db.delete(departurePassengers).where(and(eq(departurePassengers.departureId, payload.context.departureId), eq(departurePassengers.cycleId, cycleId), eq(departurePassengers.status, 'convoked')));
-      }
-      return { status: 'refused', error };
+      // The refusal is final: it is written with what it releases, in one transaction, before the page goes on. A
+      // page retried after a crash then skips the row instead of sending its Update again, which the cycle, having
+      // caught up meanwhile, could accept after its place was given away (the fault season found cycles convoked to
+      // a sailing they were no longer on, and so never embarked nor no-shows).
+      await db.transaction(async (tx) => {
+        await tx
+          .update(bulkItems)
+          .set({ status: 'refused', error, appliedAt: new Date() })
+          .where(and(eq(bulkItems.operationId, operationId), eq(bulkItems.line, line), eq(bulkItems.status, 'pending')));
+        // a selection file's row held its offer's seat at load time: a refused row gives it back
+        if (kind === 'selection') await releaseSeat(tx, cycleId);
+        // A batch or sailing planned from PostgreSQL may hold a cycle whose workflow had not confirmed its stage yet
+        // (the mirror is written just before the workflow task that took the step is recorded): the member the
+        // cycle refuses is released at once, so a later batch or sailing takes it; the row's error says why.
+        if (kind === 'visa_lodge' && payload.context?.batchId) {
+          await tx.delete(visaBatchMembers).where(and(eq(visaBatchMembers.batchId, payload.context.batchId), eq(visaBatchMembers.cycleId, cycleId), isNull(visaBatchMembers.decision)));
+        }
+        if (kind === 'convocation' && payload.context?.departureId) {
+          await tx.delete(departurePassengers).where(and(eq(departurePassengers.departureId, payload.context.departureId), eq(departurePassengers.cycleId, cycleId), eq(departurePassengers.status, 'convoked')));
+        }
+      });
+      return { status: 'refused', error, written: true };
     };
     try {
       // The update ID makes a retried row return the first outcome instead of being applied twice.
@@ -138,7 +152,7 @@ export function createCoordinationActivities({ db, temporal }: ActivityDeps) {
         CONCURRENCY,
         async (row) => {
           const outcome = await applyOne(op.kind as BulkKind, op.id, row.line, row.cycleId, row.payload as unknown as BulkItemPayload);
-          unwritten.push({ line: row.line, status: outcome.status, error: outcome.status === 'refused' ? outcome.error : null });
+          if (!(outcome.status === 'refused' && outcome.written)) unwritten.push({ line: row.line, status: outcome.status, error: outcome.status === 'refused' ? outcome.error : null });
           if (unwritten.length >= STATUS_BATCH) await flush();
           if (outcome.status === 'applied') applied += 1;
           else refused += 1;

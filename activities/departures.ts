@@ -8,6 +8,7 @@ import { bulkOperationId } from '../workflows/contracts/bulk';
 import type { DepartureCounts } from '../workflows/contracts/departure';
 import { startBulkOperation } from './bulk-start';
 import type { ActivityDeps } from './deps';
+import { registrationOfCycle } from '../db/queries/registration-order';
 
 export function createDepartureActivities({ db, temporal }: ActivityDeps) {
   async function loadDeparture(departureId: string) {
@@ -39,9 +40,8 @@ export function createDepartureActivities({ db, temporal }: ActivityDeps) {
       const passengers = await db
         .select({ cycleId: departurePassengers.cycleId })
         .from(departurePassengers)
-        .innerJoin(workerCycles, eq(workerCycles.id, departurePassengers.cycleId))
         .where(eq(departurePassengers.departureId, d.id))
-        .orderBy(workerCycles.candidateId);
+        .orderBy(registrationOfCycle(departurePassengers.cycleId));
       const args = { departureAt: d.departureAt.toISOString(), port: d.port, sailing: d.id, recordedBy: input.recordedBy };
       const operationId = await startBulkOperation(db, temporal, {
         campaignId: d.campaignId,

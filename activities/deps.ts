@@ -13,7 +13,7 @@ export interface ActivityDeps {
   /** Coordination activities start and update worker-cycle workflows (bulk operations, reserve list). */
   temporal: Client;
   config: Pick<Config, 'MAIL_FROM' | 'AGENCY_EMAIL' | 'CONSULAR_LIAISON_EMAIL' | 'NON_RETURN_BLOCK_YEARS'> &
-    Partial<Pick<Config, 'SMS_MAX_ATTEMPTS' | 'SMS_RETRY_DELAY'>>;
+    Partial<Pick<Config, 'CONSULATE_LABOUR_OFFICE_EMAIL' | 'SMS_MAX_ATTEMPTS' | 'SMS_RETRY_DELAY' | 'ERASURE_HMAC_KEY' | 'RETENTION_UNSELECTED'>>;
   /** SMS to the workers' phones (SMPP); without it worker SMS stay unsent in the outbox */
   sms?: SmsGateway;
 }

@@ -2,7 +2,7 @@
 // activity is retried), and what happens to its delivery receipts: stored; an undelivered SMS is sent again after
 // SMS_RETRY_DELAY up to SMS_MAX_ATTEMPTS in all, then escalated: the worker goes on her agency's call list and the
 // agency gets an e-mail. Workers without a phone are reached through their agency's call list only.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { candidates, departurePassengers, emailOutbox, smsReceipts, workerCycles } from '../db/schema';
 import { renderSms, SMS_TEMPLATES, type SmsTemplate } from '../templates/sms';
@@ -12,7 +12,6 @@ import type { ActivityDeps } from './deps';
 import { sendOutboxEmail } from './outbox';
 
 const FAILED = new Set(['UNDELIV', 'REJECTD', 'EXPIRED', 'DELETED', 'UNKNOWN']);
-const RECEIPT_LOOKUPS = 20;
 const casablancaDay = (iso: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Casablanca' }).format(iso);
 
 export interface WorkerSmsInput {
@@ -91,29 +90,48 @@ export async function sendWorkerSms(deps: SmsDeps, n: WorkerSmsInput, text: stri
     .update(emailOutbox)
     .set({ sentAt: new Date(), smscMessageIds: ids, attempts: sql`${emailOutbox.attempts} + 1`, lastError: null })
     .where(eq(emailOutbox.id, sms.id));
+  // receipts that came before the ids were written are waiting for them
+  await createSmsDelivery(deps).settle(sms.id);
   return { sent: true, parts: ids.length };
 }
 
 /** The SMS text of a worker step, in her language. */
-export function workerSmsText(template: string, ctx: { language: 'ar' | 'fr' | 'es'; sex: 'F' | 'M'; campaignName: string; employerName?: string | null; departureAt?: Date | null; port?: string | null; contractEnd?: string | null }): string {
+export function workerSmsText(template: string, ctx: { language: 'ar' | 'fr' | 'es'; sex: 'F' | 'M'; campaignName: string; employerName?: string | null; departureAt?: Date | null; port?: string | null; contractEnd?: string | null; site?: string | null; sessionOn?: string | null; sessionAt?: string | null }): string {
   return renderSms(template as SmsTemplate, { ...ctx, departureAt: ctx.departureAt?.toISOString() ?? null });
 }
 
-/** Handles the SMSC's delivery receipts: built once per worker process, registered on the gateway. */
-export function createSmsReceiptHandler(deps: SmsDeps): (receipt: SmsReceipt) => Promise<void> {
+/**
+ * What the SMSC's delivery receipts do to an SMS: built once per worker process. `store` keeps a receipt before the
+ * gateway acknowledges it (an unacknowledged receipt is delivered again by the SMSC, so a crash loses none); `settle`
+ * decides a submission from the receipts stored for its parts. Both the receipt and the submission call `settle`
+ * once their side is written, so whichever comes second decides: a receipt may arrive before its parts' ids are.
+ */
+export function createSmsDelivery(deps: SmsDeps): {
+  store: (receipt: SmsReceipt) => Promise<void>;
+  settle: (outboxId: number) => Promise<void>;
+  resumeRetries: () => Promise<number>;
+} {
   const { db, config } = deps;
   const maxAttempts = config.SMS_MAX_ATTEMPTS ?? 3;
   const retryDelay = msToNumber((config.SMS_RETRY_DELAY ?? '10 minutes') as Parameters<typeof msToNumber>[0]);
+  const later = (outboxId: number) => setTimeout(() => void resend(outboxId).catch(() => {}), retryDelay).unref();
 
   async function resend(outboxId: number): Promise<void> {
-    const [sms] = await db.select().from(emailOutbox).where(eq(emailOutbox.id, outboxId));
-    if (!sms || sms.delivery !== 'failed' || !deps.sms) return;
+    if (!deps.sms) return;
+    // claimed by one process only: two workers resuming retries do not both send it
+    const [sms] = await db
+      .update(emailOutbox)
+      .set({ delivery: 'resending' })
+      .where(and(eq(emailOutbox.id, outboxId), eq(emailOutbox.delivery, 'failed')))
+      .returning();
+    if (!sms) return;
     try {
       const ids = await deps.sms.submit(sms.toAddresses[0]!, sms.body);
       await db.update(emailOutbox).set({ smscMessageIds: ids, delivery: 'pending', attempts: sql`${emailOutbox.attempts} + 1`, sentAt: new Date() }).where(eq(emailOutbox.id, outboxId));
+      await settle(outboxId);
     } catch (err) {
-      await db.update(emailOutbox).set({ lastError: String(err) }).where(eq(emailOutbox.id, outboxId));
-      setTimeout(() => void resend(outboxId).catch(() => {}), retryDelay).unref();
+      await db.update(emailOutbox).set({ delivery: 'failed', lastError: String(err) }).where(eq(emailOutbox.id, outboxId));
+      later(outboxId);
     }
   }
 
@@ -141,40 +159,53 @@ export function createSmsReceiptHandler(deps: SmsDeps): (receipt: SmsReceipt) =>
     await db.update(emailOutbox).set({ delivery: 'escalated' }).where(eq(emailOutbox.id, sms.id));
   }
 
-  const handle = async (receipt: SmsReceipt, tries = 0): Promise<void> => {
-    const [sms] = await db
-      .select()
-      .from(emailOutbox)
-      .where(and(eq(emailOutbox.channel, 'sms'), sql`${emailOutbox.smscMessageIds} @> array[${receipt.messageId}]::text[]`));
-    // A receipt can arrive before the submission's part ids are written (the SMSC is quick, the last part is not
-    // submitted yet): look again shortly, then keep it unattached.
-    if (!sms && tries < RECEIPT_LOOKUPS) {
-      setTimeout(() => void handle(receipt, tries + 1).catch(() => {}), 500).unref();
-      return;
-    }
-    await db.insert(smsReceipts).values({ smscMessageId: receipt.messageId, outboxId: sms?.id ?? null, stat: receipt.stat, err: receipt.err }).onConflictDoNothing();
-    if (!sms) return;
-    if (receipt.stat === 'DELIVRD') {
+  async function settle(outboxId: number): Promise<void> {
+    const [sms] = await db.select().from(emailOutbox).where(eq(emailOutbox.id, outboxId));
+    const ids = sms?.smscMessageIds ?? [];
+    if (!sms || sms.delivery !== 'pending' || !ids.length) return;
+    // receipts stored before the ids were written are attached now
+    await db.update(smsReceipts).set({ outboxId: sms.id }).where(and(inArray(smsReceipts.smscMessageId, ids), isNull(smsReceipts.outboxId)));
+    const receipts = await db.select({ id: smsReceipts.smscMessageId, stat: smsReceipts.stat, err: smsReceipts.err }).from(smsReceipts).where(inArray(smsReceipts.smscMessageId, ids));
+    const failure = receipts.find((r) => FAILED.has(r.stat));
+    if (!failure) {
       // delivered when every part of the current submission is
-      const [{ delivered } = { delivered: 0 }] = await db
-        .select({ delivered: sql<number>`count(distinct ${smsReceipts.smscMessageId})::int` })
-        .from(smsReceipts)
-        .where(and(eq(smsReceipts.stat, 'DELIVRD'), inArray(smsReceipts.smscMessageId, sms.smscMessageIds ?? [])));
-      if (delivered >= (sms.smscMessageIds?.length ?? 1)) {
+      const delivered = new Set(receipts.filter((r) => r.stat === 'DELIVRD').map((r) => r.id));
+      if (ids.every((id) => delivered.has(id))) {
         await db.update(emailOutbox).set({ delivery: 'delivered', deliveredAt: new Date() }).where(and(eq(emailOutbox.id, sms.id), eq(emailOutbox.delivery, 'pending')));
       }
       return;
     }
-    if (!FAILED.has(receipt.stat)) return;
-    // the first failed part of a submission decides (later parts of the same one find it already failed)
+    // the first failed part of a submission decides (a later settle finds it already failed)
     const [failed] = await db
       .update(emailOutbox)
-      .set({ delivery: 'failed', lastError: `not delivered (${receipt.stat}${receipt.err ? ` err ${receipt.err}` : ''})` })
+      .set({ delivery: 'failed', lastError: `not delivered (${failure.stat}${failure.err ? ` err ${failure.err}` : ''})` })
       .where(and(eq(emailOutbox.id, sms.id), eq(emailOutbox.delivery, 'pending')))
       .returning();
     if (!failed) return;
-    if (failed.attempts < maxAttempts) setTimeout(() => void resend(failed.id).catch(() => {}), retryDelay).unref();
+    if (failed.attempts < maxAttempts) later(failed.id);
     else await escalate(failed);
-  };
-  return (receipt) => handle(receipt);
+  }
+
+  async function store(receipt: SmsReceipt): Promise<void> {
+    const [sms] = await db
+      .select({ id: emailOutbox.id })
+      .from(emailOutbox)
+      .where(and(eq(emailOutbox.channel, 'sms'), sql`${emailOutbox.smscMessageIds} @> array[${receipt.messageId}]::text[]`));
+    await db.insert(smsReceipts).values({ smscMessageId: receipt.messageId, outboxId: sms?.id ?? null, stat: receipt.stat, err: receipt.err }).onConflictDoNothing();
+    if (sms) await settle(sms.id);
+  }
+
+  /** After a restart: the resends that were waiting in the stopped process are scheduled again. */
+  async function resumeRetries(): Promise<number> {
+    const waiting = await db
+      .select({ id: emailOutbox.id })
+      .from(emailOutbox)
+      .where(and(eq(emailOutbox.channel, 'sms'), inArray(emailOutbox.delivery, ['failed', 'resending'])));
+    // a resend cut short by the crash is taken up again (the SMS may reach her twice; never not at all)
+    await db.update(emailOutbox).set({ delivery: 'failed' }).where(and(eq(emailOutbox.channel, 'sms'), eq(emailOutbox.delivery, 'resending')));
+    for (const { id } of waiting) later(id);
+    return waiting.length;
+  }
+
+  return { store, settle, resumeRetries };
 }

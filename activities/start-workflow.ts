@@ -1,4 +1,4 @@
-// Starting a context's workflow (campaign, worker cycle, visa batch, departure, bulk operation): one ID policy,
+// Starting a context's workflow (campaign, worker cycle, visa batch, departure, bulk operation, in-season case): one ID policy,
 // one conflict policy, search attributes given by the caller. Used by the API and by activities.
 //
 // "Write rows, then start the workflow" — the one pattern every context follows:
@@ -10,7 +10,27 @@
 // starts the missing workflow, or finds it running. A closed workflow is never started again.
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowStartOptions } from '@temporalio/client';
 import type { SearchAttributePair, Workflow } from '@temporalio/common';
+import type { BulkOperationInput } from '../workflows/contracts/bulk';
+import type { CampaignInput } from '../workflows/contracts/campaign';
+import type { DepartureInput } from '../workflows/contracts/departure';
+import type { InSeasonCaseInput } from '../workflows/contracts/in-season-case';
+import {
+  bulkDetails,
+  bulkSummary,
+  campaignDetails,
+  campaignSummary,
+  cycleDetails,
+  cycleSummary,
+  departureDetails,
+  departureSummary,
+  inSeasonCaseDetails,
+  inSeasonCaseSummary,
+  visaBatchDetails,
+  visaBatchSummary,
+} from '../workflows/contracts/explain';
 import { CampaignIdKey, SeasonKey } from '../workflows/contracts/search-attributes';
+import type { VisaBatchInput } from '../workflows/contracts/visa-batch';
+import type { WorkerCycleInput } from '../workflows/contracts/worker-cycle';
 
 export interface ContextWorkflowStart<W extends Workflow> {
   /** the workflow function's name */
@@ -21,6 +41,11 @@ export interface ContextWorkflowStart<W extends Workflow> {
   args: Parameters<W>;
   /** IDs, stage and province only: never personal data */
   searchAttributes?: SearchAttributePair[];
+  /** What the Temporal UI shows in the workflow list and on its page: a one-line summary and markdown details.
+   * Campaign, season, employer, offer, sailing, batch: never personal data. By default from the workflow's type and
+   * input (explainStart). */
+  summary?: string;
+  details?: string;
 }
 
 /**
@@ -35,6 +60,7 @@ export async function startContextWorkflow<W extends Workflow>(temporal: Client,
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     ...(s.searchAttributes?.length ? { typedSearchAttributes: s.searchAttributes } : {}),
+    ...explainStart(s),
   } as unknown as WorkflowStartOptions<W>; // args: the generic Parameters<W> does not narrow to the SDK's tuple type
   try {
     await temporal.workflow.start<W>(s.workflowType, options);
@@ -51,4 +77,34 @@ export function campaignAttributes(campaignId: string, season: number): SearchAt
     { key: CampaignIdKey, value: campaignId },
     { key: SeasonKey, value: season },
   ];
+}
+
+type Explained = { summary: string; details: string };
+/** Each context's workflow type, explained from its input (and the season it runs in). */
+const EXPLAINED: Record<string, ((input: never, season: number | undefined) => Explained) | undefined> = {
+  workerCycleWorkflow: (c: WorkerCycleInput) => ({ summary: cycleSummary(c), details: cycleDetails(c) }),
+  campaignWorkflow: (c: CampaignInput) => {
+    const facts = { campaignId: c.campaignId, season: c.season, reserveCheckInterval: String(c.reserveCheckInterval) };
+    return { summary: campaignSummary(facts), details: campaignDetails(facts) };
+  },
+  visaBatchWorkflow: (b: VisaBatchInput, season) => ({ summary: visaBatchSummary({ ...b, season }), details: visaBatchDetails(b) }),
+  departureWorkflow: (d: DepartureInput) => ({ summary: departureSummary(d), details: departureDetails(d) }),
+  inSeasonCaseWorkflow: (c: InSeasonCaseInput) => ({ summary: inSeasonCaseSummary(c), details: inSeasonCaseDetails(c) }),
+  bulkOperationWorkflow: (b: BulkOperationInput) => ({ summary: bulkSummary(b.operationId, b.notify), details: bulkDetails(b.operationId, b.pageSize, b.notify) }),
+};
+
+/**
+ * The static summary and details of a context's workflow, from its type and input (workflows/contracts/explain.ts):
+ * every start through startContextWorkflow explains itself in the Temporal UI without each caller composing it.
+ */
+export function explainStart(s: Pick<ContextWorkflowStart<Workflow>, 'workflowType' | 'workflowId' | 'args' | 'searchAttributes' | 'summary' | 'details'>): {
+  staticSummary?: string;
+  staticDetails?: string;
+} {
+  const input = (s.args as unknown[])[0];
+  const season = s.searchAttributes?.find((a) => a.key.name === SeasonKey.name)?.value as number | undefined;
+  const made = EXPLAINED[s.workflowType]?.(input as never, season);
+  const summary = s.summary ?? made?.summary;
+  const details = s.details ?? made?.details;
+  return { ...(summary ? { staticSummary: summary } : {}), ...(details ? { staticDetails: details } : {}) };
 }

@@ -12,6 +12,7 @@ import { visaBatchSourceKey, type VisaBatchCounts } from '../workflows/contracts
 import { startBulkOperation } from './bulk-start';
 import type { BulkItemPayload } from './coordination';
 import type { ActivityDeps } from './deps';
+import { byRegistration, registrationOfCycle } from '../db/queries/registration-order';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -42,7 +43,7 @@ export function batchMembers(db: Db, batchId: string) {
     .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
     .leftJoin(employers, eq(employers.id, workerCycles.employerId))
     .where(eq(visaBatchMembers.batchId, batchId))
-    .orderBy(asc(workerCycles.candidateId))
+    .orderBy(byRegistration)
     .$dynamic();
 }
 
@@ -150,9 +151,8 @@ export function createVisaBatchActivities({ db, temporal, mailer, documents: ren
       const members = await db
         .select({ cycleId: visaBatchMembers.cycleId })
         .from(visaBatchMembers)
-        .innerJoin(workerCycles, eq(workerCycles.id, visaBatchMembers.cycleId))
         .where(eq(visaBatchMembers.batchId, batch.id))
-        .orderBy(asc(workerCycles.candidateId));
+        .orderBy(registrationOfCycle(visaBatchMembers.cycleId));
       const items = members.map((m, i) => {
         const payload: BulkItemPayload = {
           args: { fileReference: `${batch.id}/${i + 1}`, submittedOn: input.lodgedOn, submittedBy: input.lodgedBy },
@@ -212,7 +212,7 @@ export function createVisaBatchActivities({ db, temporal, mailer, documents: ren
         .innerJoin(workerCycles, eq(workerCycles.id, visaBatchMembers.cycleId))
         .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
         .where(and(eq(visaBatchMembers.batchId, batchId), isNull(visaBatchMembers.decision)))
-        .orderBy(asc(candidates.id))
+        .orderBy(asc(candidates.registrationSeq))
         .limit(30);
       const list = waiting.map((w) => `- ${w.nationalId} ${w.firstName} ${w.lastName}`).join('\n');
       const more = counts.undecided > waiting.length ? `\n… et ${counts.undecided - waiting.length} autres / y ${counts.undecided - waiting.length} más` : '';

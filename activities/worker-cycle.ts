@@ -5,7 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { auditEvents, campaigns, candidates, documents, employers, offers, workerCycles } from '../db/schema';
 import type { ContractDocumentData, DocumentKind } from '../templates/types';
 import { renderNotification, type NotificationTemplate } from '../templates/notifications';
-import type { CycleOutcome, CycleStage, ReturnProof } from '../workflows/contracts/worker-cycle';
+import type { CycleOutcome, CycleStage } from '../workflows/contracts/worker-cycle';
+import { rowOfState, type MirroredState } from '../db/cycle-mirror';
 
 import { agencyForProvince } from './call-lists';
 import type { ActivityDeps } from './deps';
@@ -24,21 +25,8 @@ export interface TransitionInput {
   actor: string;
   occurredAt: string;
   details: Record<string, unknown>;
-  cycle: {
-    employerId?: string;
-    offerId?: string;
-    contractStart?: string;
-    contractEnd?: string;
-    authorisationNumber?: string;
-    visaFileReference?: string;
-    visaNumber?: string;
-    departureAt?: string;
-    port?: string;
-    embarkedAt?: string;
-    returnedOn?: string;
-    returnProof?: ReturnProof;
-    nextSeasonEligible?: boolean;
-  };
+  /** the state's fields the cycle's row mirrors */
+  cycle: MirroredState;
 }
 
 export type Audience = 'worker' | 'employer' | 'agency' | 'consular_liaison';
@@ -54,8 +42,15 @@ export interface NotificationInput {
 
 export { outboxMessageId } from './outbox';
 
+/** How each kind's file is named: `contrat-<cycle>.pdf`, a later version `contrat-<cycle>-v2.pdf`. */
+const DOCUMENT_FILE_PREFIX: Record<DocumentKind, string> = {
+  employment_contract: 'contrat',
+  return_commitment: 'engagement-retour',
+  predeparture_sheet: 'fiche-pre-depart',
+  convocation: 'convocation',
+};
+
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const toDate = (iso?: string) => (iso ? new Date(iso) : null);
 const today = () => new Date().toISOString().slice(0, 10);
 
 export function createCycleActivities(deps: ActivityDeps) {
@@ -92,29 +87,31 @@ export function createCycleActivities(deps: ActivityDeps) {
     return row!.id;
   }
 
+  type CycleContext = Awaited<ReturnType<typeof loadCycleContext>>;
+  function contractData(ctx: CycleContext): ContractDocumentData {
+    if (!ctx.offer || !ctx.employer) {
+      throw ApplicationFailure.nonRetryable(`cycle ${ctx.cycle.id} has no offer or employer`, 'CycleIncomplete');
+    }
+    return {
+      cycleId: ctx.cycle.id,
+      issuedOn: today(),
+      worker: ctx.candidate,
+      employer: ctx.employer,
+      offer: ctx.offer,
+      campaign: ctx.campaign,
+      authorisationNumber: ctx.cycle.authorisationNumber,
+      visaNumber: ctx.cycle.visaNumber,
+    };
+  }
+  function renderConvocation(ctx: CycleContext, c: { cycleId: string; departureAt: string; port: string; sailing?: string }) {
+    if (!ctx.employer) throw ApplicationFailure.nonRetryable(`cycle ${c.cycleId} has no employer`, 'CycleIncomplete');
+    return renderer.renderConvocation({ cycleId: c.cycleId, issuedOn: today(), worker: ctx.candidate, employer: ctx.employer, campaign: ctx.campaign, departureAt: c.departureAt, port: c.port, sailing: c.sailing ?? null });
+  }
+
   return {
     /** Writes one transition to the audit log and moves the cycle row forward (never backwards on a retry). */
     async recordTransition(t: TransitionInput): Promise<void> {
-      const c = t.cycle;
-      const fields = {
-        stage: t.stage,
-        outcome: t.outcome ?? null,
-        employerId: c.employerId ?? null,
-        offerId: c.offerId ?? null,
-        contractStart: c.contractStart ?? null,
-        contractEnd: c.contractEnd ?? null,
-        authorisationNumber: c.authorisationNumber ?? null,
-        visaFileReference: c.visaFileReference ?? null,
-        visaNumber: c.visaNumber ?? null,
-        departureAt: toDate(c.departureAt),
-        port: c.port ?? null,
-        embarkedAt: toDate(c.embarkedAt),
-        returnedOn: c.returnedOn ?? null,
-        returnProof: c.returnProof ?? null,
-        nextSeasonEligible: c.nextSeasonEligible ?? null,
-        lastSeq: t.seq,
-        updatedAt: new Date(),
-      };
+      const fields = { stage: t.stage, outcome: t.outcome ?? null, ...rowOfState(t.cycle), lastSeq: t.seq, updatedAt: new Date() };
       await db.transaction(async (tx) => {
         await tx
           .insert(auditEvents)
@@ -139,48 +136,48 @@ export function createCycleActivities(deps: ActivityDeps) {
     /** Prints the contract, the return commitment and the pre-departure sheet (worker's language + Spanish) for the pre-departure session. */
     async issueContractDocuments({ cycleId }: { cycleId: string }): Promise<{ documentIds: number[] }> {
       const ctx = await loadCycleContext(cycleId);
-      if (!ctx.offer || !ctx.employer) {
-        throw ApplicationFailure.nonRetryable(`cycle ${cycleId} has no offer or employer`, 'CycleIncomplete');
-      }
-      const data: ContractDocumentData = {
-        cycleId,
-        issuedOn: today(),
-        worker: ctx.candidate,
-        employer: ctx.employer,
-        offer: ctx.offer,
-        campaign: ctx.campaign,
-        authorisationNumber: ctx.cycle.authorisationNumber,
-        visaNumber: ctx.cycle.visaNumber,
-      };
-      const contractId = await storeDocument(cycleId, 'employment_contract', 1, `contrat-${cycleId}.pdf`, () =>
+      const data = contractData(ctx);
+      const contractId = await storeDocument(cycleId, 'employment_contract', 1, `${DOCUMENT_FILE_PREFIX.employment_contract}-${cycleId}.pdf`, () =>
         renderer.renderContract(data),
       );
-      const commitmentId = await storeDocument(cycleId, 'return_commitment', 1, `engagement-retour-${cycleId}.pdf`, () =>
+      const commitmentId = await storeDocument(cycleId, 'return_commitment', 1, `${DOCUMENT_FILE_PREFIX.return_commitment}-${cycleId}.pdf`, () =>
         renderer.renderReturnCommitment(data),
       );
-      const sheetId = await storeDocument(cycleId, 'predeparture_sheet', 1, `fiche-pre-depart-${cycleId}.pdf`, () =>
+      const sheetId = await storeDocument(cycleId, 'predeparture_sheet', 1, `${DOCUMENT_FILE_PREFIX.predeparture_sheet}-${cycleId}.pdf`, () =>
         renderer.renderPredepartureSheet(data),
       );
       return { documentIds: [contractId, commitmentId, sheetId] };
     },
 
     /** Prints the convocation letter for the sailing the worker is convoked to. */
-    async issueConvocation(input: { cycleId: string; departureAt: string; port: string; sailing?: string }): Promise<{ documentId: number }> {
+    async issueConvocation(input: { cycleId: string; departureAt: string; port: string; sailing?: string; version?: number }): Promise<{ documentId: number }> {
       const ctx = await loadCycleContext(input.cycleId);
-      if (!ctx.employer) throw ApplicationFailure.nonRetryable(`cycle ${input.cycleId} has no employer`, 'CycleIncomplete');
-      const documentId = await storeDocument(input.cycleId, 'convocation', 1, `convocation-${input.cycleId}.pdf`, () =>
-        renderer.renderConvocation({
-          cycleId: input.cycleId,
-          issuedOn: today(),
-          worker: ctx.candidate,
-          employer: ctx.employer!,
-          campaign: ctx.campaign,
-          departureAt: input.departureAt,
-          port: input.port,
-          sailing: input.sailing ?? null,
-        }),
-      );
+      // a worker released from a sailing and convoked to another gets the letter's next version
+      const version = input.version ?? 1;
+      const filename = `${DOCUMENT_FILE_PREFIX.convocation}-${input.cycleId}${version > 1 ? `-v${version}` : ''}.pdf`;
+      const documentId = await storeDocument(input.cycleId, 'convocation', version, filename, () => renderConvocation(ctx, input));
       return { documentId };
+    },
+
+    /**
+     * Prints a document again from today's records (a corrected name, a new sailing), as version `version` of its
+     * kind: the earlier versions stay, as handed over. Idempotent on (cycle, kind, version), like every print.
+     */
+    async printDocumentVersion(input: { cycleId: string; kind: DocumentKind; version: number }): Promise<{ documentId: number; filename: string }> {
+      const ctx = await loadCycleContext(input.cycleId);
+      const { cycleId, kind, version } = input;
+      const filename = `${DOCUMENT_FILE_PREFIX[kind]}-${cycleId}-v${version}.pdf`;
+      const render = (): Promise<Buffer> => {
+        if (kind === 'convocation') {
+          if (!ctx.cycle.departureAt || !ctx.cycle.port) throw ApplicationFailure.nonRetryable(`cycle ${cycleId} is not convoked to a sailing`, 'CycleIncomplete');
+          return renderConvocation(ctx, { cycleId, departureAt: ctx.cycle.departureAt.toISOString(), port: ctx.cycle.port });
+        }
+        const data = contractData(ctx);
+        if (kind === 'employment_contract') return renderer.renderContract(data);
+        if (kind === 'return_commitment') return renderer.renderReturnCommitment(data);
+        return renderer.renderPredepartureSheet(data);
+      };
+      return { documentId: await storeDocument(cycleId, kind, version, filename, render), filename };
     },
 
     /**

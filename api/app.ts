@@ -1,8 +1,13 @@
 // Builds the Fastify app from its dependencies; api/server.ts listens, tests use app.inject.
+import { usePublicIdSecret } from './public-ids';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import pino, { type DestinationStream } from 'pino';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import cors, { type FastifyCorsOptions } from '@fastify/cors';
+import { createHash } from 'node:crypto';
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
@@ -31,19 +36,34 @@ import { departureRoutes } from './routes/departures';
 import { intakeRoutes } from './routes/intake';
 import { visaBatchRoutes } from './routes/visa-batches';
 import { workerRoutes } from './routes/workers';
+import { peopleRoutes } from './routes/people';
+import { operatorRoutes } from './routes/operations';
+import { repairRoutes } from './routes/repairs';
+import { consulateRoutes } from './routes/consulates';
+import { selectionSessionRoutes } from './routes/selection-sessions';
+import { reportRoutes } from './routes/reports';
+import { inSeasonCaseRoutes } from './routes/in-season-cases';
+import { consoleRoutes } from './console';
 import { registerFileParsers } from './files';
 import { operationsRoutes, requestId } from './operations';
+import { accessControl, SECURITY_SCHEMES } from './auth/access';
+import { CODEC_PATH, codecCors, codecRoutes, temporalUiOrigins } from './codec-routes';
+import { dataConverterFrom } from '../worker/payload-codec';
+import { tokenVerifier, type TokenVerifier } from './auth/tokens';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'CYCLE_TIMINGS' | 'LOG_LEVEL' | 'RESERVE_CHECK_INTERVAL' | 'NON_RETURN_BLOCK_YEARS'> &
-    Partial<Pick<Config, 'API_HANDLER_TIMEOUT_MS' | 'API_REQUEST_TIMEOUT_MS' | 'MAIL_FROM' | 'AGENCY_EMAIL' | 'CALL_ATTEMPTS_BEFORE_ESCALATION'>>;
+  config: Pick<Config, 'CYCLE_TIMINGS' | 'LOG_LEVEL' | 'RESERVE_CHECK_INTERVAL' | 'NON_RETURN_BLOCK_YEARS' | 'OIDC_ISSUER' | 'OIDC_AUDIENCE' | 'OIDC_CONSOLE_CLIENT_ID'> &
+    Partial<Pick<Config, 'NODE_ENV' | 'PAYLOAD_KEYS' | 'PAYLOAD_KEY_ID' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_ORIGINS' | 'TEMPORAL_UI_PORT'>> &
+    Partial<Pick<Config, 'API_HANDLER_TIMEOUT_MS' | 'API_REQUEST_TIMEOUT_MS' | 'API_RATE_LIMIT_PER_MINUTE' | 'API_CORS_ORIGINS' | 'MAIL_FROM' | 'AGENCY_EMAIL' | 'CALL_ATTEMPTS_BEFORE_ESCALATION' | 'ERASURE_HMAC_KEY' | 'RETENTION_UNSELECTED'>>;
   /** escalations of unreachable workers are e-mailed through the outbox when given */
   mailer?: import('nodemailer').Transporter;
   logger?: boolean;
   /** where log lines go (default stdout); tests capture them to prove no personal data is logged */
   logStream?: DestinationStream;
+  /** how bearer tokens are checked (default: the OIDC_ISSUER's published keys) */
+  verifier?: TokenVerifier;
 }
 
 declare module 'fastify' {
@@ -68,6 +88,10 @@ function loggedRequest(req: FastifyRequest) {
 
 const send = sendProblem;
 
+/** A JSON body is small; a file upload (CSV, XLSX, JSON rows) may carry 50,000 rows. */
+const JSON_BODY_LIMIT = 1024 * 1024;
+const FILE_BODY_LIMIT = 20 * 1024 * 1024;
+
 /** An operationId for every route that does not name its own: the method and the path, e.g. getCampaignsByCampaignId. */
 function operationIdOf(method: string, url: string): string {
   const words = url
@@ -76,6 +100,33 @@ function operationIdOf(method: string, url: string): string {
     .map((seg) => (seg.startsWith(':') ? `By${seg.slice(1, 2).toUpperCase()}${seg.slice(2)}` : seg.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())))
     .map((w) => w.slice(0, 1).toUpperCase() + w.slice(1));
   return `${method.toLowerCase()}${words.join('')}`;
+}
+
+/**
+ * The document without the component schemas nothing refers to: the zod provider registers an input and an output
+ * variant of every named schema, and most routes use only one of them.
+ */
+function withoutUnusedSchemas<T extends object>(doc: T): T {
+  const components = (doc as { components?: { schemas?: Record<string, unknown> } }).components;
+  const schemas = components?.schemas;
+  if (!schemas) return doc;
+  const used = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        const name = k === '$ref' && typeof v === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(v)?.[1] : undefined;
+        if (name === undefined) visit(v);
+        else if (!used.has(name)) {
+          used.add(name);
+          visit(schemas[name]);
+        }
+      }
+    }
+  };
+  visit({ ...doc, components: { ...components, schemas: undefined } });
+  for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
+  return doc;
 }
 
 /** The reason an Update failed because its step could not be persisted (an activity's ERROR_UNSTORABLE_DATA). */
@@ -113,13 +164,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   const app = Fastify({
     ...(deps.logger === false ? { logger: false } : { loggerInstance: loggerInstance() }),
-    bodyLimit: 20 * 1024 * 1024,
+    bodyLimit: JSON_BODY_LIMIT,
     // no request hangs: a slow handler is answered 503 + Retry-After, a stalled upload is cut off
     handlerTimeout: timeouts.API_HANDLER_TIMEOUT_MS,
     requestTimeout: timeouts.API_REQUEST_TIMEOUT_MS,
     genReqId: requestId,
+    // what the router refuses before any route runs (a malformed escape, a parameter over 100 characters): the
+    // same problem JSON as every other 4xx
+    frameworkErrors: (err, _req, reply) => send(reply, err.statusCode ?? 400, err.message),
   }).withTypeProvider<ZodTypeProvider>();
   app.decorate('deps', deps);
+  usePublicIdSecret(deps.config.ERASURE_HMAC_KEY);
   registerFileParsers(app);
   app.addHook('preValidation', refuseUnsafeText);
   app.setValidatorCompiler(validatorCompiler);
@@ -128,9 +183,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const schema = route.schema as { operationId?: string };
     const method = Array.isArray(route.method) ? route.method[0]! : route.method;
     schema.operationId ??= operationIdOf(method, route.url);
+    // per-route body limits: only the file routes take large bodies
+    if ((route.schema as { consumes?: string[] }).consumes?.includes('text/csv')) route.bodyLimit ??= FILE_BODY_LIMIT;
   });
   app.setSerializerCompiler(serializerCompiler);
 
+  // security headers on every answer; the docs page keeps a CSP that lets Swagger UI run (@fastify/swagger-ui staticCSP)
+  // Over plain http on a developer's machine no upgrade to https is asked for (production runs behind TLS).
+  const production = deps.config.NODE_ENV === 'production';
+  await app.register(helmet, { global: true, hsts: production, contentSecurityPolicy: { directives: { upgradeInsecureRequests: production ? [] : null } } });
+  // Swagger UI's Authorize logs in through a popup on the provider's origin that comes back to
+  // /docs/static/oauth2-redirect.html and hands the code to its opener: with helmet's COOP same-origin the popup loses
+  // its opener on the way (checked in Chromium: test/console.test.ts), so the docs pages keep their popups
+  app.addHook('onSend', async (req, reply) => {
+    if (req.url === '/docs' || req.url.startsWith('/docs/')) {
+      void reply.header('cross-origin-opener-policy', req.url.startsWith('/docs/static/oauth2-redirect') ? 'unsafe-none' : 'same-origin-allow-popups');
+    }
+  });
+  const issuerOrigin = new URL(deps.config.OIDC_ISSUER).origin;
+  // closed by default: no other origin's page may call the API unless configured
+  // (the codec's routes answer the Temporal Web UI's origins instead)
+  const apiOrigins = deps.config.API_CORS_ORIGINS?.length ? deps.config.API_CORS_ORIGINS : false;
+  const uiCors = codecCors(temporalUiOrigins(deps.config));
+  await app.register(cors, () => (req: FastifyRequest, callback: (err: Error | null, options: FastifyCorsOptions) => void) => callback(null, req.url?.startsWith(`${CODEC_PATH}/`) ? uiCors : { origin: apiOrigins }));
+  await app.register(rateLimit, {
+    max: deps.config.API_RATE_LIMIT_PER_MINUTE ?? 1200,
+    timeWindow: '1 minute',
+    // per caller: the token when there is one (hashed, never kept), else the address
+    keyGenerator: (req) => (req.headers.authorization ? createHash('sha256').update(req.headers.authorization).digest('base64url') : req.ip),
+    errorResponseBuilder: (_req, ctx) => Object.assign(new Error(`too many requests: at most ${ctx.max} a minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`), { statusCode: 429 }),
+  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -140,11 +222,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         license: { name: 'Proprietary (ANAPEC programme use)', url: 'https://www.anapec.org' },
       },
       servers: [{ url: '/', description: 'this server' }],
+      components: {
+        securitySchemes: {
+          [SECURITY_SCHEMES.oidc]: { type: 'openIdConnect', openIdConnectUrl: `${deps.config.OIDC_ISSUER.replace(/\/$/, '')}/.well-known/openid-configuration`, description: 'Log in (authorization code with PKCE)' },
+          [SECURITY_SCHEMES.bearer]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "An access token from the same provider (e.g. a script's client-credentials token)" },
+        },
+      },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (doc) => withoutUnusedSchemas(jsonSchemaTransformObject(doc)),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // "Authorize" reads the provider's discovery document and exchanges the code from the page: allow that origin
+    transformStaticCSP: (header) => {
+      const csp = `${header.replace(/;?\s*$/, '')}; connect-src 'self' ${issuerOrigin}`;
+      return production ? csp : csp.replace(/\s*upgrade-insecure-requests;?/, '');
+    },
+    // "Authorize" logs in with the provider as the console client (authorization code + PKCE)
+    initOAuth: { clientId: deps.config.OIDC_CONSOLE_CLIENT_ID, usePkceWithAuthorizationCodeGrant: true, scopes: ['openid', 'profile'] },
+    uiConfig: { persistAuthorization: true },
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
@@ -190,16 +289,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => send(reply, 404, `no route ${req.method} ${req.url}`));
 
-  app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  await app.register(accessControl, { verifier: deps.verifier ?? tokenVerifier(deps.config) });
+  app.get('/health', { config: { access: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   await app.register(operationsRoutes);
-  await app.register(campaignRoutes);
-  await app.register(candidateRoutes);
-  await app.register(cycleRoutes);
-  await app.register(documentRoutes);
-  await app.register(intakeRoutes);
-  await app.register(visaBatchRoutes);
-  await app.register(departureRoutes);
-  await app.register(workerRoutes);
-  await app.register(agencyRoutes);
+  // the business routes, in the order the OpenAPI document lists them
+  const routes = [campaignRoutes, candidateRoutes, cycleRoutes, documentRoutes, intakeRoutes, selectionSessionRoutes, visaBatchRoutes, consulateRoutes, departureRoutes, workerRoutes, reportRoutes, inSeasonCaseRoutes, agencyRoutes, peopleRoutes, operatorRoutes, repairRoutes];
+  for (const plugin of routes) await app.register(plugin);
+  // the Temporal Web UI decodes payloads through the API, for callers with payload:decode (operators)
+  await app.register(codecRoutes, { codec: dataConverterFrom(deps.config).payloadCodecs[0]!, namespace: deps.config.TEMPORAL_NAMESPACE ?? 'default', uiOrigins: temporalUiOrigins(deps.config), openInDevelopment: deps.config.NODE_ENV === 'development' && !deps.config.PAYLOAD_KEYS });
+  // the web console's static files (public: no data); its pages call the routes above with the user's token
+  await app.register(consoleRoutes, { issuer: deps.config.OIDC_ISSUER, clientId: deps.config.OIDC_CONSOLE_CLIENT_ID, production });
   return app;
 }

@@ -24,13 +24,17 @@ export function workflowClosed(err: unknown): boolean {
 
 export const notFound = (what: string) => new HttpError(404, `${what} not found`);
 export const conflict = (message: string, issues?: FieldIssue[]) => new HttpError(409, message, issues);
+export const forbidden = (message: string, issues?: FieldIssue[]) => new HttpError(403, message, issues);
 export const unprocessable = (message: string, issues?: FieldIssue[]) => new HttpError(422, message, issues);
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };

@@ -3,12 +3,14 @@
 // the bulk operation in one transaction → start the operation's workflow. It takes what spreadsheets produce:
 // `,` or `;` separated CSV (the French and Spanish Excel default is `;`), UTF-8 or Windows-1252, dd/mm/yyyy
 // dates, XLSX workbooks (first sheet), and JSON rows. Bad rows come back by line, field and reason.
+import type { Reach } from './auth/jurisdiction';
+import { cyclesInReach } from './queries/cycles';
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { and, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db, Tx } from '../db/client';
 import { candidates, intakeFiles, workerCycles } from '../db/schema';
@@ -32,7 +34,6 @@ export interface RawRow {
 export type FileFormat = 'csv' | 'json' | 'xlsx';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const MAX_FILE_BYTES = 50 * 1024 * 1024;
 
 /** Text of a CSV upload: UTF-8 when it is valid UTF-8, else Windows-1252 (what Excel writes in France and Spain). */
 export function decodeText(bytes: Buffer): string {
@@ -67,8 +68,9 @@ export async function xlsxToCsv(bytes: Buffer): Promise<string> {
 
 /** Lets routes take CSV (any encoding) and XLSX bodies; JSON bodies keep Fastify's own parser. */
 export function registerFileParsers(app: FastifyInstance): void {
-  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES }, (_req, body, done) => done(null, decodeText(body as Buffer)));
-  app.addContentTypeParser([XLSX_TYPE], { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES }, (_req, body, done) => {
+  // no limit of their own: each route's applies (20 MB on file routes, 1 MB elsewhere, whatever the content type)
+  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], { parseAs: 'buffer' }, (_req, body, done) => done(null, decodeText(body as Buffer)));
+  app.addContentTypeParser([XLSX_TYPE], { parseAs: 'buffer' }, (_req, body, done) => {
     xlsxToCsv(body as Buffer).then(
       (csv) => done(null, csv),
       (err: Error) => done(Object.assign(new Error(`the workbook cannot be read: ${err.message}`), { statusCode: 400 })),
@@ -163,12 +165,13 @@ export const fileDate = z.preprocess((v) => {
 export const nationalIdCell = z.string().transform((s) => s.trim().toUpperCase());
 
 /** nationalId -> cycle ID for every cycle of the campaign (one query, for files of thousands of rows). */
-export async function cyclesByNationalId(db: Db | Tx, campaignId: string): Promise<Map<string, string>> {
+export async function cyclesByNationalId(db: Db | Tx, campaignId: string, reach: Reach = {}): Promise<Map<string, string>> {
+  // a cycle outside the loader's reach is as unknown as an absent one
   const rows = await db
     .select({ nationalId: candidates.nationalId, cycleId: workerCycles.id })
     .from(workerCycles)
     .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
-    .where(eq(workerCycles.campaignId, campaignId));
+    .where(and(eq(workerCycles.campaignId, campaignId), cyclesInReach(reach)));
   return new Map(rows.map((r) => [r.nationalId, r.cycleId]));
 }
 
@@ -176,6 +179,21 @@ export async function cyclesByNationalId(db: Db | Tx, campaignId: string): Promi
 /** A file's answer carries this many of its errors; the whole list is a CSV download (a 50,000-row file of bad
  * rows answered 5 MB of JSON). */
 export const ERRORS_IN_ANSWER = 1000;
+
+/**
+ * Cells a spreadsheet would run as a formula (=, @, or + and - before anything but a digit: a phone number or a
+ * negative count is data). They are kept as the text they are, flagged in the file's answer so the loader can check
+ * them, and neutralised in every CSV the system writes (api/csv.ts).
+ */
+export function formulaCells(rows: RawRow[]): RowError[] {
+  const flagged: RowError[] = [];
+  for (const { line, values } of rows) {
+    for (const [field, value] of Object.entries(values)) {
+      if (typeof value === 'string' && /^\s*(?:[=@]|[+-](?![\d\s]))/.test(value)) flagged.push({ line, field, reason: 'starts like a spreadsheet formula: kept as text, neutralised in every CSV written' });
+    }
+  }
+  return flagged;
+}
 
 export interface IntakeResult {
   fileId: number;
@@ -188,6 +206,8 @@ export interface IntakeResult {
   errorsTotal: number;
   errorsUrl: string | null;
   operationId: string | null;
+  /** cells that start like a spreadsheet formula (the first ERRORS_IN_ANSWER) */
+  formulaCells?: RowError[];
 }
 
 export const intakeResultView = z.object({
@@ -201,6 +221,7 @@ export const intakeResultView = z.object({
   errorsTotal: z.number().describe('every refused cell and row'),
   errorsUrl: z.string().nullable().describe('all of them as CSV, when there are any'),
   operationId: z.string().nullable().describe('the bulk operation applying the accepted rows (GET /bulk-operations/:id)'),
+  formulaCells: z.array(z.object({ line: z.number(), field: z.string(), reason: z.string() })).optional().describe('cells that start like a spreadsheet formula (=, @, +, -): kept as text, flagged for checking'),
 }).meta({ id: 'FileLoadResult' });
 
 type FileRecord = typeof intakeFiles.$inferSelect;
@@ -225,12 +246,12 @@ export interface FileItem {
 }
 
 /** Reads a file and finds whether this exact content was already loaded for this campaign and kind. */
-export async function readFileOnce(db: Db, req: FastifyRequest, body: FileBody, campaignId: string, kind: string) {
+async function readFileOnce(db: Db, req: FastifyRequest, body: FileBody, campaignId: string, kind: string) {
   const { format, rows, raw } = readRows(req, body);
   const hash = sha256(raw);
   return { format, rows, hash, loaded: await findLoadedFile(db, campaignId, kind, hash) };
 }
-export type ReadFile = Awaited<ReturnType<typeof readFileOnce>>;
+type ReadFile = Awaited<ReturnType<typeof readFileOnce>>;
 
 /**
  * Matches validated rows to cycles by national ID. Unknown workers, a worker twice in the file, and rows `refuse`
@@ -282,7 +303,7 @@ export interface FileCommit {
  * by its business ID. A crash after the commit is repaired by loading the same file again: it finds the record and
  * starts the workflow if it never was (`repairLoaded`).
  */
-export async function commitFile(
+async function commitFile(
   deps: { db: Db; temporal: Client },
   file: ReadFile,
   f: FileCommit,
@@ -311,7 +332,7 @@ export async function commitFile(
 }
 
 /** Starts the workflow of a loaded file's operation if it is not running or done yet (idempotent). */
-export async function repairLoaded(temporal: Client, loaded: IntakeResult, notify?: string): Promise<void> {
+async function repairLoaded(temporal: Client, loaded: IntakeResult, notify?: string): Promise<void> {
   if (loaded.operationId) await startBulkWorkflow(temporal, loaded.operationId, { notify });
 }
 
@@ -320,17 +341,32 @@ export interface FileLoad<S extends z.ZodType> extends FileCommit {
   schema: S;
   /** turns the valid rows into bulk rows, reporting refusals by line; `tx` is the file's transaction */
   plan: (rows: { line: number; row: z.infer<S> }[], errors: RowError[], tx: Tx) => Promise<FileItem[]>;
+  /**
+   * Tells the workflow following these files of the file's bulk operation. Told again when the same file is loaded
+   * again: harmless (the workflow counts an operation once), and it repairs a signal lost after the first load.
+   */
+  tell?: (operationId: string) => Promise<void>;
 }
 
-/** The whole pipeline for a file whose rows need only the campaign: read, recognise, validate, plan, commit. */
+/** The whole pipeline for a file: read, recognise, validate, plan, commit (then tell the workflow following it). */
 export async function loadFile<S extends z.ZodType>(deps: { db: Db; temporal: Client }, req: FastifyRequest, f: FileLoad<S>): Promise<IntakeResult> {
   const file = await readFileOnce(deps.db, req, f.body, f.campaignId, f.kind);
-  if (file.loaded) {
-    await repairLoaded(deps.temporal, file.loaded, f.notify);
-    return file.loaded;
+  let result = file.loaded;
+  if (result) await repairLoaded(deps.temporal, result, f.notify);
+  else {
+    const { ok, errors } = validateRows(file.rows, f.schema);
+    result = await commitFile(deps, file, f, (tx, errs) => f.plan(ok, errs, tx), errors);
   }
-  const { ok, errors } = validateRows(file.rows, f.schema);
-  return commitFile(deps, file, f, (tx, errs) => f.plan(ok, errs, tx), errors);
+  if (result.operationId && f.tell) await f.tell(result.operationId);
+  return { ...result, formulaCells: formulaCells(file.rows).slice(0, ERRORS_IN_ANSWER) };
+}
+
+/** What a file route declares (`route({ ...fileUpload, scope, ... })`): the file body and the load's result. */
+export const fileUpload = { body: fileBody, consumes: FILE_MEDIA_TYPES, response: { 200: intakeResultView, 201: intakeResultView } };
+
+/** The load's result: 201 for a new file, 200 for a file loaded before (nothing changed). */
+export function sendFileResult(reply: FastifyReply, result: IntakeResult) {
+  return reply.code(result.duplicate ? 200 : 201).send(result);
 }
 
 export async function findLoadedFile(db: Db, campaignId: string, kind: string, hash: string): Promise<IntakeResult | undefined> {

@@ -54,14 +54,14 @@ async function operations(app: FastifyInstance): Promise<void> {
     duration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });
 
   // Readiness: a load balancer stops sending requests here while PostgreSQL or Temporal does not answer (requests
   // would hang), and the process is not restarted for it (that is /health's job).
-  app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     const { db, temporal } = app.deps;
     const check = async (what: () => Promise<unknown>) => {
       try {

@@ -11,7 +11,7 @@ import {
   isGrpcServiceError,
   type WorkflowClientInterceptor,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, NamespaceNotFoundError } from '@temporalio/common';
 import { isDbUnavailable } from '../db/errors';
 import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
 
@@ -42,7 +42,14 @@ export function outageOf(err: unknown): Outage | undefined {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE) {
     return { service: 'Temporal', retryAfter: 1, message: 'the step was not taken up by a worker; nothing was changed, retry shortly' };
   }
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || ((err instanceof ServiceError || isGrpcServiceError(err)) && passingGrpcError(err))) {
+  // The production server reads its namespaces from its database: while that database restarts it answers "namespace
+  // not found" for the one it serves (seen in the fault season, bench --faults). A namespace missing for good is a
+  // deployment fault, unavailable too; either way nothing was done.
+  if (
+    err instanceof NamespaceNotFoundError ||
+    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    ((err instanceof ServiceError || isGrpcServiceError(err)) && passingGrpcError(err))
+  ) {
     return { service: 'Temporal', retryAfter: 5, message: 'the workflow service is unavailable or too slow; retry shortly' };
   }
   return undefined;

@@ -1,8 +1,10 @@
 // One paged shape for every list: ?limit=&offset= in, { total, limit, offset, items } out. No list answers more
 // than MAX_PAGE items, so a 10,000-member batch or a 2,000-passenger sailing is read page by page.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { actorOf } from './auth/access';
+import type { Actor, Scope } from './auth/roles';
 import { z } from 'zod';
-import { errorSchema } from './schemas';
+import { route } from './routes/define';
 
 export const MAX_PAGE = 1000;
 
@@ -31,14 +33,14 @@ type App = Parameters<FastifyPluginAsyncZod>[0];
 export function getPaged<P extends z.ZodObject, I extends z.ZodType>(
   app: App,
   url: string,
-  route: { tags: string[]; summary: string; params: P; item: I; load: (params: z.infer<P>, page: Page) => Promise<{ total: number; items: z.infer<I>[] }> },
+  list: { tags: string[]; summary: string; scope: Scope; params: P; item: I; load: (params: z.infer<P>, page: Page, actor: Actor) => Promise<{ total: number; items: z.infer<I>[] }> },
 ): void {
   app.get(
     url,
-    { schema: { tags: route.tags, summary: `${route.summary} (paged)`, params: route.params, querystring: pageQuery, response: { 200: paged(route.item), 400: errorSchema, 404: errorSchema } } },
+    route({ scope: list.scope, tags: list.tags, summary: `${list.summary} (paged)`, params: list.params, querystring: pageQuery, response: { 200: paged(list.item) }, problems: [404] }),
     async (req) => {
       const page = req.query as Page;
-      const { total, items } = await route.load(req.params as z.infer<P>, page);
+      const { total, items } = await list.load(req.params as z.infer<P>, page, actorOf(req));
       return { total, limit: page.limit, offset: page.offset, items };
     },
   );

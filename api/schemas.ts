@@ -1,6 +1,7 @@
 // Request and response schemas (zod), shared by validation, serialisation and the OpenAPI document.
 import { z } from 'zod';
-import { CYCLE_OUTCOMES, CYCLE_STAGES } from '../workflows/contracts/worker-cycle';
+import { CYCLE_OUTCOMES, CYCLE_STAGES, EARLY_RETURN_REASONS } from '../workflows/contracts/worker-cycle';
+import { IN_SEASON_CASE_KINDS } from '../workflows/contracts/in-season-case';
 
 const isoDate = z.iso.date().describe('yyyy-mm-dd');
 const businessKey = z
@@ -14,7 +15,8 @@ export const PG_INT_MAX = 2_147_483_647;
 export const dbId = z.number().int().positive().max(PG_INT_MAX, `at most ${PG_INT_MAX}`);
 /** The same id in a path or query parameter (a string to coerce). */
 export const dbIdParam = z.coerce.number().int().positive().max(PG_INT_MAX, `at most ${PG_INT_MAX}`);
-export const actor = z.string().min(1).max(120).describe('who records this step (user name or e-mail)');
+/** Who acts is the authenticated caller (the token), never a body field; a note may add context to the audit trail. */
+export const note = z.string().min(1).max(500).optional().describe('a note recorded after the authenticated caller in the audit trail');
 export const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|seconds?|minutes?|hours?|days?|weeks?)$/i, 'a duration such as "30s", "2h" or "14 days"');
@@ -68,10 +70,15 @@ export const campaignInput = z.object({
   season: z.number().int().min(2000).max(2100),
   destinationProvince: z.string().min(1).max(80).default('Huelva'),
   sector: z.string().min(1).max(80).default('agriculture'),
+  framework: z
+    .enum(['multi_year', 'fixed_term'])
+    .default('multi_year')
+    .describe("the contracts' legal form: multi_year (RD 629/2022: fixed-discontinuous, tied to the 4-year authorisation) or fixed_term (first-season and other schemes)"),
   reserveCutoff: isoDate.optional().describe('after this date drop-outs are no longer replaced from the reserve list'),
-  visaWeeklyCapacity: z.number().int().min(1).max(10000).default(1500).describe("the consulate's weekly visa capacity"),
+  visaWeeklyCapacity: z.number().int().min(1).max(10000).default(1500).describe("this campaign's own ceiling of visa files a week; the consulate's weekly capacity, shared with the other campaigns lodging there, applies as well"),
+  consulateId: z.string().min(2).max(40).default('rabat').describe('the consulate its visa files are lodged at (GET /consulates)'),
   reserveCheckInterval: duration.optional().describe('how often the reserve list is checked for vacated posts (default: config)'),
-  createdBy: actor,
+  note,
   offers: z.array(offerInput).min(1).max(500),
 });
 
@@ -105,8 +112,10 @@ export const campaignView = z.object({
   stage: z.string(),
   destinationProvince: z.string(),
   sector: z.string(),
+  framework: z.enum(['multi_year', 'fixed_term']),
   reserveCutoff: z.string().nullable(),
   visaWeeklyCapacity: z.number(),
+  consulateId: z.string(),
   createdBy: z.string(),
   createdAt: z.string(),
   offers: z.array(offerView),
@@ -126,7 +135,7 @@ export const campaignView = z.object({
 
 export const stageMoveBody = z.object({
   to: z.enum(['draft', 'registration', 'preselection', 'selection', 'authorisation', 'visa_processing', 'departures', 'in_season', 'returns', 'closed']),
-  by: actor,
+  note,
 }).meta({ id: 'StageMove' });
 
 export const candidateInput = z.object({
@@ -190,40 +199,26 @@ export const timingsInput = z
 
 export const startCycleInput = z.object({
   candidateId: dbId,
-  startedBy: actor,
+  note,
   timings: timingsInput.optional().describe('overrides of the default deadlines (simulations, tests)'),
 });
 
 const stepRecord = z.object({ seq: z.number(), step: z.string(), stage: z.string(), at: z.string(), actor: z.string() });
 
+// one line a part of the cycle: who, where it stands, the contract, the visa, the sailing, the return
 export const cycleStateView = z.object({
-  cycleId: z.string(),
-  campaignId: z.string(),
-  candidateId: z.number(),
-  stage: z.enum(CYCLE_STAGES),
-  outcome: z.enum(CYCLE_OUTCOMES).optional(),
-  waitingFor: z.string().optional(),
-  deadlineAt: z.string().optional(),
-  employerId: z.string().optional(),
-  offerId: z.string().optional(),
-  contractStart: z.string().optional(),
-  contractEnd: z.string().optional(),
-  authorisationNumber: z.string().optional(),
-  visaFileReference: z.string().optional(),
-  visaSubmissions: z.number(),
-  visaNumber: z.string().optional(),
-  consularEscalated: z.boolean(),
-  departureAt: z.string().optional(),
-  port: z.string().optional(),
-  embarkedAt: z.string().optional(),
-  returnedOn: z.string().optional(),
-  returnProof: z.string().optional(),
-  nextSeasonEligible: z.boolean().optional(),
+  cycleId: z.string(), campaignId: z.string(), candidateId: z.number(),
+  stage: z.enum(CYCLE_STAGES), outcome: z.enum(CYCLE_OUTCOMES).optional(), waitingFor: z.string().optional(), deadlineAt: z.string().optional(),
+  employerId: z.string().optional(), offerId: z.string().optional(), contractStart: z.string().optional(), contractEnd: z.string().optional(), authorisationNumber: z.string().optional(),
+  visaFileReference: z.string().optional(), visaSubmissions: z.number(), visaNumber: z.string().optional(), consularEscalated: z.boolean(),
+  departureAt: z.string().optional(), port: z.string().optional(), embarkedAt: z.string().optional(),
+  returnedOn: z.string().optional(), returnProof: z.string().optional(), nextSeasonEligible: z.boolean().optional(),
+  trialPeriod: z.enum(['passed', 'ended']).optional().describe("the trial period's outcome, once recorded"),
   steps: z.array(stepRecord),
 }).meta({ id: 'CycleState' });
 
 export const documentView = z.object({
-  id: z.number(),
+  id: z.string().describe('the public reference (not guessable from another)'),
   kind: z.string(),
   version: z.number(),
   filename: z.string(),
@@ -243,6 +238,27 @@ export const auditView = z.object({
   occurredAt: z.string(),
 }).meta({ id: 'AuditEvent' });
 
+// --- in-season cases (api/routes/in-season-cases.ts): also shown on the worker's cycle ---------------------
+export const caseKind = z.enum(IN_SEASON_CASE_KINDS);
+export const caseView = z.object({
+  caseId: z.number(),
+  cycleId: z.string(),
+  campaignId: z.string(),
+  employerId: z.string().describe("the cycle's employer when reported: the one the case is about"),
+  kind: caseKind,
+  details: z.string(),
+  newOfferId: z.string().nullable(),
+  newEmployerId: z.string().nullable(),
+  reportedBy: z.string().describe('the authenticated caller who reported it'),
+  reportedAt: z.string(),
+  deadline: z.string().describe('resolved by then, else escalated to the agency and the consulate\'s labour office'),
+  status: z.enum(['open', 'escalated', 'resolved']),
+  escalatedAt: z.string().nullable(),
+  resolution: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+}).meta({ id: 'InSeasonCase' });
+
 export const cycleView = z.object({
   cycleId: z.string(),
   campaignId: z.string(),
@@ -251,16 +267,13 @@ export const cycleView = z.object({
   state: cycleStateView.describe('live state from the workflow query, or the last persisted state once closed'),
   documents: z.array(documentView),
   audit: z.array(auditView),
+  cases: z.array(caseView).optional().describe("the cycle's in-season cases, newest first, for callers allowed to read them (case:read)"),
 }).meta({ id: 'Cycle' });
 
 export const cycleListItem = z.object({
-  cycleId: z.string(),
-  candidateId: z.number(),
-  province: z.string(),
-  stage: z.string(),
-  outcome: z.string().nullable(),
-  employerId: z.string().nullable(),
-  offerId: z.string().nullable(),
+  cycleId: z.string(), candidateId: z.number(), province: z.string(),
+  stage: z.string(), outcome: z.string().nullable(),
+  employerId: z.string().nullable(), offerId: z.string().nullable(),
   updatedAt: z.string(),
 }).meta({ id: 'CycleListItem' });
 
@@ -269,36 +282,54 @@ export const selectionBody = z.object({
   decision: z.enum(['selected', 'rejected']),
   offerId: z.string().min(1).optional().describe('required when selected'),
   reason: z.string().max(500).optional(),
-  decidedBy: actor,
+  note,
 }).meta({ id: 'SelectionDecision' });
 export const authorisationBody = z.object({
   authorisationNumber: z.string().min(3).max(40),
   issuedOn: isoDate,
-  recordedBy: actor,
+  note,
 }).meta({ id: 'AuthorisationRecord' });
-export const visaFileBody = z.object({ fileReference: z.string().min(3).max(60), submittedOn: isoDate, submittedBy: actor }).meta({ id: 'VisaFileSubmission' });
+export const visaFileBody = z.object({ fileReference: z.string().min(3).max(60), submittedOn: isoDate, note }).meta({ id: 'VisaFileSubmission' });
 export const consularDecisionBody = z.object({
   decision: z.enum(['issued', 'refused', 'incomplete']),
   visaNumber: z.string().min(3).max(40).optional().describe('required when issued'),
   reason: z.string().max(500).optional().describe('required when refused or incomplete'),
-  recordedBy: actor,
+  note,
 }).meta({ id: 'ConsularDecision' });
 export const predepartureBody = z.object({
   sessionAttendedOn: isoDate,
   contractSigned: z.boolean(),
   returnCommitmentSigned: z.boolean(),
-  recordedBy: actor,
+  note,
 }).meta({ id: 'PredepartureRecord' });
 export const convocationBody = z.object({
   departureAt: z.iso.datetime({ offset: true }),
   port: z.string().min(2).max(80).default('Tanger Ville'),
   sailing: z.string().max(60).optional(),
-  recordedBy: actor,
+  note,
 });
-export const embarkationBody = z.object({ embarkedAt: z.iso.datetime({ offset: true }), recordedBy: actor }).meta({ id: 'EmbarkationRecord' });
+export const embarkationBody = z.object({ embarkedAt: z.iso.datetime({ offset: true }), note }).meta({ id: 'EmbarkationRecord' });
 export const returnBody = z.object({
   returnedOn: isoDate,
   proof: z.enum(['port_exit_record', 'passport_stamp', 'consular_certificate']),
-  recordedBy: actor,
+  note,
 }).meta({ id: 'ReturnRecord' });
-export const withdrawalBody = z.object({ reason: z.string().min(1).max(500), recordedBy: actor }).meta({ id: 'Withdrawal' });
+export const seasonOutcomeBody = z.object({
+  outcome: z.enum(['stable_hire', 'early_return']).describe('stable_hire: legally hired in Spain on a stable contract (no non-return, no block); early_return: back before the contract end'),
+  occurredOn: isoDate.describe('the day she was hired in Spain, or came back'),
+  reason: z.enum(EARLY_RETURN_REASONS).optional().describe('early return: why'),
+  endedBy: z.enum(['worker', 'employer']).optional().describe('early return after the trial period: who ended it'),
+  returnProof: z.enum(['port_exit_record', 'passport_stamp', 'consular_certificate']).optional().describe('early return: the proof that she is back'),
+  employmentReference: z.string().min(3).max(80).optional().describe('stable hire: the Spanish contract or residence authorisation that proves it'),
+  note,
+}).meta({ id: 'SeasonOutcome' });
+export const trialPeriodBody = z.object({
+  outcome: z.enum(['passed', 'ended']).describe('passed: the season goes on; ended: the early-return path starts (the cycle waits for the proof that she is back)'),
+  decidedOn: isoDate.describe('the day the trial period was passed or ended'),
+  endedBy: z.enum(['worker', 'employer']).optional().describe('ended: who ended it'),
+  note,
+}).meta({ id: 'TrialPeriod' });
+export const withdrawalBody = z.object({ reason: z.string().min(1).max(500), note }).meta({ id: 'Withdrawal' });
+
+/** `Idempotency-Key`: a retried request with the same key gets the first answer (it becomes the Update's ID). */
+export const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(100).optional().describe('a retried request with the same key gets the first answer') });

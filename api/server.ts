@@ -5,13 +5,17 @@ import { connectDb } from '../db/client';
 import nodemailer from 'nodemailer';
 import { buildApp } from './app';
 import { apiConnectionOptions, clientInterceptors } from './outage';
+import { dataConverterFrom } from '../worker/payload-codec';
+import { temporalConnectionOptions } from '../worker/temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (`npm start` provides one)');
+  // step records go to the cycles' histories and query answers come back encrypted: the same codec as the worker
+  const dataConverter = dataConverterFrom(config);
   const { db, close } = connectDb(config.DATABASE_URL);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...apiConnectionOptions });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors });
+  const connection = await Connection.connect({ ...temporalConnectionOptions(config), ...apiConnectionOptions });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors, dataConverter });
   // the API mails only rare escalations (a worker the agency cannot reach): a plain transport, not the worker's pool
   const mailer = nodemailer.createTransport({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, ignoreTLS: true });
   const app = await buildApp({ db, temporal, config, mailer });

@@ -2,6 +2,7 @@
 // steps): the body a route takes, its path and summary, and for the steps coordinators load as files, the row a
 // file carries. Routes (api/routes/cycles.ts) and step files (api/routes/intake.ts) are generated from it.
 import { z } from 'zod';
+import type { Scope } from './auth/roles';
 import type { CycleStep, StepPayloads } from '../workflows/contracts/worker-cycle';
 import {
   authorisationBody,
@@ -10,7 +11,9 @@ import {
   embarkationBody,
   predepartureBody,
   returnBody,
+  seasonOutcomeBody,
   selectionBody,
+  trialPeriodBody,
   visaFileBody,
 } from './schemas';
 import { csvBoolean, fileDate, nationalIdCell } from './files';
@@ -29,29 +32,39 @@ export interface StepRoute<S extends CycleStep> {
   /** POST /cycles/:cycleId/<path>; null for a step only another workflow sends */
   path: string | null;
   summary: string;
+  /** who may take the step, on a cycle within their reach (api/auth/roles.ts); the step's file needs the same */
+  scope: Scope;
+  /** the payload field the authenticated caller is written to (never taken from the body) */
+  actorField: ActorField<S> | null;
   body: z.ZodType;
   file?: StepFile<S>;
 }
 
+/** The string fields of a step's payload that name who took it. */
+type ActorField<S extends CycleStep> = { [K in keyof StepPayloads[S]]: K extends `${string}By` ? K : never }[keyof StepPayloads[S]];
+
 export const STEP_ROUTES: { [S in CycleStep]: StepRoute<S> } = {
   recordSelection: {
     path: 'selection',
+    scope: 'step:selection',
+    actorField: 'decidedBy',
     summary: "Record the employer's selection decision (the eligibility gate and the offer's posts are checked)",
     body: selectionBody,
     file: {
       path: 'selection',
-      summary: "Load employers' selection results. Columns: nationalId, decision (selected|rejected), offerId (when selected), reason, decidedBy.",
+      summary: "Load employers' selection results. Columns: nationalId, decision (selected|rejected), offerId (when selected), reason. The loader is recorded as the decision's actor.",
       row: z.object({
         nationalId: nationalIdCell,
         decision: z.enum(['selected', 'rejected']),
         offerId: z.string().min(1).optional(),
         reason: z.string().max(500).optional(),
-        decidedBy: z.string().min(1).max(120),
       }),
     },
   },
   recordAuthorisation: {
     path: 'authorisation',
+    scope: 'step:authorisation',
+    actorField: 'recordedBy',
     summary: 'Record the work authorisation',
     body: authorisationBody,
     file: {
@@ -61,10 +74,12 @@ export const STEP_ROUTES: { [S in CycleStep]: StepRoute<S> } = {
       toPayload: (row, loadedBy) => ({ authorisationNumber: String(row.authorisationNumber), issuedOn: String(row.issuedOn), recordedBy: loadedBy }),
     },
   },
-  submitVisaFile: { path: 'visa-file', summary: 'Record that the visa file was lodged with the consulate', body: visaFileBody },
-  recordConsularDecision: { path: 'consular-decision', summary: "Record the consulate's decision (issued, refused, incomplete)", body: consularDecisionBody },
+  submitVisaFile: { path: 'visa-file', scope: 'step:visa_file', actorField: 'submittedBy', summary: 'Record that the visa file was lodged with the consulate', body: visaFileBody },
+  recordConsularDecision: { path: 'consular-decision', scope: 'step:consular_decision', actorField: 'recordedBy', summary: "Record the consulate's decision (issued, refused, incomplete)", body: consularDecisionBody },
   recordPredeparture: {
     path: 'predeparture',
+    scope: 'step:predeparture',
+    actorField: 'recordedBy',
     summary: 'Record the pre-departure session and the signed contract and return commitment',
     body: predepartureBody,
     file: {
@@ -79,8 +94,33 @@ export const STEP_ROUTES: { [S in CycleStep]: StepRoute<S> } = {
       }),
     },
   },
-  convoke: { path: 'convocation', summary: 'Convoke the worker to a departure', body: convocationBody },
-  recordEmbarkation: { path: 'embarkation', summary: 'Record embarkation at the port', body: embarkationBody },
-  recordNoShow: { path: null, summary: 'Sent by a departure whose boarding closed, to each passenger not aboard', body: z.object({}) },
-  recordReturn: { path: 'return', summary: 'Record the verified return to Morocco', body: returnBody },
+  convoke: { path: 'convocation', scope: 'step:convocation', actorField: 'recordedBy', summary: 'Convoke the worker to a departure', body: convocationBody },
+  recordEmbarkation: { path: 'embarkation', scope: 'step:embarkation', actorField: 'recordedBy', summary: 'Record embarkation at the port', body: embarkationBody },
+  recordNoShow: { path: null, scope: 'departure:manage', actorField: null, summary: 'Sent by a departure whose boarding closed, to each passenger not aboard', body: z.object({}) },
+  recordReturn: { path: 'return', scope: 'step:return', actorField: 'recordedBy', summary: 'Record the verified return to Morocco', body: returnBody },
+  recordSeasonOutcome: {
+    path: 'season-outcome',
+    scope: 'step:return',
+    actorField: 'recordedBy',
+    summary: 'Record how the season ended other than by the return at the contract end: a stable hire in Spain (closes without a non-return or a block) or an early return with its reason',
+    body: seasonOutcomeBody,
+  },
+  recordTrialPeriod: {
+    path: 'trial-period',
+    scope: 'step:trial_period',
+    actorField: 'recordedBy',
+    summary: "Record the trial period's outcome: passed, or ended by the worker or the employer (the cycle then waits for the proof of her early return)",
+    body: trialPeriodBody,
+    file: {
+      path: 'trial-periods',
+      summary: 'Load trial period outcomes. Columns: nationalId, outcome (passed|ended), decidedOn, endedBy (worker|employer, when ended).',
+      row: z.object({ nationalId: nationalIdCell, outcome: z.enum(['passed', 'ended']), decidedOn: fileDate, endedBy: z.enum(['worker', 'employer']).optional() }),
+      toPayload: (row, loadedBy) => ({
+        outcome: row.outcome === 'ended' ? 'ended' : 'passed',
+        decidedOn: String(row.decidedOn),
+        ...(row.endedBy ? { endedBy: row.endedBy as 'worker' | 'employer' } : {}),
+        recordedBy: loadedBy,
+      }),
+    },
+  },
 };

@@ -1,8 +1,10 @@
-// Season simulator and benchmark: `npm run bench:season -- --workers N [--engine dev|server] [--keep] [--max-minutes 60]`.
-// Starts its own Temporal server (dev or production), PostgreSQL, mail catcher, worker and API; drives a whole season through
-// the API as its users would (bulk files, visa batches, sailings, returns) with short configured durations;
+// Season simulator and benchmark: `npm run bench:season -- --workers N [--engine dev|server] [--keep] [--max-minutes 60] [--faults]`.
+// Starts its own Temporal server (dev or production), PostgreSQL, mail catcher, SMSC, OpenID Connect provider, worker and API;
+// drives a whole season through the API as its users would, each desk with its demo identity's token (bulk files, visa batches, sailings, returns) with short configured durations;
 // then, on the same Temporal server, runs the baseline (bare workflows with the same number of activities,
 // timers and Updates per worker) so the pipeline's overhead is a ratio. Writes bench-results/season-<N>-<engine>-<ts>.json.
+// With --faults the worker process is SIGKILLed --kills times and PostgreSQL restarted the hard way during the season,
+// which is then checked (bench/lib/faults.ts): the bench exits non-zero if a cycle is stranded or anything was recorded twice.
 // Speed targets live here and in the JSON it writes, never in tests.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +20,9 @@ import { pool, runBaseline, type BaselineResult } from './lib/baseline';
 import { countEvents, type EventCounts } from './lib/history';
 import { cpuSeconds, postgresCpuSeconds, readRss, startInfra, tail, type Infra } from './lib/infra';
 import { SeasonDriver } from './lib/season-driver';
+import { FaultInjector, seasonProgress, verifySeason, type SeasonVerdict } from './lib/faults';
+import { clientCredentialsToken } from '../scripts/lib/client-credentials';
+import { demoIdentity, type DemoLogin } from '../scripts/lib/demo-identities';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,6 +50,13 @@ const { values: args } = parseArgs({
     engine: { type: 'string' },
     // docker-compose.yml's topology without Docker: deployment roles, compiled worker/API on the image's Node
     deployment: { type: 'boolean', default: false },
+    // faults during the season (bench/lib/faults.ts): the worker process SIGKILLed --kills times, PostgreSQL stopped
+    // immediately and started again --postgres-restarts times; then the season is checked and the exit code says
+    faults: { type: 'boolean', default: false },
+    kills: { type: 'string', default: '3' },
+    'postgres-restarts': { type: 'string', default: '1' },
+    // stop when no cycle moved for this long with nothing in flight (a stranded cycle); 0: wait for --max-minutes
+    'stall-minutes': { type: 'string', default: '3' },
   },
   strict: true,
 });
@@ -63,6 +75,9 @@ const WORKFLOW_CACHE = args['workflow-cache'] !== undefined ? Number(args['workf
 const WORKER_PROCESSES = args['worker-processes'] !== undefined ? Number(args['worker-processes']) : Math.max(1, Math.ceil(WORKFLOW_CACHE / 4000));
 const CACHE_PER_WORKER = Math.ceil(WORKFLOW_CACHE / WORKER_PROCESSES);
 const WORKER_HEAP_MB = args['worker-heap-mb'] !== undefined ? Number(args['worker-heap-mb']) : Math.max(4096, Math.ceil(1024 + CACHE_PER_WORKER * 0.75));
+const KILLS = args.faults ? Number(args.kills) : 0;
+const PG_RESTARTS = args.faults ? Number(args['postgres-restarts']) : 0;
+if (!Number.isInteger(KILLS) || KILLS < 0 || !Number.isInteger(PG_RESTARTS) || PG_RESTARTS < 0) throw new Error('--kills and --postgres-restarts must be non-negative integers');
 const benchDir = path.join(projectRoot, '.data', 'bench');
 const resultsDir = path.join(projectRoot, 'bench-results');
 const t0 = Date.now();
@@ -214,6 +229,11 @@ async function main(): Promise<void> {
   let rssTimer: NodeJS.Timeout | undefined;
   let mailTimer: NodeJS.Timeout | undefined;
   let mails = 0;
+  const mailIds = new Map<string, number>();
+  let mailsWithoutId = 0;
+  let drainMailNow = () => {};
+  let injector: FaultInjector | undefined;
+  let verdict: SeasonVerdict | undefined;
   let driver: SeasonDriver | undefined;
   const api = { current: undefined as Api | undefined };
   try {
@@ -223,6 +243,7 @@ async function main(): Promise<void> {
       log,
       engine,
       deployment: args.deployment,
+      ownPostgres: args.faults,
       reserveCheckInterval: args['reserve-check-interval'],
       workerProcesses: WORKER_PROCESSES,
       workflowCacheSize: CACHE_PER_WORKER,
@@ -230,30 +251,45 @@ async function main(): Promise<void> {
       ...(args['cpu-prof'] ? { cpuProfileDir: path.resolve(args['cpu-prof']) } : {}),
     });
     result.postgres = infra.postgresLabel;
+    if (args.faults && !infra.restartPostgres && PG_RESTARTS > 0) throw new Error('--faults restarts PostgreSQL: it needs the bench’s embedded one');
     const inf = infra;
     rssTimer = setInterval(() => {
       pollRss(inf, peaks);
       for (const c of [...inf.workers, inf.api]) {
-        if (c.exited && !stopReason) {
+        if (c.exited && !c.killed && !stopReason) {
           stopReason = `${c.name} exited unexpectedly (${c.exited})`;
           log(`${stopReason}; last lines of ${c.logFile}:\n${tail(c.logFile)}`);
         }
       }
     }, 2_000);
     // The catcher keeps every message with its PDFs in memory: count and drop them as they come.
-    mailTimer = setInterval(() => {
-      mails += inf.mail.messages().length;
+    // By Message-ID too, for the fault run's duplicate count.
+    const drainMail = () => {
+      const caught = inf.mail.messages();
       inf.mail.clear();
-    }, 5_000);
+      mails += caught.length;
+      for (const m of caught) {
+        if (m.messageId) mailIds.set(m.messageId, (mailIds.get(m.messageId) ?? 0) + 1);
+        else mailsWithoutId += 1;
+      }
+    };
+    drainMailNow = drainMail;
+    mailTimer = setInterval(drainMail, 5_000);
     sql = postgres(infra.databaseUrl, { max: 2, onnotice: () => {} });
     const db = sql;
     connection = await Connection.connect({ address: infra.temporal.address });
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
     // ------------------------------------------------------------ the season
-    api.current = new Api(infra.apiUrl);
+    // each desk's script client (client credentials), as the people at the desks would call the API from their scripts
+    const issuer = infra.oidc.issuer;
+    const tokenOf = (login: DemoLogin) => {
+      const { clientId, clientSecret } = demoIdentity(login);
+      return clientCredentialsToken({ issuer, clientId, clientSecret });
+    };
+    api.current = new Api(infra.apiUrl, tokenOf('coordinator'));
     driver = new SeasonDriver({
-      api: api.current,
+      api: { coordinator: api.current, consular: api.current.as(tokenOf('consular')), port: api.current.as(tokenOf('port')) },
       workers: WORKERS,
       reserves: RESERVES,
       campaignId,
@@ -264,6 +300,7 @@ async function main(): Promise<void> {
       log,
       shouldStop,
       filesInFlight: Number(args['files-in-flight']),
+      ...(Number(args['stall-minutes']) > 0 ? { stallMs: Number(args['stall-minutes']) * 60_000 } : {}),
       mapCandidates: async (nids) => {
         const rows = await db<{ national_id: string; id: number }[]>`select national_id, id from candidates where national_id in ${db(nids)}`;
         return new Map(rows.map((r) => [r.national_id, r.id]));
@@ -281,6 +318,19 @@ async function main(): Promise<void> {
     loadPhase = 'season';
     let seasonSeconds: number | undefined;
     let seasonError: string | undefined;
+    const drv = driver;
+    if (args.faults) {
+      injector = new FaultInjector({
+        infra,
+        kills: KILLS,
+        postgresRestarts: PG_RESTARTS,
+        progress: () => seasonProgress(drv.lastView?.stageCounts),
+        log,
+        elapsedSeconds: () => (Date.now() - seasonStart) / 1000,
+      });
+      log(`faults: ${KILLS} worker kills and ${PG_RESTARTS} PostgreSQL restart(s), spread over the season`);
+      injector.start();
+    }
     try {
       await driver.createCampaign();
       await driver.loadCandidates();
@@ -288,11 +338,29 @@ async function main(): Promise<void> {
       await driver.drive();
       seasonSeconds = ((driver.stats.endedAt ?? Date.now()) - seasonStart) / 1000;
       log(`season completed in ${seasonSeconds.toFixed(1)} s`);
+      if (injector && injector.events.length < injector.planned) {
+        log(`the season ended before ${injector.planned - injector.events.length} of the faults: injecting them now, before the campaign is closed`);
+      }
+      const injectedInSeason = injector?.events.length;
+      await injector?.finish();
+      if (injector) result.faultsInjectedAfterSeason = injector.events.length - (injectedInSeason ?? 0);
       await driver.closeSeason(!args['no-release']);
     } catch (err) {
       seasonError = (err as Error).message;
       log(`season did not complete: ${seasonError}`);
+      injector?.stop();
       await driver.settle();
+    }
+    if (injector) {
+      // the checks: from PostgreSQL and Temporal, once the rows written last have had a moment (a few seconds at most)
+      drainMailNow();
+      const check = () => verifySeason({ db, client, campaignId, caught: mailIds, caughtWithoutMessageId: mailsWithoutId, smscParts: infra!.smsc.parts().length, releasedReserves: !args['no-release'] });
+      verdict = await check();
+      for (let i = 0; i < 12 && seasonError === undefined && (verdict.stranded.total > 0 || verdict.emails.sentButNotCaught > 0 || verdict.sms.undecided > 0); i++) {
+        await new Promise((r) => setTimeout(r, 5_000));
+        drainMailNow();
+        verdict = await check();
+      }
     }
     const wall = seasonSeconds ?? (Date.now() - seasonStart) / 1000;
     loadPhase = undefined;
@@ -344,8 +412,7 @@ async function main(): Promise<void> {
              coalesce(sum(cardinality(o.smsc_message_ids)), 0)::int as parts, count(*) filter (where o.body ~ '[\u0600-\u06FF]')::int as arabic,
              (select count(*)::int from call_list_entries e where e.campaign_id = ${campaignId}) as calls
       from email_outbox o join worker_cycles c on c.id = o.cycle_id where c.campaign_id = ${campaignId} and o.channel = 'sms'`;
-    mails += infra.mail.messages().length;
-    infra.mail.clear();
+    drainMailNow();
 
     // histories
     const campaignDescription = await client.workflow.getHandle(`campaign-${campaignId}`).describe().catch(() => undefined);
@@ -415,6 +482,43 @@ async function main(): Promise<void> {
       },
       driver: driver.stats,
     });
+    if (injector) {
+      const v = verdict!;
+      const failures = [
+        ...(v.stranded.total > 0 ? [`${v.stranded.total} stranded`] : []),
+        ...(v.duplicateDocuments > 0 ? [`${v.duplicateDocuments} duplicate documents`] : []),
+        ...(v.duplicateAuditSteps > 0 ? [`${v.duplicateAuditSteps} duplicate audit steps`] : []),
+        ...(v.auditGaps > 0 ? [`${v.auditGaps} cycles with a gap in their audit trail`] : []),
+        ...(v.unexplained > 0 ? [`${v.unexplained} e-mail duplicates not explained by a retried send`] : []),
+        ...(v.sms.undecided > 0 ? [`${v.sms.undecided} SMS sent and never decided by a stored receipt`] : []),
+        ...(v.emails.unsent + v.emails.sentButNotCaught > 0 ? [`${v.emails.unsent} e-mails never sent, ${v.emails.sentButNotCaught} recorded sent but never caught`] : []),
+        ...(injector.events.length < injector.planned ? [`only ${injector.events.length} of ${injector.planned} faults injected${injector.error ? ` (${injector.error})` : ''}`] : []),
+        ...(seasonError !== undefined || stopReason ? ['the season did not complete'] : []),
+      ];
+      result.faults = {
+        kills: injector.events.filter((e) => e.kind === 'worker_kill').length,
+        pgRestarts: injector.events.filter((e) => e.kind === 'postgres_restart').length,
+        events: injector.events,
+        cycles: v.cycles,
+        outcomes: v.outcomes,
+        stranded: v.stranded.total,
+        strandedDetail: v.stranded,
+        duplicateDocuments: v.duplicateDocuments,
+        duplicateAuditSteps: v.duplicateAuditSteps,
+        auditGaps: v.auditGaps,
+        emailDuplicates: v.emailDuplicates,
+        explained: v.explained,
+        unexplained: v.unexplained,
+        emails: v.emails,
+        sms: v.sms,
+        openContexts: v.openContexts,
+        apiOutage: apiSummary.outage,
+        apiStatuses: apiSummary.statuses,
+        passed: failures.length === 0,
+        failures,
+      };
+      if (failures.length > 0) process.exitCode = 1;
+    }
     writeResult();
 
     // ------------------------------------------------------------ stop the season's processes, then the baseline
@@ -470,7 +574,7 @@ async function main(): Promise<void> {
     await connection?.close().catch(() => {});
     await sql?.end({ timeout: 5 }).catch(() => {});
     if (infra) {
-      log('stopping worker, API, mail catcher, Temporal, PostgreSQL');
+      log('stopping worker, API, OpenID provider, SMSC, mail catcher, Temporal, PostgreSQL');
       await infra.stop();
       if (!args.keep) fs.rmSync(benchDir, { recursive: true, force: true });
     }
@@ -485,6 +589,13 @@ async function main(): Promise<void> {
     `  documents ${r.documents}; peak RSS worker ${r.peakRssMb?.worker} MB, API ${r.peakRssMb?.api} MB; campaign history ${r.campaignHistoryLength} events; cycle history mean ${r.workerCycleHistoryLength?.mean}, max ${r.workerCycleHistoryLength?.max}`,
     `  outcomes ${JSON.stringify(r.counts?.byOutcome)}; uncalled reserves ${r.counts?.uncalledReserves}; lost ${r.counts?.lost}`,
     r.baseline ? `  baseline ${r.baseline.wallSeconds.toFixed(1)} s (${r.baseline.activitiesPerWorker} activities, ${r.baseline.localActivitiesPerWorker} local, ${r.baseline.timersPerWorker} timers, ${r.baseline.updatesPerWorker} updates per worker); overhead ratio ${r.overheadRatio}` : '  baseline: not run',
+    ...(r.faults
+      ? [
+          `  faults: ${r.faults.kills} worker kills, ${r.faults.pgRestarts} PostgreSQL restart(s); ${r.faults.cycles} cycles, stranded ${r.faults.stranded}, duplicate documents ${r.faults.duplicateDocuments}, duplicate audit steps ${r.faults.duplicateAuditSteps}, e-mail duplicates ${r.faults.emailDuplicates} (explained ${r.faults.explained}): ${r.faults.passed ? 'PASSED' : `FAILED (${r.faults.failures.join('; ')})`}`,
+        ]
+      : args.faults
+        ? ['  faults: NOT checked (the bench failed before the checks)']
+        : []),
     `  result: ${path.relative(projectRoot, resultFile)}`,
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);

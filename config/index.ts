@@ -11,6 +11,12 @@ const durationString = z
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
+/** Where unresolved in-season cases go besides the worker's agency, unless CONSULATE_LABOUR_OFFICE_EMAIL says otherwise. */
+export const DEFAULT_CONSULATE_LABOUR_OFFICE_EMAIL = 'bureau.travail@consulat-maroc-seville.local';
+
+/** Development and tests only: production refuses to start without its own ERASURE_HMAC_KEY. */
+export const DEV_ERASURE_HMAC_KEY = 'gecco-flow-development-erasure-key-not-for-production';
+
 /** The settings before derived values: code given a partial config (tests build the app with one) takes defaults from it. */
 export const configFields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -23,7 +29,16 @@ export const configFields = z.object({
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  // TLS to the Temporal frontend (PEM files): the CA that signed its certificate (unset: the system's CAs), and this
+  // process's client certificate and key when it requires mutual TLS (docker-compose: scripts/compose/make-certs.sh).
+  // None set: plain gRPC (development, tests).
+  TEMPORAL_TLS_CA: optionalString,
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
   TEMPORAL_UI_PORT: z.coerce.number().int().positive().default(8233),
+  // The Temporal Web UI's origins (comma-separated), allowed to call the API's codec endpoint (/codec) from the browser
+  // to show decrypted payloads. Unset: the dev server's UI, http://127.0.0.1:<TEMPORAL_UI_PORT> and localhost.
+  TEMPORAL_UI_ORIGINS: optionalString,
   TEMPORAL_BIN: optionalString,
   // Which Temporal server `npm start`, the tests and the bench start themselves: `dev` (the CLI's dev server, SQLite,
   // quick), `server` (the production server on PostgreSQL, scripts/ensure-temporal-server.sh), or `external` (none:
@@ -39,6 +54,10 @@ export const configFields = z.object({
   API_HANDLER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
   // Time allowed to receive a whole request (body included) from the client: a stalled upload is cut off.
   API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  // Abuse: requests a caller (its token, or its address without one) may send a minute; browsers' origins allowed
+  // to call the API (none by default: the console is served from the API's own origin).
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  API_CORS_ORIGINS: optionalString.transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : [])),
   // The worker's Prometheus endpoint (SDK runtime metrics: workflow task latency, schedule-to-start, sticky cache)
   // on METRICS_HOST:WORKER_METRICS_PORT/metrics; unset: none (several workers share a machine in tests and the bench).
   // The API serves its own on /metrics.
@@ -55,6 +74,9 @@ export const configFields = z.object({
   // Where notifications go when a worker has no e-mail address: the agency that phones or visits them.
   AGENCY_EMAIL: z.string().email().default('intermediation.internationale@anapec.local'),
   CONSULAR_LIAISON_EMAIL: z.string().email().default('liaison.consulaire@anapec.local'),
+  // The labour office of Morocco's consulate where the workers are (Seville for Huelva's farms): in-season cases
+  // nobody resolved by their deadline are escalated to it, with the worker's agency
+  CONSULATE_LABOUR_OFFICE_EMAIL: z.string().email().default(DEFAULT_CONSULATE_LABOUR_OFFICE_EMAIL),
 
   // SMS to the workers' phones over SMPP 3.4: the operator's SMSC in production, a local one (`npm start`, tests)
   SMPP_HOST: z.string().default('127.0.0.1'),
@@ -71,6 +93,33 @@ export const configFields = z.object({
   SMS_RETRY_DELAY: durationString.default('10 minutes'),
   // a worker the agency could not reach after this many calls is escalated to the national desk (AGENCY_EMAIL)
   CALL_ATTEMPTS_BEFORE_ESCALATION: z.coerce.number().int().min(1).max(20).default(3),
+
+  // Identity: bearer tokens (JWT access tokens) from an OpenID Connect provider, checked against its JWKS. With
+  // OIDC_EMBEDDED (development, tests) `npm start` runs its own provider (scripts/lib/oidc-provider.ts) with demo
+  // users for every role on OIDC_PORT; in production OIDC_ISSUER names the real one (Keycloak in docker-compose).
+  OIDC_EMBEDDED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  OIDC_PORT: z.coerce.number().int().positive().default(3001),
+  OIDC_ISSUER: optionalString.pipe(z.string().url().optional()),
+  // the audience the API's tokens carry (the resource server's identifier)
+  OIDC_AUDIENCE: z.string().default('gecco-flow-api'),
+  // the public client (authorization code + PKCE) the Swagger UI and the console log in with
+  OIDC_CONSOLE_CLIENT_ID: z.string().default('gecco-console'),
+
+  // Temporal payloads are encrypted (AES-256-GCM) with PAYLOAD_KEY_ID, one of PAYLOAD_KEYS ({"keyId":"<32 bytes,
+  // base64>",...}); older keys stay listed to decrypt older histories. Unset outside production: a development key.
+  PAYLOAD_KEYS: optionalString,
+  PAYLOAD_KEY_ID: optionalString,
+
+  // Erasure replaces a national ID with ERASED-<HMAC-SHA256 of it under this key>: irreversible without the key, and
+  // the same person registering again is still recognised (a block after a non-return survives the erasure). At
+  // least 32 characters; required in production (unset elsewhere: a development key).
+  ERASURE_HMAC_KEY: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
+  // Candidates never selected (every cycle closed before selection) are anonymised this long after their last
+  // activity (registration or the last cycle's close); the statistics keep their province, sex and outcomes.
+  RETENTION_UNSELECTED: z
+    .string()
+    .regex(/^\d{1,3}\s*(days?|weeks?|months?|years?)$/i, 'a duration such as "2 years", "18 months" or "90 days"')
+    .default('2 years'),
 
   // A non-return blocks renewal and new authorisations for this many years
   NON_RETURN_BLOCK_YEARS: z.coerce.number().int().min(0).max(20).default(3),
@@ -99,9 +148,24 @@ export const configFields = z.object({
     .pipe(z.record(z.string(), durationString)),
 });
 
-export const configSchema = configFields.transform((c) => ({ ...c, TEMPORAL_ENGINE: c.TEMPORAL_ENGINE ?? (c.TEMPORAL_DEV_SERVER ? ('dev' as const) : ('external' as const)) }));
+export const configSchema = configFields
+  .refine((c) => c.NODE_ENV !== 'production' || (c.PAYLOAD_KEYS && c.PAYLOAD_KEY_ID), { message: 'PAYLOAD_KEYS and PAYLOAD_KEY_ID are required in production', path: ['PAYLOAD_KEYS'] })
+  .refine((c) => c.NODE_ENV !== 'production' || c.ERASURE_HMAC_KEY, { message: 'ERASURE_HMAC_KEY is required in production', path: ['ERASURE_HMAC_KEY'] })
+  .refine((c) => c.NODE_ENV !== 'production' || c.OIDC_ISSUER, { message: 'OIDC_ISSUER is required in production', path: ['OIDC_ISSUER'] })
+  .refine((c) => !c.TEMPORAL_TLS_CERT === !c.TEMPORAL_TLS_KEY, { message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together', path: ['TEMPORAL_TLS_CERT'] })
+  .transform((c) => ({
+    ...c,
+    TEMPORAL_ENGINE: c.TEMPORAL_ENGINE ?? (c.TEMPORAL_DEV_SERVER ? ('dev' as const) : ('external' as const)),
+    OIDC_ISSUER: c.OIDC_ISSUER ?? `http://127.0.0.1:${c.OIDC_PORT}`,
+    ERASURE_HMAC_KEY: c.ERASURE_HMAC_KEY ?? DEV_ERASURE_HMAC_KEY,
+  }));
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The erasure key and retention period from a full or partial config (tests build the app and workers with partial ones). */
+export function dataProtectionSettings(c: Partial<Pick<Config, 'ERASURE_HMAC_KEY' | 'RETENTION_UNSELECTED'>>): { hmacKey: string; olderThan: string } {
+  return { hmacKey: c.ERASURE_HMAC_KEY ?? DEV_ERASURE_HMAC_KEY, olderThan: c.RETENTION_UNSELECTED ?? configFields.shape.RETENTION_UNSELECTED.parse(undefined) };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);

@@ -1,5 +1,6 @@
 // PostgreSQL schema. Business keys are unique constraints so every activity can be idempotent.
 import { sql } from 'drizzle-orm';
+import { IN_SEASON_CASE_KINDS } from '../workflows/contracts/in-season-case';
 import {
   bigint,
   bigserial,
@@ -24,6 +25,27 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({
   dataType: () => 'bytea',
 });
 
+// Columns several tables declare alike, made afresh for each table (a column builder belongs to one table).
+/** the person the row is about */
+const candidateRef = () => integer('candidate_id').notNull().references(() => candidates.id);
+/** who created the row (as the audit trail names them) and when */
+const createdByAt = () => ({
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+// Spanish consulates in Morocco that take visa files: the week's capacity (files a calendar week) is theirs, shared
+// by every campaign and batch lodging there and by single lodgings.
+export const consulates = pgTable('consulates', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  city: text('city').notNull(),
+  // Rabat lodges the files, Tanger issues (the sources); both are counted the same way
+  role: text('role', { enum: ['lodging', 'issuing'] }).notNull().default('lodging'),
+  weeklyCapacity: integer('weekly_capacity').notNull().default(1500),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const campaigns = pgTable('campaigns', {
   // business key chosen by the coordinator, e.g. huelva-2026
   id: text('id').primaryKey(),
@@ -31,14 +53,18 @@ export const campaigns = pgTable('campaigns', {
   season: integer('season').notNull(),
   destinationProvince: text('destination_province').notNull(),
   sector: text('sector').notNull().default('agriculture'),
+  // the contracts' legal form: under the multi-year circular framework (RD 629/2022) fixed-discontinuous, tied to
+  // the 4-year authorisation; first-season and other schemes fixed-term
+  framework: text('framework', { enum: ['multi_year', 'fixed_term'] }).notNull().default('multi_year'),
   // after this date withdrawals, refusals and no-shows are no longer replaced from the reserve list
   reserveCutoff: date('reserve_cutoff', { mode: 'string' }),
   // the consulate's weekly visa capacity (Tanger: 1,500 a week)
   visaWeeklyCapacity: integer('visa_weekly_capacity').notNull().default(1500),
+  // where its visa files are lodged: the consulate's weekly capacity is shared with the other campaigns lodging there
+  consulateId: text('consulate_id').notNull().default('rabat').references(() => consulates.id),
   // mirrored from the campaign workflow, for lists and reports
   stage: text('stage').notNull().default('draft'),
-  createdBy: text('created_by').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  ...createdByAt(),
 });
 
 export const employers = pgTable('employers', {
@@ -88,7 +114,10 @@ export const offers = pgTable(
 export const candidates = pgTable(
   'candidates',
   {
-    id: serial('id').primaryKey(),
+    // not guessable in sequence (it is in the cycle's id and in URLs): a keyed permutation of a sequence (0008)
+    id: integer('id').primaryKey().default(sql`next_person_id()`),
+    // the order people were registered in (ids no longer say it): lists and first-come batches follow it; never shown
+    registrationSeq: bigserial('registration_seq', { mode: 'number' }).notNull(),
     // Moroccan national identity card (CIN): one record per person across campaigns
     nationalId: text('national_id').notNull(),
     firstName: text('first_name').notNull(),
@@ -121,7 +150,7 @@ export const workerCycles = pgTable(
     // = the Temporal workflow ID, e.g. worker-huelva-2026-42
     id: text('id').primaryKey(),
     campaignId: text('campaign_id').notNull().references(() => campaigns.id),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    candidateId: candidateRef(),
     province: text('province').notNull(),
     stage: text('stage').notNull(),
     outcome: text('outcome'),
@@ -210,7 +239,7 @@ export const emailOutbox = pgTable(
     lastError: text('last_error'),
     // SMS only: the SMSC's id of each part, and the delivery state from its receipts
     smscMessageIds: text('smsc_message_ids').array(),
-    delivery: text('delivery', { enum: ['pending', 'delivered', 'failed', 'escalated'] }),
+    delivery: text('delivery', { enum: ['pending', 'delivered', 'failed', 'resending', 'escalated'] }),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('email_outbox_key_uq').on(t.idempotencyKey), index('email_outbox_smsc_ids_idx').using('gin', t.smscMessageIds)],
@@ -314,8 +343,7 @@ export const bulkOperations = pgTable('bulk_operations', {
   total: integer('total').notNull(),
   applied: integer('applied').notNull().default(0),
   refused: integer('refused').notNull().default(0),
-  createdBy: text('created_by').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  ...createdByAt(),
   finishedAt: timestamp('finished_at', { withTimezone: true }),
 });
 
@@ -340,17 +368,25 @@ export const visaBatches = pgTable(
     id: text('id').primaryKey(),
     campaignId: text('campaign_id').notNull().references(() => campaigns.id),
     seq: integer('seq').notNull(),
+    // the Monday of the batch's ISO week, whatever day was given
     weekStart: date('week_start', { mode: 'string' }).notNull(),
+    consulateId: text('consulate_id').notNull().default('rabat').references(() => consulates.id),
     capacity: integer('capacity').notNull(),
     status: text('status', { enum: ['assembled', 'lodged', 'escalated', 'decided'] }).notNull().default('assembled'),
     members: integer('members').notNull(),
     lodgedOn: date('lodged_on', { mode: 'string' }),
     decisionDeadlineAt: timestamp('decision_deadline_at', { withTimezone: true }),
     escalatedAt: timestamp('escalated_at', { withTimezone: true }),
-    createdBy: text('created_by').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    ...createdByAt(),
+    // the assembling request's Idempotency-Key: the same request sent again (after a 503 or a lost answer) finds
+    // this batch instead of assembling a second one
+    requestKey: text('request_key'),
   },
-  (t) => [uniqueIndex('visa_batches_campaign_seq_uq').on(t.campaignId, t.seq), index('visa_batches_week_idx').on(t.campaignId, t.weekStart)],
+  (t) => [
+    uniqueIndex('visa_batches_campaign_seq_uq').on(t.campaignId, t.seq),
+    index('visa_batches_week_idx').on(t.campaignId, t.weekStart),
+    uniqueIndex('visa_batches_campaign_request_key_uq').on(t.campaignId, t.requestKey),
+  ],
 );
 
 export const visaBatchMembers = pgTable(
@@ -366,6 +402,20 @@ export const visaBatchMembers = pgTable(
   (t) => [primaryKey({ columns: [t.batchId, t.cycleId] }), uniqueIndex('visa_batch_members_cycle_attempt_uq').on(t.cycleId, t.attempt)],
 );
 
+// A visa file lodged on its own (POST /cycles/:id/visa-file), outside a batch: it takes a place in its consulate's
+// week like a batch member does.
+export const singleVisaLodgings = pgTable(
+  'single_visa_lodgings',
+  {
+    cycleId: text('cycle_id').notNull().references(() => workerCycles.id),
+    fileReference: text('file_reference').notNull(),
+    consulateId: text('consulate_id').notNull().references(() => consulates.id),
+    weekStart: date('week_start', { mode: 'string' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.cycleId, t.fileReference] }), index('single_visa_lodgings_week_idx').on(t.consulateId, t.weekStart)],
+);
+
 export const departures = pgTable(
   'departures',
   {
@@ -379,8 +429,7 @@ export const departures = pgTable(
     destination: text('destination').notNull(),
     seats: integer('seats').notNull(),
     status: text('status', { enum: ['planned', 'convoked', 'departed'] }).notNull().default('planned'),
-    createdBy: text('created_by').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    ...createdByAt(),
   },
   (t) => [uniqueIndex('departures_campaign_seq_uq').on(t.campaignId, t.seq)],
 );
@@ -394,6 +443,23 @@ export const departurePassengers = pgTable(
     embarkedAt: timestamp('embarked_at', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.departureId, t.cycleId] }), index('departure_passengers_cycle_idx').on(t.cycleId)],
+);
+
+// What the regional agency hands each passenger at Tanger Ville before embarkation: passport with the visa, the
+// police form, the ticket; or why one could not be handed over (the exception lets her embark all the same).
+export const passengerHandovers = pgTable(
+  'passenger_handovers',
+  {
+    departureId: text('departure_id').notNull().references(() => departures.id),
+    cycleId: text('cycle_id').notNull().references(() => workerCycles.id),
+    passport: boolean('passport').notNull(),
+    policeForm: boolean('police_form').notNull(),
+    ticket: boolean('ticket').notNull(),
+    exception: text('exception'),
+    recordedBy: text('recorded_by').notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.departureId, t.cycleId] })],
 );
 
 // Reserve list calls: a post vacated by a drop-out (withdrawal, refusal, no-show...) is offered to the next
@@ -424,7 +490,7 @@ export const offerSeats = pgTable(
   {
     cycleId: text('cycle_id').primaryKey().references(() => workerCycles.id),
     offerId: text('offer_id').notNull().references(() => offers.id),
-    // which path took the seat: selection, selection_file, rehire, reserve
+    // which path took the seat: selection, selection_file, rehire, reserve, employer_change (moved to the new employer's offer)
     via: text('via').notNull(),
     heldAt: timestamp('held_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -437,7 +503,7 @@ export const workAuthorisations = pgTable(
   'work_authorisations',
   {
     id: serial('id').primaryKey(),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    candidateId: candidateRef(),
     number: text('number').notNull(),
     sector: text('sector').notNull(),
     startsOn: date('starts_on', { mode: 'string' }).notNull(),
@@ -456,7 +522,7 @@ export const reintegrationEnrolments = pgTable(
   'reintegration_enrolments',
   {
     id: serial('id').primaryKey(),
-    candidateId: integer('candidate_id').notNull().references(() => candidates.id),
+    candidateId: candidateRef(),
     programme: text('programme').notNull(),
     enrolledOn: date('enrolled_on', { mode: 'string' }).notNull(),
     status: text('status', { enum: ['enrolled', 'completed', 'dropped'] }).notNull().default('enrolled'),
@@ -478,4 +544,157 @@ export const reintegrationSteps = pgTable(
     recordedBy: text('recorded_by').notNull(),
   },
   (t) => [primaryKey({ columns: [t.enrolmentId, t.step] })],
+);
+
+// Who read a person's full record, when, and through which route (data protection: the person may ask, auditors
+// read it). Written by the API on every read of a candidate, a cycle, a history or an export; never updated.
+export const accessLog = pgTable(
+  'access_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    candidateId: candidateRef(),
+    // the caller: the token's subject, how the audit trail names them, their role
+    actorSubject: text('actor_subject').notNull(),
+    actorLabel: text('actor_label').notNull(),
+    actorRole: text('actor_role').notNull(),
+    // why: candidate, cycle, history, export, export_pdf, erasure, retention
+    purpose: text('purpose').notNull(),
+    // the route pattern (never the URL) and what it named besides the person (a cycle id, an erasure's reason)
+    route: text('route').notNull(),
+    detail: text('detail'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('access_log_candidate_idx').on(t.candidateId, t.at)],
+);
+
+// A person's data erased (on request, or by the retention rule for candidates never selected): who, when, why and
+// what was removed. One row per person: a second erasure answers with this one.
+export const erasures = pgTable('erasures', {
+  candidateId: integer('candidate_id').primaryKey().references(() => candidates.id),
+  kind: text('kind', { enum: ['request', 'retention'] }).notNull(),
+  reason: text('reason').notNull(),
+  note: text('note'),
+  erasedBy: text('erased_by').notNull(),
+  erasedBySubject: text('erased_by_subject').notNull(),
+  erasedAt: timestamp('erased_at', { withTimezone: true }).notNull().defaultNow(),
+  // rows changed or removed per table
+  summary: jsonb('summary').$type<Record<string, number>>().notNull().default({}),
+});
+
+// Repairs operators made (issue 17): a message sent again, a document printed again, a member released from a visa
+// batch or a sailing, a workflow or a batch of workflows reset. Append-only; the actor is the authenticated caller.
+export const operatorRepairs = pgTable(
+  'operator_repairs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind', { enum: ['resend_message', 'regenerate_document', 'release_visa_batch_member', 'release_sailing_passenger', 'reset_workflow', 'batch_reset'] }).notNull(),
+    // what was repaired: a workflow ID, an outbox key, a batch or sailing, a visibility query's job
+    target: text('target').notNull(),
+    cycleId: text('cycle_id'),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    actorSubject: text('actor_subject').notNull(),
+    status: text('status', { enum: ['started', 'done', 'failed'] }).notNull().default('started'),
+    // what the repair did: new keys, document versions, reset points, run IDs, job IDs (no personal data)
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('operator_repairs_target_idx').on(t.target), index('operator_repairs_cycle_idx').on(t.cycleId)],
+);
+
+// Selection sites (issue 13): ANAPEC runs the selection on 4 sites (docs/DOMAIN.md), seeded by migration 0013; an
+// agency officer organises the sessions of the sites in her province.
+export const selectionSites = pgTable('selection_sites', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  city: text('city').notNull(),
+  province: text('province').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+// An employer's interview session at a site on a day, for one of its offers. (offer, site, day) is the business key:
+// the same request again finds the session instead of inviting more candidates.
+export const selectionSessions = pgTable(
+  'selection_sessions',
+  {
+    id: serial('id').primaryKey(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    siteId: text('site_id').notNull().references(() => selectionSites.id),
+    heldOn: date('held_on', { mode: 'string' }).notNull(),
+    // the hour the candidates are told to come, Casablanca time (HH:MM)
+    startsAt: text('starts_at').notNull().default('09:00'),
+    offerId: text('offer_id').notNull().references(() => offers.id),
+    employerId: text('employer_id').notNull().references(() => employers.id),
+    invited: integer('invited').notNull(),
+    // the bulk operations that sent the invitations and applied the results' selections
+    invitationsOperationId: text('invitations_operation_id'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('selection_sessions_offer_site_day_uq').on(t.offerId, t.siteId, t.heldOn), index('selection_sessions_campaign_idx').on(t.campaignId)],
+);
+
+// A candidate invited to a session: once per offer (another session of the same offer does not invite her again),
+// her attendance, and the employer's result (selected through the selection step's gate, rejected, or a ranked reserve).
+export const sessionInvitations = pgTable(
+  'session_invitations',
+  {
+    sessionId: integer('session_id').notNull().references(() => selectionSessions.id),
+    cycleId: text('cycle_id').notNull().references(() => workerCycles.id),
+    offerId: text('offer_id').notNull().references(() => offers.id),
+    // her place in the invitation list (registration order)
+    position: integer('position').notNull(),
+    invitedAt: timestamp('invited_at', { withTimezone: true }).notNull().defaultNow(),
+    attendance: text('attendance', { enum: ['present', 'absent', 'excused'] }),
+    attendanceBy: text('attendance_by'),
+    result: text('result', { enum: ['selected', 'rejected', 'reserve'] }),
+    // a reserve's rank among the session's reserves (the campaign's reserve list takes them in this order)
+    rank: integer('rank'),
+    reason: text('reason'),
+    resultBy: text('result_by'),
+    resultAt: timestamp('result_at', { withTimezone: true }),
+    // the selection file-like bulk operation that applied a selected result
+    resultOperationId: text('result_operation_id'),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.cycleId] }), uniqueIndex('session_invitations_offer_cycle_uq').on(t.offerId, t.cycleId), index('session_invitations_cycle_idx').on(t.cycleId)],
+);
+
+// Reports from mediators, agencies and employers during the season (issue 13): an employer change, a sickness or an
+// accident, a housing, wage or rest-day complaint, an early return. Each is a case with a deadline and its own small
+// workflow (`case-<id>`, workflows/in-season-case.ts), escalated to the worker's agency and the consulate's labour
+// office when nobody resolved it in time. The employer is the cycle's at the time of the report (the one the report
+// is about); an employer change names the new offer, admitted by the eligibility gate.
+export const inSeasonCases = pgTable(
+  'in_season_cases',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    cycleId: text('cycle_id').notNull().references(() => workerCycles.id),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    employerId: text('employer_id').notNull().references(() => employers.id),
+    kind: text('kind', { enum: IN_SEASON_CASE_KINDS }).notNull(),
+    // free text from the reporter: personal by nature, never logged, removed by an erasure
+    details: text('details').notNull(),
+    // employer_change only: the new employer's offer, admitted by the eligibility gate (the cycle's seat moved to it)
+    newOfferId: text('new_offer_id').references(() => offers.id),
+    // the authenticated caller (never a body field), and the token's subject
+    reportedBy: text('reported_by').notNull(),
+    reportedBySubject: text('reported_by_subject').notNull(),
+    reportedAt: timestamp('reported_at', { withTimezone: true }).notNull().defaultNow(),
+    deadline: timestamp('deadline', { withTimezone: true }).notNull(),
+    status: text('status', { enum: ['open', 'escalated', 'resolved'] }).notNull().default('open'),
+    resolution: text('resolution'),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    // the reporting request's Idempotency-Key: the same request sent again finds this case instead of opening another
+    requestKey: text('request_key'),
+  },
+  (t) => [
+    index('in_season_cases_cycle_idx').on(t.cycleId),
+    index('in_season_cases_campaign_employer_idx').on(t.campaignId, t.employerId),
+    uniqueIndex('in_season_cases_cycle_request_key_uq').on(t.cycleId, t.requestKey),
+    check('in_season_cases_details_bounded', sql`length(${t.details}) between 1 and 4000`),
+    check('in_season_cases_new_offer_only_for_change', sql`(${t.kind} = 'employer_change') = (${t.newOfferId} is not null)`),
+  ],
 );

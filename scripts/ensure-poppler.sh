@@ -3,11 +3,5 @@
 # rendered page kept as a test artefact). Installs Debian's poppler-utils when missing (CI runs as root).
 set -euo pipefail
 if command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null; then exit 0; fi
-if [[ $(id -u) -ne 0 ]]; then
-  echo "poppler-utils (pdftotext, pdftoppm) is missing: install it (apt-get install -y poppler-utils)" >&2
-  exit 1
-fi
-echo "installing poppler-utils..." >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends poppler-utils >&2
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
+apt_install poppler-utils 'pdftotext, pdftoppm'

@@ -4,7 +4,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { Connection } from '@temporalio/client';
@@ -13,17 +12,7 @@ import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../workflows/contracts/search-att
 import { resolveTemporalBinary } from './lib/temporal-binary';
 import { startTemporalDevServer } from './lib/temporal-dev-server';
 import { startMailCatcher } from './lib/mail-catcher';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './lib/process';
 
 const step = (msg: string) => console.log(`[smoke] ${msg}`);
 

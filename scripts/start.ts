@@ -4,6 +4,7 @@
 //               server on the same PostgreSQL (`server`), or none (`external`)
 //   Mail        a local SMTP catcher with a browser view unless SMTP_CATCHER=false
 //   SMS         a local SMSC (SMPP) listing what it received unless SMSC_LOCAL=false
+//   Identity    an OpenID Connect provider with demo users for every role (OIDC_EMBEDDED; OIDC_ISSUER otherwise)
 //   then the worker and the API as child processes. Ctrl-C stops everything in reverse order.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,8 +15,11 @@ import { applyMigrations } from '../db/migrate';
 import { ENGINE_LABEL, startTemporalEngine } from './lib/temporal-engine';
 import { startMailCatcher } from './lib/mail-catcher';
 import { startSmsc } from './lib/smsc';
+import { startOidcProvider } from './lib/oidc-provider';
+import { DEMO_IDENTITIES } from './lib/demo-identities';
 import { waitForExit } from './lib/process';
 import { importEmbeddedPostgres } from './lib/embedded-postgres';
+import { seedDefaultDemo } from './lib/demo-season';
 
 const config = loadConfig();
 const log = pino({
@@ -240,6 +244,8 @@ async function main(cfg: Config): Promise<void> {
           stateDir: cfg.DATA_DIR,
           postgresUrl: databaseUrl,
           database: 'temporal',
+          // the dev server's Web UI shows payloads decrypted by the API's codec endpoint (api/codec-routes.ts)
+          devArgs: ['--ui-codec-endpoint', `http://${browserHost(cfg.API_HOST)}:${cfg.API_PORT}/codec`],
           log: (line) => log.debug({ temporal: line }),
         }),
       (h) => h.stop(),
@@ -283,6 +289,34 @@ async function main(cfg: Config): Promise<void> {
     log.info(`local SMSC listening for SMPP on 127.0.0.1:${smsc.port}`);
   }
 
+  // Identity: the API checks tokens against OIDC_ISSUER, so the embedded provider announces exactly that issuer; its
+  // signing key is kept in DATA_DIR so tokens outlive a restart (sessions do not: they are in memory).
+  let identityLines = [`  Identity       ${cfg.OIDC_ISSUER} (OpenID Connect provider)`];
+  if (cfg.OIDC_EMBEDDED) {
+    const oidc = await step(
+      'OpenID Connect provider',
+      () =>
+        startOidcProvider({
+          port: cfg.OIDC_PORT,
+          issuer: cfg.OIDC_ISSUER,
+          audience: cfg.OIDC_AUDIENCE,
+          consoleClientId: cfg.OIDC_CONSOLE_CLIENT_ID,
+          consoleRedirectUris: [`http://${browserHost(cfg.API_HOST)}:${cfg.API_PORT}/docs/static/oauth2-redirect.html`, `http://${browserHost(cfg.API_HOST)}:${cfg.API_PORT}/console/`],
+          keyFile: path.join(cfg.DATA_DIR, 'oidc', 'signing-key.jwk.json'),
+          onError: (err) => log.warn({ err }, 'OpenID Connect provider: login page failed'),
+        }).catch((err: unknown) => {
+          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+          throw new Error(`OpenID Connect provider: ${(err as Error).message} (set OIDC_PORT, or OIDC_EMBEDDED=false with OIDC_ISSUER to use another provider)`);
+        }),
+      (h) => h.stop(),
+    );
+    log.info(`OpenID Connect provider (embedded, demo users) at ${oidc.issuer}`);
+    const logins = DEMO_IDENTITIES.map((i) => `${i.login} / ${i.password}`);
+    identityLines = [`  Sign-in        ${oidc.issuer} (embedded OpenID Connect provider, demo users)`];
+    for (let k = 0; k < logins.length; k += 4) identityLines.push(`  ${(k ? '' : 'log in as:').padEnd(15)}${logins.slice(k, k + 4).join(', ')}`);
+    identityLines.push('  Script token   client demo-<login>, secret demo-<login>-secret (client credentials; README "Logging in")');
+  }
+
   // Worker and API. They load their own config; we forward our environment (not a config read: process.env is
   // passed through untouched) with the addresses of what we just started laid over it.
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, ...smtpEnv, ...smsEnv };
@@ -300,16 +334,22 @@ async function main(cfg: Config): Promise<void> {
   const lines = [
     `GECCO Flow is ${apiUp ? 'up' : 'starting'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     `  API            ${apiUrl}`,
+    `  Console        ${apiUrl}/console/`,
     `  OpenAPI docs   ${apiUrl}/docs`,
     `  Temporal       ${temporalAddress} (namespace ${cfg.TEMPORAL_NAMESPACE}) ${cfg.TEMPORAL_ENGINE === 'server' ? 'production server' : cfg.TEMPORAL_ENGINE === 'dev' ? 'dev server' : 'external'}`,
     ...(temporalUi ? [`  Temporal UI    ${temporalUi}`] : []),
     mailUrl ? `  Caught mail    ${mailUrl}   (SMTP 127.0.0.1:${smtpEnv.SMTP_PORT})` : `  Mail relay     ${cfg.SMTP_HOST}:${cfg.SMTP_PORT}`,
     smsUrl ? `  Caught SMS     ${smsUrl}   (SMPP 127.0.0.1:${smsEnv.SMPP_PORT})` : `  SMSC           ${cfg.SMPP_HOST}:${cfg.SMPP_PORT}`,
+    ...identityLines,
     `  PostgreSQL     ${postgresLabel}`,
     '  Ctrl-C to stop.',
   ];
   const width = Math.max(...lines.map((l) => l.length)) + 2;
   process.stdout.write(`\n${'='.repeat(width)}\n${lines.join('\n')}\n${'='.repeat(width)}\n\n`);
+  // `npm start -- --demo`: a small season in progress for the console (README "Console")
+  if (apiUp && process.argv.includes('--demo')) {
+    await seedDefaultDemo(apiUrl, cfg.OIDC_ISSUER, (line) => log.info(`demo: ${line}`)).catch((err: unknown) => log.error({ err }, 'demo season failed'));
+  }
 }
 
 main(config).catch((err: unknown) => {

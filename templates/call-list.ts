@@ -7,6 +7,8 @@ export interface CallListData {
   agency: { id: string; name: string; province: string };
   generatedAt: string;
   filter: string;
+  /** who printed it: the authenticated caller */
+  printedBy?: string;
   entries: { entryId: number; name: string; phone: string | null; message: string; dueOn: string; reason: string; attempts: number; outcome: string | null }[];
 }
 
@@ -16,6 +18,7 @@ const OUTCOMES = 'joint / confirmé / injoignable / faux n°';
 export function callListDocument(doc: Doc, data: CallListData): void {
   title(doc, { fr: "Liste d'appels", es: 'Lista de llamadas' }, { fr: `${data.agency.name} — ${data.agency.province}`, es: `${data.agency.name} — ${data.agency.province}` });
   field(doc, { fr: 'Sélection', es: 'Selección' }, data.filter || '-');
+  if (data.printedBy) field(doc, { fr: 'Édité par', es: 'Emitido por' }, data.printedBy);
   field(doc, { fr: 'Travailleurs à appeler', es: 'Trabajadores a llamar' }, String(data.entries.length));
   doc.moveDown(0.5);
   const x = doc.page.margins.left;

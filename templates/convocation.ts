@@ -31,6 +31,14 @@ export const HANDED_OVER_AT_PORT: Phrase[] = [
   { ar: 'تذكرة العبور إلى طريفة', fr: 'Le billet de la traversée vers Tarifa', es: 'El billete de la travesía a Tarifa' },
 ];
 
+/** What the worker brings herself. */
+const BROUGHT_ALONG: Phrase[] = [
+  { ar: 'البطاقة الوطنية للتعريف', fr: "La carte d'identité nationale (CIN)", es: 'El documento nacional de identidad marroquí (CIN)' },
+  { ar: 'نسختك من عقد العمل ومن التزام العودة', fr: "Votre exemplaire du contrat de travail et de l'engagement de retour", es: 'Su ejemplar del contrato de trabajo y del compromiso de retorno' },
+  { ar: 'هذه الرسالة', fr: 'Cette lettre de convocation', es: 'Esta carta de convocatoria' },
+  { ar: 'ملابس وأغراض شخصية لمدة الموسم، والأدوية التي تحتاجها', fr: 'Vêtements et affaires personnelles pour la saison, vos médicaments', es: 'Ropa y efectos personales para la temporada, sus medicamentos' },
+];
+
 export function convocation(doc: Doc, data: ConvocationDocumentData): void {
   const { worker, employer, campaign } = data;
   const f = worker.sex === 'F';
@@ -78,16 +86,7 @@ export function convocation(doc: Doc, data: ConvocationDocumentData): void {
   bullets(doc, HANDED_OVER_AT_PORT, { size: 9.5 });
 
   heading(doc, { ar: 'ما يجب أن تحضره معك', fr: 'Ce que vous apportez', es: 'Lo que debe llevar' });
-  bullets(
-    doc,
-    [
-      { ar: 'البطاقة الوطنية للتعريف', fr: "La carte d'identité nationale (CIN)", es: 'El documento nacional de identidad marroquí (CIN)' },
-      { ar: 'نسختك من عقد العمل ومن التزام العودة', fr: "Votre exemplaire du contrat de travail et de l'engagement de retour", es: 'Su ejemplar del contrato de trabajo y del compromiso de retorno' },
-      { ar: 'هذه الرسالة', fr: 'Cette lettre de convocation', es: 'Esta carta de convocatoria' },
-      { ar: 'ملابس وأغراض شخصية لمدة الموسم، والأدوية التي تحتاجها', fr: 'Vêtements et affaires personnelles pour la saison, vos médicaments', es: 'Ropa y efectos personales para la temporada, sus medicamentos' },
-    ],
-    { size: 9.5 },
-  );
+  bullets(doc, BROUGHT_ALONG, { size: 9.5 });
   doc.moveDown(0.4);
   paragraph(doc, {
     ar: f

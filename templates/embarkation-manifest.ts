@@ -1,21 +1,9 @@
 // Embarkation manifest of one sailing: the list the port team ticks off at Tanger Ville, one line per passenger
 // (name, CIN, passport, employer, visa, and a box for the embarkation tick or the recorded status). Built for
 // up to 2,000 passengers: fixed-height rows, the table header repeated on every page.
-import {
-  ACCENT,
-  FONT,
-  FONT_BOLD,
-  FONT_ITALIC,
-  INK,
-  MUTED,
-  contentWidth,
-  field,
-  formatDateTimeCasablanca,
-  title,
-  type Doc,
-} from './layout';
+import { ACCENT, FONT, FONT_BOLD, FONT_ITALIC, INK, MUTED, contentWidth, field, formatDateTimeCasablanca, title, type Doc } from './layout';
 import type { CampaignRef } from './types';
-import { cell } from './typeset';
+import { cell, fitText } from './typeset';
 
 export interface ManifestPassenger {
   firstName: string;
@@ -27,6 +15,8 @@ export interface ManifestPassenger {
   status: 'convoked' | 'embarked' | 'no_show';
   /** ISO date-time, when embarked */
   embarkedAt?: string | null;
+  /** what the agency handed over at the port: P passport, F police form (fiche), B ticket (billet); or the exception */
+  handover?: { passport: boolean; policeForm: boolean; ticket: boolean; exception?: string | null } | null;
 }
 
 export interface EmbarkationManifestData {
@@ -40,6 +30,8 @@ export interface EmbarkationManifestData {
   status: 'planned' | 'convoked' | 'departed';
   /** ISO date-time the manifest was printed */
   generatedAt: string;
+  /** who printed it: the authenticated caller */
+  printedBy?: string;
   passengers: ManifestPassenger[];
 }
 
@@ -51,11 +43,12 @@ interface Column {
 
 const COLUMNS: Column[] = [
   { key: 'n', label: { fr: 'N°', es: '' }, width: 0.055 },
-  { key: 'name', label: { fr: 'Nom', es: 'Nombre' }, width: 0.22 },
-  { key: 'cin', label: { fr: 'CIN', es: '' }, width: 0.1 },
-  { key: 'passport', label: { fr: 'Passeport', es: 'Pasaporte' }, width: 0.13 },
-  { key: 'employer', label: { fr: 'Employeur', es: 'Empleador' }, width: 0.2 },
-  { key: 'visa', label: { fr: 'Visa', es: 'Visado' }, width: 0.125 },
+  { key: 'name', label: { fr: 'Nom', es: 'Nombre' }, width: 0.2 },
+  { key: 'cin', label: { fr: 'CIN', es: '' }, width: 0.09 },
+  { key: 'passport', label: { fr: 'Passeport', es: 'Pasaporte' }, width: 0.12 },
+  { key: 'employer', label: { fr: 'Employeur', es: 'Empleador' }, width: 0.17 },
+  { key: 'visa', label: { fr: 'Visa', es: 'Visado' }, width: 0.115 },
+  { key: 'handover', label: { fr: 'Remis P F B', es: 'Entregado' }, width: 0.08 },
   { key: 'tick', label: { fr: 'Embarqué', es: 'Embarcado' }, width: 0.17 },
 ];
 
@@ -64,25 +57,19 @@ const HEADER_HEIGHT = 21;
 const FONT_SIZE = 7.5;
 const PADDING = 3;
 
+/** The handover in a few letters: P F B when all three were handed over, the letters handed, or the exception. */
+function handoverCell(h: ManifestPassenger['handover']): string {
+  if (!h) return '-';
+  if (h.exception) return 'exception';
+  const got = [h.passport && 'P', h.policeForm && 'F', h.ticket && 'B'].filter(Boolean);
+  return got.length ? got.join(' ') : '-';
+}
+
 const STATUS_LABEL: Record<ManifestPassenger['status'], string> = {
   convoked: '',
   embarked: 'Embarqué',
   no_show: 'Absent / Ausente',
 };
-
-/** Cuts a cell's text to its column, with an ellipsis, so a long name never wraps into the next row. */
-function fit(doc: Doc, text: string, width: number): string {
-  const t = text;
-  if (doc.widthOfString(t) <= width) return t;
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (doc.widthOfString(`${t.slice(0, mid)}…`) <= width) lo = mid;
-    else hi = mid - 1;
-  }
-  return `${t.slice(0, lo)}…`;
-}
 
 function columnX(doc: Doc): { x: number; width: number }[] {
   const total = contentWidth(doc);
@@ -102,8 +89,8 @@ function tableHeader(doc: Doc): void {
   COLUMNS.forEach((c, i) => {
     const col = cols[i]!;
     const w = col.width - 2 * PADDING;
-    doc.font(FONT_BOLD).fontSize(FONT_SIZE).fillColor(ACCENT).text(fit(doc, c.label.fr, w), col.x + PADDING, y + 3, { width: w, lineBreak: false });
-    if (c.label.es) doc.font(FONT_ITALIC).fontSize(FONT_SIZE - 0.5).fillColor(MUTED).text(fit(doc, c.label.es, w), col.x + PADDING, y + 11.5, { width: w, lineBreak: false });
+    doc.font(FONT_BOLD).fontSize(FONT_SIZE).fillColor(ACCENT).text(fitText(c.label.fr, w, { size: FONT_SIZE, style: 'bold' }), col.x + PADDING, y + 3, { width: w, lineBreak: false });
+    if (c.label.es) doc.font(FONT_ITALIC).fontSize(FONT_SIZE - 0.5).fillColor(MUTED).text(fitText(c.label.es, w, { size: FONT_SIZE - 0.5, style: 'italic' }), col.x + PADDING, y + 11.5, { width: w, lineBreak: false });
   });
   doc.fillColor(INK);
   doc.x = left;
@@ -127,10 +114,13 @@ export function embarkationManifest(doc: Doc, data: EmbarkationManifestData): vo
   field(doc, { fr: 'Départ (heure du Maroc)', es: 'Salida (hora de Marruecos)' }, formatDateTimeCasablanca(data.departureAt));
   field(doc, { fr: 'Places', es: 'Plazas' }, String(data.seats));
   field(doc, { fr: 'Passagers convoqués', es: 'Pasajeros convocados' }, String(data.passengers.length));
+  const handedOver = data.passengers.filter((p) => p.handover && (p.handover.exception || (p.handover.passport && p.handover.policeForm && p.handover.ticket))).length;
+  field(doc, { fr: 'Remises faites (passeport, fiche de police, billet)', es: 'Entregas hechas' }, `${handedOver} / ${data.passengers.length}`);
   if (data.status === 'departed' || embarked > 0 || noShow > 0) {
     field(doc, { fr: 'Embarqués / absents', es: 'Embarcados / no presentados' }, `${embarked} / ${noShow}`);
   }
   field(doc, { fr: 'Édité le (heure du Maroc)', es: 'Emitido el (hora de Marruecos)' }, formatDateTimeCasablanca(data.generatedAt));
+  if (data.printedBy) field(doc, { fr: 'Édité par', es: 'Emitido por' }, data.printedBy);
   doc.moveDown(0.6);
 
   if (data.passengers.length === 0) {
@@ -158,6 +148,7 @@ export function embarkationManifest(doc: Doc, data: EmbarkationManifestData): vo
       p.passportNumber ?? '-',
       p.employerName ?? '-',
       p.visaNumber ?? '-',
+      handoverCell(p.handover),
     ];
     cells.forEach((text, c) => {
       const col = cols[c]!;
@@ -175,7 +166,7 @@ export function embarkationManifest(doc: Doc, data: EmbarkationManifestData): vo
     if (label) {
       const lx = tick.x + PADDING + box + 4;
       doc.font(FONT).fontSize(FONT_SIZE - 0.5).fillColor(p.status === 'no_show' ? '#9a1b1b' : MUTED)
-        .text(fit(doc, label, tick.width - box - 2 * PADDING - 4), lx, y + 4.5, { width: tick.width - box - 2 * PADDING - 4, lineBreak: false });
+        .text(fitText(label, tick.width - box - 2 * PADDING - 4, { size: FONT_SIZE - 0.5 }), lx, y + 4.5, { width: tick.width - box - 2 * PADDING - 4, lineBreak: false });
     }
     doc.moveTo(left, y + ROW_HEIGHT).lineTo(left + width, y + ROW_HEIGHT).lineWidth(0.3).strokeColor('#cccccc').stroke();
     doc.fillColor(INK);

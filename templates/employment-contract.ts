@@ -24,6 +24,34 @@ import {
 /** Legal ceiling for a GECCO seasonal contract (fixed-term, Spanish common law). */
 export const MAX_CONTRACT_MONTHS = 9;
 
+const FORM_NAMES = {
+  multi_year: { ar: 'دائم متقطع (fijo-discontinuo)', fr: 'Fixe discontinu (fijo-discontinuo)', es: 'Fijo-discontinuo' },
+  fixed_term: { ar: 'محدد المدة', fr: 'À durée déterminée', es: 'De duración determinada' },
+} as const;
+
+/**
+ * Clause 2 by the campaign's framework: under the multi-year circular framework (RD 629/2022) the contract is
+ * fixed-discontinuous and outlives the season (the employer calls the worker back each campaign, within the 4-year
+ * authorisation); first-season and other schemes sign a fixed-term seasonal contract.
+ */
+function legalForm(data: ContractDocumentData, start: string, end: string): { ar: string; fr: string; es: string } {
+  const f = data.worker.sex === 'F';
+  const w = workerWords(data.worker.sex);
+  const season = data.campaign.season;
+  if ((data.campaign.framework ?? 'multi_year') === 'fixed_term') {
+    return {
+      ar: `هذا العقد عقد عمل موسمي محدد المدة (المادة 15 من النظام الأساسي للعمال)، مبرم وفق قانون الشغل الإسباني العام (Estatuto de los Trabajadores) في إطار التدبير الجماعي للتشغيل في بلد المنشأ. ولا يمكن أن تتجاوز مدته ${MAX_CONTRACT_MONTHS} أشهر، وينتهي في ${end}.`,
+      fr: `Le présent contrat est un contrat de travail à durée déterminée (article 15 du Statut des travailleurs), de caractère saisonnier, conclu selon le droit commun espagnol du travail (Estatuto de los Trabajadores) dans le cadre de la gestion collective des recrutements à l'origine. Sa durée ne peut excéder ${MAX_CONTRACT_MONTHS} mois ; il prend fin le ${end}.`,
+      es: `El presente contrato es un contrato de trabajo de duración determinada (artículo 15 del Estatuto de los Trabajadores), de temporada, celebrado conforme al derecho laboral común español en el marco de la gestión colectiva de contrataciones en origen. Su duración no podrá exceder de ${MAX_CONTRACT_MONTHS} meses; se extingue el ${end}.`,
+    };
+  }
+  return {
+    ar: `هذا العقد عقد عمل دائم متقطع (fijo-discontinuo، المادة 16 من النظام الأساسي للعمال)، مرتبط برخصة العمل المتعددة السنوات لمدة أربع سنوات في إطار الهجرة الدائرية (المرسوم الملكي 629/2022 المؤرخ في 26 يوليوز 2022). ولا ينتهي بانتهاء الموسم: ${f ? 'يستدعي المشغل العاملة' : 'يستدعي المشغل العامل'} في كل حملة، لمدة لا تتجاوز ${MAX_CONTRACT_MONTHS} أشهر من العمل في كل فترة 12 شهرا في نفس القطاع، ${f ? 'وتعود العاملة' : 'ويعود العامل'} إلى المغرب في نهاية كل موسم. الاستدعاء لحملة ${season}: من ${start} إلى ${end}.`,
+    fr: `Le présent contrat est un contrat de travail fixe discontinu (fijo-discontinuo, article 16 du Statut des travailleurs), lié à l'autorisation de travail pluriannuelle de quatre ans du cadre de migration circulaire (Real Decreto 629/2022 du 26 juillet 2022). Il ne prend pas fin avec la saison : l'employeur rappelle ${w.worker.fr.toLowerCase()} à chaque campagne, pour au plus ${MAX_CONTRACT_MONTHS} mois de travail par période de 12 mois dans un même secteur, et ${f ? 'elle' : 'il'} retourne au Maroc à la fin de chaque saison. Appel pour la campagne ${season} : du ${start} au ${end}.`,
+    es: `El presente contrato es un contrato de trabajo fijo-discontinuo (artículo 16 del Estatuto de los Trabajadores), vinculado a la autorización de trabajo plurianual de cuatro años del marco de migración circular (Real Decreto 629/2022, de 26 de julio). No se extingue con la temporada: el empleador llama ${f ? 'a la trabajadora' : 'al trabajador'} en cada campaña, por un máximo de ${MAX_CONTRACT_MONTHS} meses de trabajo en cada período de 12 meses en un mismo sector, y ${f ? 'ella' : 'él'} regresa a Marruecos al final de cada temporada. Llamamiento para la campaña ${season}: del ${start} al ${end}.`,
+  };
+}
+
 export function employmentContract(doc: Doc, data: ContractDocumentData): void {
   const { worker, employer, offer, campaign } = data;
   const w = workerWords(worker.sex);
@@ -79,11 +107,8 @@ export function employmentContract(doc: Doc, data: ContractDocumentData): void {
   field(doc, { ar: 'الجماعة', fr: 'Commune', es: 'Comuna' }, worker.commune);
 
   heading(doc, { ar: '2. موضوع العقد ومدته', fr: '2. Objet et durée', es: 'Objeto y duración' });
-  paragraph(doc, {
-    ar: `هذا العقد عقد عمل موسمي محدد المدة، مبرم وفق قانون الشغل الإسباني العام (Estatuto de los Trabajadores) في إطار التدبير الجماعي للتشغيل في بلد المنشأ. ولا يمكن أن تتجاوز مدته ${MAX_CONTRACT_MONTHS} أشهر.`,
-    fr: `Le présent contrat est un contrat de travail à durée déterminée, de caractère saisonnier, conclu selon le droit commun espagnol du travail (Estatuto de los Trabajadores) dans le cadre de la gestion collective des recrutements à l'origine. Sa durée ne peut excéder ${MAX_CONTRACT_MONTHS} mois.`,
-    es: `El presente contrato es un contrato de trabajo de duración determinada, de temporada, celebrado conforme al derecho laboral común español (Estatuto de los Trabajadores) en el marco de la gestión colectiva de contrataciones en origen. Su duración no podrá exceder de ${MAX_CONTRACT_MONTHS} meses.`,
-  });
+  paragraph(doc, legalForm(data, start, end));
+  field(doc, { ar: 'نوع العقد', fr: 'Forme du contrat', es: 'Modalidad del contrato' }, v(FORM_NAMES[data.campaign.framework ?? 'multi_year']));
   field(doc, { ar: 'المنصب', fr: 'Poste', es: 'Puesto' }, offer.post);
   field(doc, { ar: 'المهام', fr: 'Tâches', es: 'Tareas' }, offer.tasks);
   field(doc, { ar: 'مدة العقد', fr: 'Durée du contrat', es: 'Duración del contrato' }, v({ ar: `${offer.contractMonths} أشهر`, fr: `${offer.contractMonths} mois`, es: `${offer.contractMonths} ${offer.contractMonths === 1 ? 'mes' : 'meses'}` }));

@@ -1,6 +1,6 @@
 // E-mail texts sent by the worker cycle. French first (ANAPEC's working language), Spanish for employers. A worker's
 // own messages go by SMS in her language (templates/sms.ts); these e-mails reach workers who have an address.
-export type NotificationTemplate = 'selection' | 'visa_issued' | 'convocation' | 'return_reminder' | 'consular_escalation' | 'post_vacated' | 'non_return';
+export type NotificationTemplate = 'selection' | 'visa_issued' | 'convocation' | 'return_reminder' | 'consular_escalation' | 'post_vacated' | 'non_return' | 'trial_period_ended';
 
 export interface NotificationContext {
   cycleId: string;
@@ -51,6 +51,11 @@ export function renderNotification(template: NotificationTemplate, c: Notificati
       return {
         subject: `[${c.campaignName}] Poste à pourvoir sur liste de réserve / Puesto vacante – ${c.outcome ?? ''}`,
         text: `${c.workerName} ne partira pas (${c.outcome ?? ''}). Le poste chez ${c.employerName ?? "l'employeur"} est à pourvoir depuis la liste de réserve.\n\n${c.workerName} no viajará (${c.outcome ?? ''}). El puesto queda vacante para la lista de reserva.\n\n${ref}\n`,
+      };
+    case 'trial_period_ended':
+      return {
+        subject: `[${c.campaignName}] Fin de la période d'essai – retour anticipé / Fin del periodo de prueba`,
+        text: `La période d'essai de ${c.workerName} chez ${c.employerName ?? "l'employeur"} a pris fin. Son retour anticipé doit être organisé et la preuve du retour enregistrée auprès de l'agence ; sans elle, un non-retour sera signalé.\n\nEl periodo de prueba de ${c.workerName} ha terminado. Debe organizarse su retorno anticipado y registrarse la prueba del retorno.\n\n${ref}\n`,
       };
     case 'non_return':
       return {

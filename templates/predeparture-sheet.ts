@@ -18,6 +18,17 @@ import {
 } from './layout';
 import type { ContractDocumentData } from './types';
 
+/** Whom the worker calls, before the departure and during the season. */
+const whomToCall = (f: boolean): Phrase[] => [
+  { ar: 'وكالة أنابيك في إقليمك، قبل السفر وبعد العودة', fr: 'Votre agence ANAPEC, avant le départ et après le retour', es: 'Su agencia ANAPEC, antes de la salida y después del retorno' },
+  { ar: 'الوسطاء عند الوصول إلى إسبانيا وطوال الموسم', fr: "Les médiateurs à l'arrivée en Espagne et pendant la saison", es: 'Los mediadores a la llegada a España y durante la temporada' },
+  {
+    ar: `في حالة مشكل في الأجر أو السكن أو المرض: ${f ? 'أخبري' : 'أخبر'} الوسيط أو النقابة`,
+    fr: 'En cas de problème de salaire, de logement ou de maladie : le médiateur ou un syndicat',
+    es: 'Si hay un problema de salario, alojamiento o enfermedad: el mediador o un sindicato',
+  },
+];
+
 export function predepartureSheet(doc: Doc, data: ContractDocumentData): void {
   const { worker, employer, offer, campaign } = data;
   const f = worker.sex === 'F';
@@ -101,13 +112,5 @@ export function predepartureSheet(doc: Doc, data: ContractDocumentData): void {
   });
 
   heading(doc, { ar: '5. بمن تتصل', fr: '5. Qui appeler', es: 'A quién llamar' });
-  bullets(
-    doc,
-    [
-      { ar: 'وكالة أنابيك في إقليمك، قبل السفر وبعد العودة', fr: 'Votre agence ANAPEC, avant le départ et après le retour', es: 'Su agencia ANAPEC, antes de la salida y después del retorno' },
-      { ar: 'الوسطاء عند الوصول إلى إسبانيا وطوال الموسم', fr: "Les médiateurs à l'arrivée en Espagne et pendant la saison", es: 'Los mediadores a la llegada a España y durante la temporada' },
-      { ar: 'في حالة مشكل في الأجر أو السكن أو المرض: أخبري الوسيط أو النقابة', fr: 'En cas de problème de salaire, de logement ou de maladie : le médiateur ou un syndicat', es: 'Si hay un problema de salario, alojamiento o enfermedad: el mediador o un sindicato' },
-    ].map((p, i) => (i === 2 && !f ? { ...p, ar: 'في حالة مشكل في الأجر أو السكن أو المرض: أخبر الوسيط أو النقابة' } : p)),
-    { size: 9.5 },
-  );
+  bullets(doc, whomToCall(f), { size: 9.5 });
 }

@@ -12,6 +12,8 @@ import { workerLanguage, type ContractDocumentData, type ConvocationDocumentData
 import { embarkationManifest, type EmbarkationManifestData } from './embarkation-manifest';
 import { visaBatchManifest, type VisaBatchManifestData } from './visa-batch-manifest';
 import { callListDocument, type CallListData } from './call-list';
+import { personExportDocument, type PersonExportData } from './person-export';
+import { seasonReportDocument, type SeasonReportData } from './season-report';
 
 interface RenderOptions {
   title: string;
@@ -26,6 +28,8 @@ interface RenderOptions {
 }
 
 const PDF_LANG: Record<Lang, string> = { ar: 'ar-MA', fr: 'fr-FR', es: 'es-ES' };
+/** The staff lists printed across the page: one line per worker or call. */
+const LANDSCAPE = { layout: 'landscape', margins: { top: 62, bottom: 58, left: 40, right: 40 } } as const;
 
 function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Buffer> {
   // Inside the executor so a bad issuedOn surfaces as a rejected promise, not a sync throw.
@@ -64,57 +68,27 @@ function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Bu
   });
 }
 
+/** A document handed to the worker: in her language beside Spanish, referenced by her cycle. */
+function renderWorkerDocument<D extends ContractDocumentData | ConvocationDocumentData>(title: string, data: D, draw: (doc: Doc, data: D) => void): Promise<Buffer> {
+  const options = { title, subject: `${data.campaign.name} ${data.campaign.season}`, issuedOn: data.issuedOn, reference: `Réf. ${data.cycleId}`, lang: workerLanguage(data.worker) };
+  return renderPdf(options, (doc) => draw(doc, data));
+}
+
 export function renderContract(data: ContractDocumentData): Promise<Buffer> {
-  return renderPdf(
-    {
-      title: 'Contrat de travail saisonnier / Contrato de trabajo de temporada',
-      subject: `${data.campaign.name} ${data.campaign.season}`,
-      issuedOn: data.issuedOn,
-      reference: `Réf. ${data.cycleId}`,
-      lang: workerLanguage(data.worker),
-    },
-    (doc) => employmentContract(doc, data),
-  );
+  return renderWorkerDocument('Contrat de travail saisonnier / Contrato de trabajo de temporada', data, employmentContract);
 }
 
 export function renderReturnCommitment(data: ContractDocumentData): Promise<Buffer> {
-  return renderPdf(
-    {
-      title: 'Engagement de retour / Compromiso de retorno',
-      subject: `${data.campaign.name} ${data.campaign.season}`,
-      issuedOn: data.issuedOn,
-      reference: `Réf. ${data.cycleId}`,
-      lang: workerLanguage(data.worker),
-    },
-    (doc) => returnCommitment(doc, data),
-  );
+  return renderWorkerDocument('Engagement de retour / Compromiso de retorno', data, returnCommitment);
 }
 
 export function renderConvocation(data: ConvocationDocumentData): Promise<Buffer> {
-  return renderPdf(
-    {
-      title: 'Convocation au départ / Convocatoria de salida',
-      subject: `${data.campaign.name} ${data.campaign.season}`,
-      issuedOn: data.issuedOn,
-      reference: `Réf. ${data.cycleId}`,
-      lang: workerLanguage(data.worker),
-    },
-    (doc) => convocation(doc, data),
-  );
+  return renderWorkerDocument('Convocation au départ / Convocatoria de salida', data, convocation);
 }
 
 /** What the worker needs to know before leaving: the contract in short, her rights, the journey, whom to call. */
 export function renderPredepartureSheet(data: ContractDocumentData): Promise<Buffer> {
-  return renderPdf(
-    {
-      title: 'Fiche de pré-départ / Hoja previa a la salida',
-      subject: `${data.campaign.name} ${data.campaign.season}`,
-      issuedOn: data.issuedOn,
-      reference: `Réf. ${data.cycleId}`,
-      lang: workerLanguage(data.worker),
-    },
-    (doc) => predepartureSheet(doc, data),
-  );
+  return renderWorkerDocument('Fiche de pré-départ / Hoja previa a la salida', data, predepartureSheet);
 }
 
 export interface DocumentRenderer {
@@ -150,8 +124,7 @@ export function renderVisaBatchManifest(data: VisaBatchManifestData): Promise<Bu
       subject: `${data.campaign.name} ${data.campaign.season}`,
       issuedOn: data.issuedOn,
       reference: `Lot / Lote ${data.batchId}`,
-      layout: 'landscape',
-      margins: { top: 62, bottom: 58, left: 40, right: 40 },
+      ...LANDSCAPE,
     },
     (doc) => visaBatchManifest(doc, data),
   );
@@ -165,9 +138,35 @@ export function renderCallList(data: CallListData): Promise<Buffer> {
       subject: data.filter,
       issuedOn: data.generatedAt.slice(0, 10),
       reference: `${data.agency.id} — ${data.generatedAt.slice(0, 10)}`,
-      layout: 'landscape',
-      margins: { top: 62, bottom: 58, left: 40, right: 40 },
+      ...LANDSCAPE,
     },
     (doc) => callListDocument(doc, data),
+  );
+}
+
+/** Everything held about one person (her export), in her language and Spanish, printed on demand from the database. */
+export function renderPersonExport(data: PersonExportData & { lang: Lang }): Promise<Buffer> {
+  return renderPdf(
+    {
+      title: `Données personnelles / Datos personales — ${data.candidateId}`,
+      subject: 'Export des données détenues / Exportación de los datos conservados',
+      issuedOn: data.generatedAt.slice(0, 10),
+      reference: `Dossier / Expediente ${data.candidateId}`,
+      lang: data.lang,
+    },
+    (doc) => personExportDocument(doc, data),
+  );
+}
+
+/** A season's report with its chart, printed on demand from the database. */
+export function renderSeasonReport(data: SeasonReportData): Promise<Buffer> {
+  return renderPdf(
+    {
+      title: `Rapport de la saison ${data.season} / Informe de la temporada ${data.season}`,
+      subject: 'Placements, retours et non-retours par province et sexe',
+      issuedOn: data.generatedAt.slice(0, 10),
+      reference: `Saison / Temporada ${data.season}`,
+    },
+    (doc) => seasonReportDocument(doc, data),
   );
 }

@@ -3,8 +3,8 @@
 // always is (70 characters, 67 a part). The same text is what the agency reads out on its call list.
 import { formatDateTimeCasablanca, formatDate } from './layout';
 
-export type SmsTemplate = 'selection' | 'visa_issued' | 'convocation' | 'return_reminder';
-export const SMS_TEMPLATES: readonly string[] = ['selection', 'visa_issued', 'convocation', 'return_reminder'] satisfies SmsTemplate[];
+export type SmsTemplate = 'selection' | 'visa_issued' | 'convocation' | 'return_reminder' | 'session_invitation';
+export const SMS_TEMPLATES: readonly string[] = ['selection', 'visa_issued', 'convocation', 'return_reminder', 'session_invitation'] satisfies SmsTemplate[];
 
 export interface SmsContext {
   language: 'ar' | 'fr' | 'es';
@@ -14,6 +14,10 @@ export interface SmsContext {
   departureAt?: string | null;
   port?: string | null;
   contractEnd?: string | null;
+  /** a selection session's site, day (yyyy-mm-dd) and hour (HH:MM, Casablanca) */
+  site?: string | null;
+  sessionOn?: string | null;
+  sessionAt?: string | null;
 }
 
 export function renderSms(template: SmsTemplate, c: SmsContext): string {
@@ -22,6 +26,9 @@ export function renderSms(template: SmsTemplate, c: SmsContext): string {
   const port = c.port ?? 'Tanger Ville';
   const end = formatDate(c.contractEnd);
   const employer = c.employerName ?? '';
+  const site = c.site ?? '';
+  const day = formatDate(c.sessionOn);
+  const hour = c.sessionAt ?? '';
   const texts: Record<SmsTemplate, Record<SmsContext['language'], string>> = {
     selection: {
       ar: `أنابيك: تم اختيارك للعمل في موسم ${c.campaignName} عند ${employer}. ستتصل بك وكالتك. الخدمة مجانية.`,
@@ -39,6 +46,11 @@ export function renderSms(template: SmsTemplate, c: SmsContext): string {
       ar: `أنابيك: ${f ? 'أنت مدعوة' : 'أنت مدعو'} للسفر يوم ${when} من ميناء ${port}. في الميناء تسلمك الوكالة جواز السفر وبطاقة الشرطة والتذكرة. ${f ? 'أحضري' : 'أحضر'} بطاقتك الوطنية.`,
       fr: `ANAPEC: vous êtes convoqué${f ? 'e' : ''} au départ le ${when} au port de ${port}. L'agence vous y remet passeport, fiche de police et billet. Apportez votre CIN.`,
       es: `ANAPEC: queda convocad${f ? 'a' : 'o'} a la salida el ${when} en el puerto de ${port}. Allí la agencia le entrega pasaporte, ficha policial y billete. Lleve su CIN.`,
+    },
+    session_invitation: {
+      ar: `أنابيك: ${f ? 'أنت مدعوة' : 'أنت مدعو'} لمقابلة الانتقاء مع ${employer} يوم ${day} على الساعة ${hour} في ${site}. ${f ? 'أحضري' : 'أحضر'} بطاقتك الوطنية. الخدمة مجانية.`,
+      fr: `ANAPEC: vous êtes convoqué${f ? 'e' : ''} à l'entretien de sélection avec ${employer} le ${day} à ${hour} à ${site}. Apportez votre CIN. Service gratuit.`,
+      es: `ANAPEC: queda convocad${f ? 'a' : 'o'} a la entrevista de selección con ${employer} el ${day} a las ${hour} en ${site}. Lleve su CIN. Servicio gratuito.`,
     },
     return_reminder: {
       ar: f

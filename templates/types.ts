@@ -46,6 +46,8 @@ export interface CampaignRef {
   id: string;
   name: string;
   season: number;
+  /** the contracts' legal form (campaigns.framework); unset: multi_year */
+  framework?: 'multi_year' | 'fixed_term';
 }
 
 export interface ContractDocumentData {

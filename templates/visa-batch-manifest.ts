@@ -2,21 +2,9 @@
 // each file carries. A4 landscape, one line per worker, the column header repeated on every page; built for
 // batches of the consulate's full weekly capacity (1,500 lines, about 40 pages): fixed row height, no text
 // wrapping, cells cut to their column with an ellipsis.
-import {
-  ACCENT,
-  FONT,
-  FONT_BOLD,
-  FONT_ITALIC,
-  INK,
-  MUTED,
-  contentWidth,
-  field,
-  formatDate,
-  title,
-  type Doc,
-} from './layout';
+import { ACCENT, FONT, FONT_BOLD, FONT_ITALIC, INK, MUTED, contentWidth, field, formatDate, title, type Doc } from './layout';
 import type { CampaignRef } from './types';
-import { cell } from './typeset';
+import { cell, fitText } from './typeset';
 
 export interface VisaBatchManifestMember {
   /** line of the manifest (1..n); the visa file reference is `<batchId>/<n>` */
@@ -92,24 +80,13 @@ const HEADER_HEIGHT = 20;
 const CELL_FONT_SIZE = 7.4;
 const PAD = 2.5;
 
-/** Cuts a cell to its column (measured), so rows never wrap and every row has the same height. */
-function fit(doc: Doc, text: string, width: number): string {
-  const s = text;
-  const full = doc.widthOfString(s);
-  if (full <= width) return s;
-  // Start from the proportional cut, then shorten until it fits (one or two measurements in practice).
-  let n = Math.max(0, Math.floor((s.length * (width - doc.widthOfString('…'))) / full));
-  while (n > 0 && doc.widthOfString(`${s.slice(0, n)}…`) > width) n -= 1;
-  return `${s.slice(0, n).trimEnd()}…`;
-}
-
 function tableHeader(doc: Doc, x: number, y: number, width: number): number {
   doc.rect(x, y, width, HEADER_HEIGHT).fill(ACCENT);
   let cx = x;
   for (const c of [...COLUMNS, ...DOC_COLUMNS.map((d) => ({ header: d.header, width: DOC_WIDTH }))]) {
-    doc.font(FONT_BOLD).fontSize(7).fillColor('#ffffff').text(fit(doc, c.header[0], c.width - 2 * PAD), cx + PAD, y + 3, { lineBreak: false });
+    doc.font(FONT_BOLD).fontSize(7).fillColor('#ffffff').text(fitText(c.header[0], c.width - 2 * PAD, { size: 7, style: 'bold' }), cx + PAD, y + 3, { lineBreak: false });
     if (c.header[1] && c.header[1] !== c.header[0]) {
-      doc.font(FONT_ITALIC).fontSize(6.5).fillColor('#dde6f0').text(fit(doc, c.header[1], c.width - 2 * PAD), cx + PAD, y + 11, { lineBreak: false });
+      doc.font(FONT_ITALIC).fontSize(6.5).fillColor('#dde6f0').text(fitText(c.header[1], c.width - 2 * PAD, { size: 6.5, style: 'italic' }), cx + PAD, y + 11, { lineBreak: false });
     }
     cx += c.width;
   }

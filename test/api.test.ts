@@ -15,6 +15,8 @@ describe('campaigns', () => {
     const res = await post('/campaigns', sampleCampaign(id, 'B21000001'));
     expect(res.statusCode, res.body).toBe(201);
     const body = res.json();
+    // contracts under the multi-year framework unless the campaign says fixed_term
+    expect(body.framework).toBe('multi_year');
     expect(body.offers).toHaveLength(1);
     expect(body.offers[0]).toMatchObject({
       id: `${id}-b21000001-1`,

@@ -70,7 +70,7 @@ async function firstSeason(campaign: { id: string; offerId: string }, person: Re
   const cycleId = (await post(`/campaigns/${campaign.id}/cycles`, { candidateId: c.id, startedBy: 'coord', timings }, 201)).json().cycleId as string;
   await waitUntil(async () => (await stack.app.inject({ method: 'GET', url: `/cycles/${cycleId}` })).json().state?.waitingFor);
   await post(`/cycles/${cycleId}/selection`, { decision: 'selected', offerId: campaign.offerId, decidedBy: 'employer' }, 200);
-  await post(`/cycles/${cycleId}/authorisation`, { authorisationNumber: `MY-${cycleId}`, issuedOn: '2026-12-01', ...by }, 200);
+  await post(`/cycles/${cycleId}/authorisation`, { authorisationNumber: `MY-${cycleId.split('-').slice(-2).join('-')}`, issuedOn: '2026-12-01', ...by }, 200);
   return { candidateId: c.id as number, cycleId };
 }
 

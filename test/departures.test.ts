@@ -1,41 +1,33 @@
 // Departures on the real servers: a sailing convokes its passengers, embarkations and returns are loaded as
 // files (bulk operations), no-shows and non-returns are recorded by the workflows after their grace periods.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq, inArray } from 'drizzle-orm';
-import { PDFParse } from 'pdf-parse';
+import { authHeader } from './tokens';
+import { describe, expect, it } from 'vitest';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { candidates, departurePassengers, departures, workerCycles } from '../db/schema';
 import { departureStateQuery } from '../workflows/contracts/departure';
 import { cycleStateQuery } from '../workflows/contracts/worker-cycle';
 import { planSailing } from '../api/queries/departures';
+import { pdfText } from './pdf';
 import { recordHistories } from './record-histories';
-import { sampleCampaign, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
+import { openSampleCampaign, patientSteps, waitUntil, withTestStack, type TestStack } from './support';
 
 let stack: TestStack;
 let campaignId: string;
 let offerId: string;
-beforeAll(async () => {
-  stack = await startTestStack();
-  campaignId = `dp-${uniqueSuffix()}`;
-  const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, `B21${Date.now().toString().slice(-6)}`) });
-  expect(res.statusCode, res.body).toBe(201);
-  offerId = res.json().offers[0].id;
-  await openCampaignForSteps(stack.db, campaignId);
-});
-afterAll(async () => {
-  if (!stack) return;
-  const sailings = await stack.db.select({ id: departures.id, seq: departures.seq }).from(departures).where(eq(departures.campaignId, campaignId));
-  await recordHistories(stack, sailings.map((d) => ({ name: `departure-${d.seq}`, workflowId: d.id })));
-  await stack.stop();
-});
+withTestStack(
+  async (s) => {
+    stack = s;
+    ({ campaignId, offerId } = await openSampleCampaign(s, 'dp', `B21${Date.now().toString().slice(-6)}`));
+  },
+  async (s) => {
+    const sailings = await s.db.select({ id: departures.id, seq: departures.seq }).from(departures).where(eq(departures.campaignId, campaignId));
+    await recordHistories(s, sailings.map((d) => ({ name: `departure-${d.seq}`, workflowId: d.id })));
+  },
+);
 
 // Every human deadline is long, except the ones this file is about.
 const timings = {
-  selectionDeadline: '120s',
-  authorisationDeadline: '120s',
-  visaFileDeadline: '120s',
-  consularDecisionDeadline: '120s',
-  consularEscalationGrace: '120s',
-  predepartureDeadline: '120s',
+  ...patientSteps,
   convocationDeadline: '120s',
   embarkationGrace: '2s',
   seasonLength: '3s',
@@ -88,14 +80,6 @@ async function waitForCycles(ids: string[], ok: (row: typeof workerCycles.$infer
     return rows.length === ids.length && rows.every(ok) ? rows : undefined;
   }, timeoutMs, 100);
 }
-async function pdfText(data: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(data) });
-  try {
-    return (await parser.getText()).text.replace(/\s+/g, ' ');
-  } finally {
-    await parser.destroy();
-  }
-}
 
 function person(i: number) {
   const names = [['Amina', 'Alaoui'], ['Zineb', 'Tazi'], ['Hafsa', 'Berrada'], ['Khadija', 'Bennani'], ['Salma', 'Idrissi'], ['Nadia', 'Fassi']];
@@ -115,12 +99,15 @@ function person(i: number) {
   };
 }
 
-/** Brings the people to ready_to_depart through the bulk intakes (visa steps per cycle); their cycles in candidate order. */
-async function readyToDepart(people: ReturnType<typeof person>[]) {
+/** Brings the people to ready_to_depart through the bulk intakes (visa steps per cycle); their cycles in registration order. */
+async function readyToDepart(people: ReturnType<typeof person>[], t: Record<string, string> = timings) {
   const n = people.length;
-  await loadAndApply(`/campaigns/${campaignId}/intake/candidates?loadedBy=${loader}&timings=${encodeURIComponent(JSON.stringify(timings))}`, people, n);
-  const persons = await stack.db.select({ id: candidates.id, nationalId: candidates.nationalId }).from(candidates).where(inArray(candidates.nationalId, people.map((p) => p.nationalId)));
-  persons.sort((a, b) => a.id - b.id);
+  await loadAndApply(`/campaigns/${campaignId}/intake/candidates?loadedBy=${loader}&timings=${encodeURIComponent(JSON.stringify(t))}`, people, n);
+  const persons = await stack.db
+    .select({ id: candidates.id, nationalId: candidates.nationalId })
+    .from(candidates)
+    .where(inArray(candidates.nationalId, people.map((p) => p.nationalId)))
+    .orderBy(asc(candidates.registrationSeq));
   const cycleOf = new Map(persons.map((p) => [p.nationalId, `worker-${campaignId}-${p.id}`]));
   const allCycles = persons.map((p) => cycleOf.get(p.nationalId)!);
   await loadAndApply(`/campaigns/${campaignId}/intake/selection?loadedBy=${loader}`, people.map((p) => ({ nationalId: p.nationalId, decision: 'selected', offerId, decidedBy: 'rrhh@fresas.test' })), n);
@@ -163,7 +150,7 @@ describe('departures', () => {
     // --- six workers brought to ready_to_depart through the bulk intakes (visa steps per cycle) ----------
     const { persons, cycleOf } = await readyToDepart([1, 2, 3, 4, 5, 6].map(person));
 
-    // --- the sailing: four seats for six ready workers, in candidate order ------------------------------
+    // --- the sailing: four seats for six ready workers, in registration order ------------------------------
     const departureAt = inSeconds(4);
     const created = await post(`/campaigns/${campaignId}/departures`, { departureAt, seats: 4, embarkationGrace: '2s', createdBy: loader });
     expect(created.statusCode, created.body).toBe(201);
@@ -190,7 +177,7 @@ describe('departures', () => {
     const [e1, e2, e3, absent] = passengers as [string, string, string, string];
     const notAboard = persons[4]!.nationalId;
     const at = new Date().toISOString();
-    const csv = ['nationalId,embarkedAt', `${e1},${at}`, `${e2},${at}`, `${e3},${at}`, `${notAboard},${at}`].join('\n');
+    const csv = ['nationalId,embarkedAt,passport,policeForm,ticket', ...[e1, e2, e3, notAboard].map((n) => `${n},${at},oui,oui,oui`)].join('\n');
     const embarkUrl = `/departures/${departureId}/embarkations?loadedBy=port@anapec.test`;
     const embarked = await stack.app.inject({ method: 'POST', url: embarkUrl, headers: { 'content-type': 'text/csv' }, payload: csv });
     expect(embarked.statusCode, embarked.body).toBe(201);
@@ -296,19 +283,21 @@ describe('departures', () => {
     await waitUntil(async () => ((await get(`/departures/${departureId}`)).json().status === 'convoked' ? true : undefined), 10_000);
 
     expect((await post(`/departures/departure-nope-9/close-boarding`, { closedBy: 'port@anapec.test' })).statusCode).toBe(404);
-    const noCloser = await post(`/departures/${departureId}/close-boarding`, {});
-    expect(noCloser.statusCode).toBe(400);
-    expect(noCloser.body).toContain('closedBy');
+    // only an authenticated port agent (or coordinator) closes boarding; who closed it is the token's person
+    const anonymous = await stack.app.inject({ method: 'POST', url: `/departures/${departureId}/close-boarding`, headers: { authorization: '' }, payload: {} });
+    expect(anonymous.statusCode).toBe(401);
+    const employer = await stack.app.inject({ method: 'POST', url: `/departures/${departureId}/close-boarding`, headers: await authHeader('employer-b21000001'), payload: {} });
+    expect(employer.statusCode).toBe(403);
 
     // Three aboard; the file is loaded and boarding closed at once, before the file has been applied.
     const aboard = listed.slice(0, 3).map((p) => p.nationalId);
     const notAboard = listed.slice(3).map((p) => p.cycleId);
     const at = new Date().toISOString();
-    const file = await post(`/departures/${departureId}/embarkations?loadedBy=port@anapec.test`, aboard.map((n) => ({ nationalId: n, embarkedAt: at })));
+    const file = await post(`/departures/${departureId}/embarkations?loadedBy=port@anapec.test`, aboard.map((n) => ({ nationalId: n, embarkedAt: at, passport: true, policeForm: true, ticket: true })));
     expect(file.statusCode, file.body).toBe(201);
-    const closed = await post(`/departures/${departureId}/close-boarding`, { closedBy: 'port@anapec.test' });
+    const closed = await stack.app.inject({ method: 'POST', url: `/departures/${departureId}/close-boarding`, headers: await authHeader('port'), payload: { closedBy: 'someone@else.test' } });
     expect(closed.statusCode, closed.body).toBe(202);
-    expect(closed.json()).toMatchObject({ departureId, boardingClosed: { by: 'port@anapec.test' } });
+    expect(closed.json()).toMatchObject({ departureId, boardingClosed: { by: expect.stringMatching(/^Hicham Tazi \(port_agent, .*\) <demo-port>$/) } });
     // Repeating the call answers the first closure.
     const again = await post(`/departures/${departureId}/close-boarding`, { closedBy: 'someone-else@anapec.test' });
     expect([202, 409]).toContain(again.statusCode);
@@ -324,7 +313,7 @@ describe('departures', () => {
     const noShows = await waitForCycles(notAboard, (r) => r.stage === 'closed', 10_000);
     for (const r of noShows) expect(r).toMatchObject({ outcome: 'no_show', nextSeasonEligible: false });
     const state = await stack.client.workflow.getHandle(notAboard[0]!).query(cycleStateQuery);
-    expect(state.steps.at(-1)).toMatchObject({ step: 'no_show', stage: 'closed', actor: 'port@anapec.test' });
+    expect(state.steps.at(-1)).toMatchObject({ step: 'no_show', stage: 'closed', actor: closed.json().boardingClosed.by });
     const op = (await get(`/bulk-operations/${(await stack.client.workflow.getHandle(departureId).query(departureStateQuery)).noShowOperationId}`)).json();
     expect(op).toMatchObject({ kind: 'no_show', applied: 2, refused: 0 });
 
@@ -332,5 +321,95 @@ describe('departures', () => {
     expect((await post(`/departures/${departureId}/close-boarding`, { closedBy: 'port@anapec.test' })).statusCode).toBe(409);
     const late = await post(`/departures/${departureId}/embarkations?loadedBy=port@anapec.test`, [{ nationalId: nid(8), embarkedAt: new Date().toISOString() }]);
     expect(late.statusCode, late.body).toBe(409);
+  });
+  it('refuses an embarkation until the port has handed over passport, police form and ticket, or recorded the exception', async () => {
+    const people = [31, 32, 33, 34].map(person);
+    const { cycleOf } = await readyToDepart(people);
+    const [a, b, c, d] = people.map((p) => p.nationalId) as [string, string, string, string];
+    // a sailing for one farm only takes its workers
+    const otherFarm = await post(`/campaigns/${campaignId}/departures`, { departureAt: inSeconds(3600), seats: 4, employerId: 'B99999999' });
+    expect(otherFarm.statusCode).toBe(409);
+    expect(otherFarm.json().message).toMatch(/employed by B99999999/);
+    const res = await post(`/campaigns/${campaignId}/departures`, { departureAt: inSeconds(3600), seats: 4, embarkationGrace: '1h' });
+    expect(res.statusCode, res.body).toBe(201);
+    const departureId = res.json().departureId as string;
+    await waitForCycles([...cycleOf.values()], (r) => r.stage === 'convoked', 20_000);
+    const missingOf = async () => new Map((await passengersOf(departureId)).map((p) => [p.nationalId, (p as unknown as { handoverMissing: string[] }).handoverMissing]));
+    expect([...(await missingOf()).values()]).toEqual(Array(4).fill(['passport', 'police form', 'ticket']));
+
+    // the single step is refused while nothing is handed over
+    const single = await post(`/cycles/${cycleOf.get(a)}/embarkation`, { embarkedAt: new Date().toISOString() });
+    expect(single.statusCode, single.body).toBe(409);
+    expect(single.json().message).toMatch(/has not handed over passport, police form, ticket/);
+
+    // A ticked in full, B without the ticket, C by the checklist file with an exception (and a stranger refused)
+    const tick = (nationalId: string, body: Record<string, unknown>) => stack.app.inject({ method: 'PUT', url: `/departures/${departureId}/passengers/${cycleOf.get(nationalId)}/handover`, payload: body });
+    expect((await tick(a, { passport: true, policeForm: true, ticket: true })).json()).toMatchObject({ handoverMissing: [] });
+    expect((await tick(b, { passport: true, policeForm: true, ticket: false })).json()).toMatchObject({ handoverMissing: ['ticket'] });
+    const checklist = await post(`/departures/${departureId}/handovers`, [
+      { nationalId: c, passport: true, policeForm: false, ticket: false, exception: 'police form and ticket issued on board by the shipping line' },
+      { nationalId: 'ZZ0000001', passport: true, policeForm: true, ticket: true },
+    ]);
+    expect(checklist.statusCode, checklist.body).toBe(200);
+    expect(checklist.json()).toMatchObject({ rowsRecorded: 1, rowsRefused: 1, stillMissing: 2, errors: [{ line: 2, field: 'nationalId' }] });
+
+    // the embarkation sheet: D ticked on the sheet itself; B still without her ticket is refused by line
+    const at = new Date().toISOString();
+    const sheet = ['nationalId,embarkedAt,passport,policeForm,ticket', `${a},${at},,,`, `${b},${at},,,`, `${c},${at},,,`, `${d},${at},oui,oui,oui`].join('\n');
+    const embarked = await stack.app.inject({ method: 'POST', url: `/departures/${departureId}/embarkations`, headers: { 'content-type': 'text/csv' }, payload: sheet });
+    expect(embarked.statusCode, embarked.body).toBe(201);
+    expect(embarked.json()).toMatchObject({ rowsAccepted: 3, rowsRejected: 1 });
+    expect(embarked.json().errors).toEqual([{ line: 3, field: 'handover', reason: expect.stringMatching(/not handed over yet: ticket/) }]);
+    expect(await operationDone(embarked.json().operationId)).toMatchObject({ applied: 3, refused: 0 });
+    expect(await missingOf()).toEqual(new Map([[a, []], [b, ['ticket']], [c, []], [d, []]]));
+
+    // the manifest counts the handovers; once B has her ticket she embarks by the single step
+    const text = await pdfText((await get(`/departures/${departureId}/manifest`)).rawPayload);
+    expect(text).toMatch(/Remises faites/);
+    expect(text).toMatch(/3 \/ 4/);
+    await tick(b, { passport: true, policeForm: true, ticket: true });
+    const late = await post(`/cycles/${cycleOf.get(b)}/embarkation`, { embarkedAt: new Date().toISOString() });
+    expect(late.statusCode, late.body).toBe(200);
+    expect((await tick(b, { passport: true, policeForm: true, ticket: true })).statusCode).toBe(409);
+  });
+  it('plans a return sailing for the workers whose contracts end soonest and records their returns from its arrivals', async () => {
+    const people = [41, 42, 43].map(person);
+    const { cycleOf } = await readyToDepart(people, { ...timings, seasonLength: '10m' });
+    const out = await post(`/campaigns/${campaignId}/departures`, { departureAt: inSeconds(3600), seats: 3, embarkationGrace: '1h' });
+    expect(out.statusCode, out.body).toBe(201);
+    const outbound = out.json().departureId as string;
+    await waitForCycles([...cycleOf.values()], (r) => r.stage === 'convoked', 20_000);
+    const at = new Date().toISOString();
+    await operationDone((await post(`/departures/${outbound}/embarkations`, people.map((p) => ({ nationalId: p.nationalId, embarkedAt: at, passport: true, policeForm: true, ticket: true })))).json().operationId);
+    await waitForCycles([...cycleOf.values()], (r) => r.stage === 'in_season', 20_000);
+
+    // the earlier tests' workers (3-second seasons) are closed first, so that only these three are in the season
+    const mine = [...cycleOf.values()];
+    await waitUntil(async () => {
+      const others = await stack.db.select({ id: workerCycles.id }).from(workerCycles)
+        .where(and(eq(workerCycles.campaignId, campaignId), inArray(workerCycles.stage, ['in_season', 'awaiting_return'])));
+      return others.every((o) => mine.includes(o.id)) || undefined;
+    }, 60_000);
+    // two seats home: two of the three are booked; the same request again finds the sailing
+    const body = { departureAt: inSeconds(7200), seats: 2 };
+    const planned = await post(`/campaigns/${campaignId}/return-sailings`, body);
+    expect(planned.statusCode, planned.body).toBe(201);
+    expect(planned.json()).toMatchObject({ direction: 'return', port: 'Tarifa', destination: 'Tanger Ville', passengerCount: 2, remainingReady: 1 });
+    const homeward = planned.json().departureId as string;
+    expect((await post(`/campaigns/${campaignId}/return-sailings`, body)).statusCode).toBe(200);
+    const booked = await passengersOf(homeward);
+    expect(booked).toHaveLength(2);
+
+    // outbound-only steps refuse it; its arrivals list records the returns (a stranger's row refused by line)
+    expect((await post(`/departures/${homeward}/embarkations`, [{ nationalId: booked[0]!.nationalId, embarkedAt: at }])).statusCode).toBe(409);
+    expect((await post(`/departures/${homeward}/close-boarding`, {})).statusCode).toBe(409);
+    expect((await post(`/departures/${outbound}/arrivals`, [{ nationalId: booked[0]!.nationalId, arrivedOn: today() }])).statusCode).toBe(409);
+    const arrivals = await post(`/departures/${homeward}/arrivals`, [...booked.map((p) => ({ nationalId: p.nationalId, arrivedOn: today() })), { nationalId: nid(9), arrivedOn: today() }]);
+    expect(arrivals.statusCode, arrivals.body).toBe(201);
+    expect(arrivals.json()).toMatchObject({ rowsAccepted: 2, rowsRejected: 1, errors: [{ line: 3, field: 'nationalId' }] });
+    expect(await operationDone(arrivals.json().operationId)).toMatchObject({ kind: 'return', applied: 2, refused: 0 });
+    const home = await waitForCycles(booked.map((p) => p.cycleId), (r) => r.stage === 'closed');
+    for (const r of home) expect(r).toMatchObject({ outcome: 'returned', returnProof: 'port_exit_record', nextSeasonEligible: true });
+    expect((await get(`/departures/${homeward}`)).json()).toMatchObject({ embarked: 2 });
   });
 });

@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { PDFParse } from 'pdf-parse';
+import { pdfText, popplerText, renderPage } from './pdf';
 import {
   documentRenderer,
   renderContract,
@@ -80,15 +76,10 @@ const convocationData: ConvocationDocumentData = {
   sailing: 'FRS-TV-0930',
 };
 
-async function pdfText(buffer: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(buffer) });
-  try {
-    const result = await parser.getText();
-    // pdf.js may split lines/spaces differently from what we drew; normalise whitespace.
-    return result.text.replace(/\s+/g, ' ');
-  } finally {
-    await parser.destroy();
-  }
+/** The text holds every `expected` string and none of `absent`. */
+function expectText(text: string, expected: string[], absent: string[] = []): void {
+  for (const s of expected) expect(text).toContain(s);
+  for (const s of absent) expect(text).not.toContain(s);
 }
 
 describe('layout helpers', () => {
@@ -103,63 +94,25 @@ describe('layout helpers', () => {
 
 describe('document templates', () => {
   it('renders the bilingual employment contract', async () => {
-    const pdf = await renderContract(contractData);
-    expect(pdf.subarray(0, 4).toString('latin1')).toBe('%PDF');
-    const text = await pdfText(pdf);
-    expect(text).toContain('CONTRAT DE TRAVAIL SAISONNIER');
-    expect(text).toContain('CONTRATO DE TRABAJO DE TEMPORADA');
-    expect(text).toContain('41,00 € par jour travaillé');
-    expect(text).toContain('41,00 € por día trabajado');
-    expect(text).toContain('41.00 EUR');
-    expect(text).toContain('01/02/2027');
-    expect(text).toContain('31/07/2027');
-    expect(text).toContain('Fatima EL AMRANI');
-    expect(text).toContain('BK123456');
-    expect(text).toContain('15 jours / 15 días');
-    expect(text).toContain('6 mois / 6 meses');
-    expect(text).toContain('6,5 heures');
-    expect(text).toContain('30 minutes');
-    expect(text).toContain('VK7654321');
-    expect(text).toContain('30/09/2031');
-    expect(text).toContain('B21123456');
-    expect(text).toContain('AUT-HU-2027-0042');
-    expect(text).toContain('ESP-V-998877');
-    expect(text).toContain('cyc-2027-000123');
-    expect(text).toContain('Tanger – Huelva');
-    expect(text).toContain('25 juillet 2001');
-    expect(text).toContain('25 de julio de 2001');
-    expect(text).toContain('Rémunération / Retribución');
-    expect(text).toContain('ANAPEC — GECCO');
+    expectText(await pdfText(await renderContract(contractData)), [
+      'CONTRAT DE TRAVAIL SAISONNIER', 'CONTRATO DE TRABAJO DE TEMPORADA', '41,00 € par jour travaillé', '41,00 € por día trabajado', '41.00 EUR',
+      '01/02/2027', '31/07/2027', 'Fatima EL AMRANI', 'BK123456', '15 jours / 15 días', '6 mois / 6 meses', '6,5 heures', '30 minutes',
+      'VK7654321', '30/09/2031', 'B21123456', 'AUT-HU-2027-0042', 'ESP-V-998877', 'cyc-2027-000123', 'Tanger – Huelva',
+      '25 juillet 2001', '25 de julio de 2001', 'Rémunération / Retribución', 'ANAPEC — GECCO',
+    ]);
   });
 
   it('renders the return commitment with the contract end date', async () => {
-    const pdf = await renderReturnCommitment(contractData);
-    expect(pdf.subarray(0, 4).toString('latin1')).toBe('%PDF');
-    const text = await pdfText(pdf);
-    expect(text).toContain('ENGAGEMENT DE RETOUR');
-    expect(text).toContain('COMPROMISO DE RETORNO');
-    expect(text).toContain('31/07/2027');
-    expect(text).toContain('Fatima EL AMRANI');
-    expect(text).toContain('BK123456');
-    expect(text).toContain('Fresas del Condado S.L.');
-    expect(text).toContain('cyc-2027-000123');
+    const text = await pdfText(await renderReturnCommitment(contractData));
+    expectText(text, ['ENGAGEMENT DE RETOUR', 'COMPROMISO DE RETORNO', '31/07/2027', 'Fatima EL AMRANI', 'BK123456', 'Fresas del Condado S.L.', 'cyc-2027-000123']);
     expect(text).toMatch(/certificat consulaire/i);
   });
 
   it('renders the convocation with departure time in Moroccan time', async () => {
-    const pdf = await renderConvocation(convocationData);
-    expect(pdf.subarray(0, 4).toString('latin1')).toBe('%PDF');
-    const text = await pdfText(pdf);
-    expect(text).toContain('CONVOCATION AU DÉPART');
-    expect(text).toContain(`30/01/2027 ${moroccoDeparture}`);
-    expect(text).toContain('Tanger Ville');
-    expect(text).toContain('Tarifa');
-    expect(text).toContain('FRS-TV-0930');
-    expect(text).toContain('Fatima EL AMRANI');
-    expect(text).toContain('BK123456');
-    expect(text).toContain('La fiche de police');
-    expect(text).toContain("Remis par l'agence régionale au port de Tanger Ville");
-    expect(text).toContain('cyc-2027-000123');
+    expectText(await pdfText(await renderConvocation(convocationData)), [
+      'CONVOCATION AU DÉPART', `30/01/2027 ${moroccoDeparture}`, 'Tanger Ville', 'Tarifa', 'FRS-TV-0930', 'Fatima EL AMRANI', 'BK123456',
+      'La fiche de police', "Remis par l'agence régionale au port de Tanger Ville", 'cyc-2027-000123',
+    ]);
   });
 
   it('handles missing optional fields', async () => {
@@ -198,27 +151,11 @@ describe('document templates', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Arabic: read back with poppler (scripts/ensure-poppler.sh installs it), pages rendered to test-artifacts/.
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts/documents');
-const BIDI_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
-
-/** pdftotext's text (logical order for right-to-left lines), without the embedding marks it adds, one space between words. */
-function popplerText(pdf: Buffer): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gecco-pdf-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'doc.pdf'), pdf);
-    return execFileSync('pdftotext', ['-enc', 'UTF-8', path.join(dir, 'doc.pdf'), '-']).toString('utf8').replace(BIDI_CONTROLS, '').replace(/\s+/g, ' ');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** First page rendered to a PNG kept as a test artefact (git-ignored). */
-function renderPage(pdf: Buffer, name: string): string {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const file = path.join(ARTIFACTS, `${name}.pdf`);
-  fs.writeFileSync(file, pdf);
-  execFileSync('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', file, path.join(ARTIFACTS, name)]);
-  return path.join(ARTIFACTS, `${name}.png`);
+/** The printed text (poppler) holds every `expected` string, none of `absent` and no `?` (a glyph lost); the first
+ * page is kept as artefact `name`. */
+function expectPrinted(pdf: Buffer, name: string, expected: string[], absent: string[] = []): string {
+  expectText(popplerText(pdf), expected, ['?', ...absent]);
+  return renderPage(pdf, name);
 }
 
 const arabicWorker = {
@@ -234,54 +171,36 @@ const arabicConvocation: ConvocationDocumentData = { ...convocationData, worker:
 
 describe('documents in Arabic beside Spanish', () => {
   it('prints the contract in Arabic and Spanish: shaped, in logical order, names as written, gendered', async () => {
-    const pdf = await renderContract(arabicContract);
-    const text = popplerText(pdf);
-    expect(text).toContain('عقد عمل موسمي');
-    expect(text).toContain('CONTRATO DE TRABAJO DE TEMPORADA');
-    expect(text).toContain('فاطمة العمراني');
-    expect(text).toContain('سيدي يحيى الغرب');
-    expect(text).toContain('تلتزم العاملة بالعودة إلى المغرب عند نهاية العقد');
-    expect(text).toContain('La trabajadora se compromete a regresar a Marruecos');
-    expect(text).toContain('يستحق الأجر عن كل يوم عمل فعلي');
-    expect(text).toContain('يورو عن كل يوم عمل');
-    expect(text).toContain('en árabe y en español');
-    expect(text).not.toContain('CONTRAT DE TRAVAIL');
-    expect(text).not.toContain('?');
-    expect(renderPage(pdf, 'contract-ar')).toMatch(/contract-ar\.png$/);
+    const page = expectPrinted(await renderContract(arabicContract), 'contract-ar', [
+      'عقد عمل موسمي', 'CONTRATO DE TRABAJO DE TEMPORADA', 'فاطمة العمراني', 'سيدي يحيى الغرب', 'تلتزم العاملة بالعودة إلى المغرب عند نهاية العقد',
+      'La trabajadora se compromete a regresar a Marruecos', 'يستحق الأجر عن كل يوم عمل فعلي', 'يورو عن كل يوم عمل', 'en árabe y en español',
+    ], ['CONTRAT DE TRAVAIL']);
+    expect(page).toMatch(/contract-ar\.png$/);
+  });
+
+  it("prints the contract's legal form by the campaign's framework: fixed-discontinuous (multi-year) or fixed-term", async () => {
+    const multi = popplerText(await renderContract(contractData));
+    expectText(multi, [
+      'contrat de travail fixe discontinu (fijo-discontinuo, article 16 du Statut des travailleurs)', 'Real Decreto 629/2022',
+      'Appel pour la campagne 2027 : du 01/02/2027 au 31/07/2027', 'llama a la trabajadora en cada campaña', 'Fixe discontinu (fijo-discontinuo)',
+    ], ['durée déterminée', 'duración determinada']);
+    const fixed = popplerText(await renderContract({ ...contractData, campaign: { ...contractData.campaign, framework: 'fixed_term' } }));
+    expectText(fixed, ['contrat de travail à durée déterminée (article 15 du Statut des travailleurs)', 'se extingue el 31/07/2027', 'À durée déterminée'], ['fijo-discontinuo', '629/2022']);
+    expectPrinted(await renderContract({ ...arabicContract, worker: { ...arabicWorker, sex: 'M', firstName: 'محمد' } }), 'contract-ar-multi-year', [
+      'عقد عمل دائم متقطع', 'يستدعي المشغل العامل في كل حملة', 'ويعود العامل إلى', 'المغرب في نهاية كل موسم', 'llama al trabajador en cada campaña',
+    ], ['يستدعي المشغل العاملة', 'وتعود العاملة']);
   });
 
   it('prints the return commitment and the pre-departure sheet in Arabic', async () => {
-    const commitment = popplerText(await renderReturnCommitment(arabicContract));
-    expect(commitment).toContain('التزام بالعودة');
-    expect(commitment).toContain('أنا الموقعة أسفله');
-    expect(commitment).toContain('شهادة قنصلية');
-    expect(commitment).not.toContain('?');
-    renderPage(await renderReturnCommitment(arabicContract), 'return-commitment-ar');
-    const sheetPdf = await renderPredepartureSheet(arabicContract);
-    const sheet = popplerText(sheetPdf);
-    expect(sheet).toContain('ورقة ما قبل السفر');
-    expect(sheet).toContain('حقوقك في إسبانيا');
-    expect(sheet).toContain('بطاقة الشرطة');
-    expect(sheet).toContain('HOJA PREVIA A LA SALIDA');
-    expect(sheet).not.toContain('?');
-    renderPage(sheetPdf, 'predeparture-sheet-ar');
+    expectPrinted(await renderReturnCommitment(arabicContract), 'return-commitment-ar', ['التزام بالعودة', 'أنا الموقعة أسفله', 'شهادة قنصلية']);
+    expectPrinted(await renderPredepartureSheet(arabicContract), 'predeparture-sheet-ar', ['ورقة ما قبل السفر', 'حقوقك في إسبانيا', 'بطاقة الشرطة', 'HOJA PREVIA A LA SALIDA']);
   });
 
   it('convokes a man in the masculine and says what the agency hands over at Tanger Ville', async () => {
-    const pdf = await renderConvocation(arabicConvocation);
-    const text = popplerText(pdf);
-    expect(text).toContain('استدعاء للسفر');
-    expect(text).toContain('محمد بناني');
-    expect(text).toContain('السيد الفاضل');
-    expect(text).toContain('أنت مدعو للسفر');
-    expect(text).not.toContain('مدعوة');
-    expect(text).toContain('ما تسلمه لك الوكالة الجهوية في ميناء طنجة المدينة');
-    expect(text).toContain('جواز السفر وعليه تأشيرة العمل');
-    expect(text).toContain('تذكرة العبور إلى طريفة');
-    expect(text).toContain('ما يجب أن تحضره معك');
-    expect(text).toContain('Queda convocado a la salida');
-    expect(text).not.toContain('?');
-    renderPage(pdf, 'convocation-ar');
+    expectPrinted(await renderConvocation(arabicConvocation), 'convocation-ar', [
+      'استدعاء للسفر', 'محمد بناني', 'السيد الفاضل', 'أنت مدعو للسفر', 'ما تسلمه لك الوكالة الجهوية في ميناء طنجة المدينة',
+      'جواز السفر وعليه تأشيرة العمل', 'تذكرة العبور إلى طريفة', 'ما يجب أن تحضره معك', 'Queda convocado a la salida',
+    ], ['مدعوة']);
   });
 
   it('prints names in any Latin script with their accents, and loses no glyph anywhere', async () => {
@@ -306,11 +225,6 @@ describe('staff documents', () => {
       authorisationNumber: 'AUT-1', offerId: 'off-1', contractStart: '2027-02-01', contractEnd: '2027-07-31', attempt: 1, decision: null,
     };
     const pdf = await renderVisaBatchManifest({ batchId: 'visa-x-1', issuedOn: '2026-12-01', campaign, weekStart: '2026-12-07', capacity: 1500, lodgedOn: null, members: [member, { ...member, n: 2, firstName: 'Élodie', lastName: 'Ñúñez' }] });
-    const text = popplerText(pdf);
-    expect(text).toContain('فاطمة');
-    expect(text).toContain('العمراني');
-    expect(text).toContain('Élodie');
-    expect(text).not.toContain('?');
-    renderPage(pdf, 'visa-batch-manifest');
+    expectPrinted(pdf, 'visa-batch-manifest', ['فاطمة', 'العمراني', 'Élodie']);
   });
 });

@@ -12,7 +12,7 @@ import { buildApp } from '../api/app';
 import { apiConnectionOptions } from '../api/outage';
 import { findUnsafeText, unsafeTextReason } from '../api/text-safety';
 import { connectDb } from '../db/client';
-import { candidates, emailOutbox } from '../db/schema';
+import { bulkItems, bulkOperations, candidates, emailOutbox, workerCycles } from '../db/schema';
 import { createActivities } from '../activities';
 import { outboxMessageId } from '../activities/worker-cycle';
 import { documentRenderer } from '../templates/render';
@@ -21,7 +21,7 @@ import { describeDbError, isDbUnavailable, isPermanentDbError } from '../db/erro
 import { activityInterceptors, safeActivityError } from '../worker/activity-interceptors';
 import { freePort } from '../scripts/lib/process';
 import { ERROR_UNSTORABLE_DATA } from '../workflows/contracts/errors';
-import { requestsTo, withTestStack, fastTimings, openCampaignForSteps, sampleCampaign, sampleCandidate, testConfig, uniqueSuffix, waitUntil, type TestStack } from './support';
+import { actingAs, requestsTo, withTestStack, fastTimings, openCampaignForSteps, sampleCampaign, sampleCandidate, testConfig, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
 withTestStack((s) => (stack = s));
@@ -155,6 +155,60 @@ describe('database errors in activities', () => {
   });
 });
 
+describe('bulk operations after a crash', () => {
+  it('keep a refused row refused: the page retried never sends its Update again once the cycle would accept it', async () => {
+    const campaignId = `faults-bulk-${uniqueSuffix()}`;
+    expect((await post('/campaigns', sampleCampaign(campaignId, 'B21000014'))).statusCode).toBe(201);
+    await openCampaignForSteps(stack.db, campaignId);
+    const offerId = (await get(`/campaigns/${campaignId}`)).json().offers[0].id as string;
+    const start = async () => {
+      const candidate = (await post('/candidates', sampleCandidate())).json();
+      const id = (await post(`/campaigns/${campaignId}/cycles`, { candidateId: candidate.id, startedBy: 'x', timings: { ...fastTimings, selectionDeadline: '1h', authorisationDeadline: '1h' } })).json().cycleId as string;
+      await waitUntil(async () => (await get(`/cycles/${id}`)).json().state?.waitingFor);
+      return id;
+    };
+    const early = await start(); // preselected: an authorisation is refused (it needs selected)
+    const other = await start();
+    expect((await post(`/cycles/${other}/selection`, { decision: 'selected', offerId, decidedBy: 'rh@fresas.test' })).statusCode).toBe(200);
+    const operationId = `bulk-${campaignId}-authorisation-crash`;
+    await stack.db.insert(bulkOperations).values({ id: operationId, campaignId, kind: 'authorisation', source: 'test', total: 2, createdBy: 'test' });
+    const args = (n: number) => ({ args: { authorisationNumber: `AUT-CRASH-${n}-${campaignId.slice(-6)}`, issuedOn: '2026-12-01', recordedBy: 'sgm@travail.test' } });
+    await stack.db.insert(bulkItems).values([
+      { operationId, line: 1, cycleId: early, payload: args(1) },
+      { operationId, line: 2, cycleId: other, payload: args(2) },
+    ]);
+    // The first attempt dies before it writes its statuses: the Update of line 2 never gets an answer.
+    const dying = new Client({
+      connection: stack.client.connection,
+      namespace: stack.client.options.namespace,
+      interceptors: {
+        workflow: [
+          {
+            async startUpdate(input, next) {
+              if (input.workflowExecution.workflowId !== other) return next(input);
+              await new Promise((r) => setTimeout(r, 1_500));
+              throw new Error('the worker process died');
+            },
+          },
+        ],
+      },
+    });
+    const deps = { db: stack.db, mailer: createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: stack.mail.smtpPort }), documents: documentRenderer, config: testConfig };
+    const page = { operationId, afterLine: 0, limit: 500 };
+    await expect(new MockActivityEnvironment().run(() => createActivities({ ...deps, temporal: dying }).applyBulkPage(page))).rejects.toThrow('died');
+    // Meanwhile the early cycle catches up; the page is retried.
+    expect((await post(`/cycles/${early}/selection`, { decision: 'selected', offerId, decidedBy: 'rh@fresas.test' })).statusCode).toBe(200);
+    const retried = await new MockActivityEnvironment().run(() => createActivities({ ...deps, temporal: stack.client }).applyBulkPage(page));
+    expect(retried).toMatchObject({ applied: 1, refused: 0 });
+    const rows = await stack.db.select().from(bulkItems).where(eq(bulkItems.operationId, operationId));
+    expect(rows.map((r) => [r.line, r.status])).toEqual(expect.arrayContaining([[1, 'refused'], [2, 'applied']]));
+    expect(rows.find((r) => r.line === 1)!.error).toMatch(/not allowed at stage preselected/);
+    const [cycle] = await stack.db.select().from(workerCycles).where(eq(workerCycles.id, early));
+    expect(cycle!.stage).toBe('selected');
+    for (const id of [early, other]) await stack.client.workflow.getHandle(id).terminate('test done');
+  });
+});
+
 describe('e-mail outbox', () => {
   it('keeps the Message-ID across retries, so a copy sent again after a crash is the same message', async () => {
     const campaignId = `faults-mail-${uniqueSuffix()}`;
@@ -202,7 +256,7 @@ describe('outages answer 503 with Retry-After', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as net.AddressInfo).port;
     const hung = connectDb(`postgres://nobody@127.0.0.1:${port}/none`, { max: 1 });
-    const app = await buildApp({ db: hung.db, temporal: stack.client, config: { ...testConfig, API_HANDLER_TIMEOUT_MS: 1_000 }, logger: false });
+    const app = actingAs(await buildApp({ db: hung.db, temporal: stack.client, config: { ...testConfig, API_HANDLER_TIMEOUT_MS: 1_000 }, logger: false }), 'admin');
     try {
       const res = await app.inject({ method: 'GET', url: '/campaigns' });
       expect(res.statusCode).toBe(503);
@@ -214,6 +268,25 @@ describe('outages answer 503 with Retry-After', () => {
     }
   });
 
+  it('when Temporal answers that its namespace is not found (its database restarting): rows kept, the retry starts the workflow', async () => {
+    const campaignId = `faults-ns-${uniqueSuffix()}`;
+    expect((await post('/campaigns', sampleCampaign(campaignId, 'B21000013'))).statusCode).toBe(201);
+    await openCampaignForSteps(stack.db, campaignId);
+    const other = (await post('/candidates', sampleCandidate())).json();
+    const lost = new Client({ connection: stack.client.connection, namespace: `missing-${uniqueSuffix()}` });
+    const app = actingAs(await buildApp({ db: stack.db, temporal: lost, config: testConfig, logger: false }), 'admin');
+    try {
+      const start = await app.inject({ method: 'POST', url: `/campaigns/${campaignId}/cycles`, payload: { candidateId: other.id, startedBy: 'x', timings: { ...fastTimings, selectionDeadline: '1h' } } });
+      expect(start.statusCode, start.body).toBe(503);
+      expect(start.headers['retry-after']).toBeTruthy();
+    } finally {
+      await app.close();
+    }
+    const again = await post(`/campaigns/${campaignId}/cycles`, { candidateId: other.id, startedBy: 'x', timings: { ...fastTimings, selectionDeadline: '1h' } });
+    expect(again.statusCode, again.body).toBeLessThan(300);
+    await stack.client.workflow.getHandle(again.json().cycleId).terminate('test done');
+  });
+
   it('when PostgreSQL and Temporal cannot be reached; and no log line holds personal data', async () => {
     const pgPort = await freePort();
     const temporalPort = await freePort();
@@ -221,10 +294,10 @@ describe('outages answer 503 with Retry-After', () => {
     const connection = Connection.lazy({ address: `127.0.0.1:${temporalPort}`, ...apiConnectionOptions });
     const temporal = new Client({ connection, namespace: 'default' });
     const logs = captureLogs();
-    const app = await buildApp({ db: down.db, temporal, config: { ...testConfig, LOG_LEVEL: 'debug' }, logStream: logs.stream });
+    const app = actingAs(await buildApp({ db: down.db, temporal, config: { ...testConfig, LOG_LEVEL: 'debug' }, logStream: logs.stream }), 'admin');
     // Temporal reachable, PostgreSQL not … and the reverse, with the real database
     const upDb = connectDb(inject('databaseUrl'));
-    const appNoTemporal = await buildApp({ db: upDb.db, temporal, config: { ...testConfig, LOG_LEVEL: 'debug' }, logStream: logs.stream });
+    const appNoTemporal = actingAs(await buildApp({ db: upDb.db, temporal, config: { ...testConfig, LOG_LEVEL: 'debug' }, logStream: logs.stream }), 'admin');
     try {
       const person = sampleCandidate({ nationalId: 'QX918273', passportNumber: 'ZP7654321', phone: '+212 661 234 567' });
       const sensitive = ['QX918273', 'ZP7654321', '661 234 567', '661234567', 'El Amrani', 'Sidi Yahya'];

@@ -1,22 +1,16 @@
 // Bulk intake: CSV/JSON files validated row by row, bad rows reported by line and field, reloads change nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { candidates, workerCycles } from '../db/schema';
-import { bulkOperationDone, fastTimings, sampleCampaign, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
+import { bulkOperationDone, fastTimings, openSampleCampaign, waitUntil, withTestStack, type TestStack } from './support';
 
 let stack: TestStack;
 let campaignId: string;
 let offerId: string;
-beforeAll(async () => {
-  stack = await startTestStack();
-  campaignId = `in-${uniqueSuffix()}`;
-  const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, 'B21777777') });
-  offerId = res.json().offers[0].id;
-  await openCampaignForSteps(stack.db, campaignId);
-});
-afterAll(async () => {
-  await stack?.stop();
+withTestStack(async (s) => {
+  stack = s;
+  ({ campaignId, offerId } = await openSampleCampaign(s, 'in', 'B21777777'));
 });
 
 const tag = Date.now().toString().slice(-5);
@@ -94,8 +88,9 @@ describe('bulk intake', () => {
     expect(bad.statusCode).toBe(422);
     const missing = await postCsv(`/campaigns/nope-2099/intake/candidates?loadedBy=x`, candidatesCsv);
     expect(missing.statusCode).toBe(404);
-    const noLoader = await postCsv(`/campaigns/${campaignId}/intake/candidates`, candidatesCsv);
-    expect(noLoader.statusCode).toBe(400);
+    // who loads a file is the token's person: without one, nothing is read
+    const anonymous = await stack.app.inject({ method: 'POST', url: `/campaigns/${campaignId}/intake/candidates`, headers: { authorization: '', 'content-type': 'text/csv' }, payload: candidatesCsv });
+    expect(anonymous.statusCode).toBe(401);
   });
 
   it("reads what coordinators' spreadsheets produce: `;`-separated Windows-1252 CSV with dd/mm/yyyy dates, and XLSX", async () => {

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../api/app';
 import { connectDb } from '../db/client';
-import { withTestStack, testConfig, type TestStack } from './support';
+import { actingAs, withTestStack, testConfig, type TestStack } from './support';
 
 let stack: TestStack;
 withTestStack((s) => (stack = s));
@@ -22,7 +22,7 @@ describe('operations endpoints', () => {
     // a database URL nobody listens on; Temporal is the real one
     const { db, close } = connectDb('postgres://nobody:x@127.0.0.1:9/none');
     const connection = await Connection.connect({ address: inject('temporalAddress') });
-    const app = await buildApp({ db, temporal: new Client({ connection }), config: testConfig, logger: false });
+    const app = actingAs(await buildApp({ db, temporal: new Client({ connection }), config: testConfig, logger: false }), 'admin');
     try {
       const res = await app.inject({ method: 'GET', url: '/ready' });
       expect(res.statusCode).toBe(503);

@@ -1,6 +1,7 @@
 // Recording the histories of coordination workflows (visa batches, sailings) for test/replay.test.ts: set
 // RECORD_HISTORIES=<version> when running test/visa-batches.test.ts or test/departures.test.ts, then copy
-// .data/histories/<version>-*.history.pb into test/histories/.
+// .data/histories/<version>-*.history.pb into test/histories/. Histories are kept as the server stores them: payloads
+// encrypted with the tests' development key, which the replay test's codec decrypts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';

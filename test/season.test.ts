@@ -127,7 +127,7 @@ describe('a season of a few hundred workers', () => {
       const dep = await call('POST', `/campaigns/${campaignId}/departures`, { departureAt: new Date(Date.now() + 30_000).toISOString(), seats, createdBy: 'coord', embarkationGrace: '20s' }, 201);
       const passengers = await allItems<{ nationalId: string }>(`/departures/${dep.departureId}/passengers`);
       await waitUntil(async () => (await atStage('convoked')).length === passengers.length || undefined, 60_000);
-      const csv = ['nationalId,embarkedAt', ...passengers.slice(absent).map((p) => `${p.nationalId},${new Date().toISOString()}`)].join('\n');
+      const csv = ['nationalId,embarkedAt,passport,policeForm,ticket', ...passengers.slice(absent).map((p) => `${p.nationalId},${new Date().toISOString()},1,1,1`)].join('\n');
       await done((await call('POST', `/departures/${dep.departureId}/embarkations?loadedBy=port`, csv, 201, true)).operationId);
       return dep.departureId as string;
     };

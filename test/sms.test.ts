@@ -9,15 +9,16 @@ import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
 import { createActivities } from '../activities';
-import { createSmsReceiptHandler } from '../activities/sms';
+import { createSmsDelivery } from '../activities/sms';
 import { connectDb, type DbHandle } from '../db/client';
 import { agencies, callListEntries, campaigns, candidates, emailOutbox, employers, offers, smsReceipts } from '../db/schema';
 import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
+import type { SmscPart } from '../scripts/lib/smsc';
 import { documentRenderer } from '../templates/render';
 import { splitSms } from '../templates/sms';
 import { createSmsGateway, type SmsGateway } from '../worker/sms';
 import { createMailer } from '../worker/create-worker';
-import { sampleCandidate, smscMessages, testConfig, testSmsGateway, uniqueSuffix, waitUntil } from './support';
+import { actingAs, sampleCandidate, smscMessages, testConfig, testSmsGateway, uniqueSuffix, waitUntil } from './support';
 
 /** Local time as this runtime's time-zone data has Morocco's offset (tzdata 2026 changed it; Node 24 ships that). */
 const moroccoTime = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Africa/Casablanca', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
@@ -29,6 +30,8 @@ let app: FastifyInstance;
 let acts: ReturnType<typeof createActivities>;
 let campaignId: string;
 let offerId: string;
+let delivery: ReturnType<typeof createSmsDelivery>;
+let refuseNext = 0;
 // a province of its own, so its agency and call list are this file's alone
 const province = `Kénitra-${uniqueSuffix()}`;
 const agencyId = `anapec-${uniqueSuffix()}`;
@@ -55,9 +58,16 @@ beforeAll(async () => {
   sms = testSmsGateway();
   const deps = { temporal: undefined as never, db: handle.db, mailer: createMailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: mail.smtpPort }), sms, documents: documentRenderer, config: testConfig };
   acts = createActivities(deps);
-  const onReceipt = createSmsReceiptHandler(deps);
-  sms.onReceipt((r) => void onReceipt(r));
-  app = await buildApp({ db: handle.db, temporal: undefined as never, config: { ...testConfig, CALL_ATTEMPTS_BEFORE_ESCALATION: 2 }, mailer: deps.mailer, logger: false });
+  delivery = createSmsDelivery(deps);
+  // the next `refuseNext` receipts fail to be stored, as when PostgreSQL is down
+  sms.onReceipt(async (r) => {
+    if (refuseNext > 0) {
+      refuseNext--;
+      throw new Error('PostgreSQL is down');
+    }
+    await delivery.store(r);
+  });
+  app = actingAs(await buildApp({ db: handle.db, temporal: undefined as never, config: { ...testConfig, CALL_ATTEMPTS_BEFORE_ESCALATION: 2 }, mailer: deps.mailer, logger: false }), 'admin');
   await app.ready();
   campaignId = `sms-${uniqueSuffix()}`;
   const { db } = handle;
@@ -104,7 +114,7 @@ describe('SMS to the workers', () => {
     const caught = await waitUntil(async () => {
       const got = (await smscMessages()).filter((m) => m.destination === digits && m.receipt);
       return got.length ? got : undefined;
-    }, 10_000);
+    }, 30_000);
     expect(caught).toHaveLength(1);
     expect(again.smsParts).toBe(first.smsParts);
     const [message] = caught;
@@ -115,7 +125,7 @@ describe('SMS to the workers', () => {
     const row = await waitUntil(async () => {
       const [r] = await handle.db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, `${n.key}:sms`));
       return r?.delivery === 'delivered' ? r : undefined;
-    }, 10_000);
+    }, 30_000);
     expect(row.channel).toBe('sms');
     expect(row.attempts).toBe(1);
     const receipts = await handle.db.select().from(smsReceipts).where(eq(smsReceipts.outboxId, row.id));
@@ -126,6 +136,39 @@ describe('SMS to the workers', () => {
     expect(entry!.message).toBe(message!.text);
   });
 
+  it('keeps a receipt it could not store: unacknowledged, the SMSC delivers it again and the SMS ends delivered', async () => {
+    const phone = `+212 6${String(Date.now() + 7).slice(-8)}`;
+    const cycleId = await cycleFor({ firstName: 'Amina', lastName: 'Fassi', language: 'fr', phone });
+    const n = { key: `${cycleId}:selection`, cycleId, audience: ['worker' as const], template: 'selection', documentIds: [] };
+    refuseNext = 1;
+    const sent = await acts.sendNotification(n);
+    expect(sent.smsParts).toBe(1);
+    const row = await waitUntil(async () => {
+      const [r] = await handle.db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, `${n.key}:sms`));
+      return r?.delivery === 'delivered' ? r : undefined;
+    }, 30_000);
+    expect(refuseNext).toBe(0);
+    const { parts } = (await (await fetch(`${inject('smscUrl')}/messages`)).json()) as { parts: SmscPart[] };
+    const [part] = parts.filter((p) => p.messageId === row.smscMessageIds![0]);
+    expect(part).toMatchObject({ receipt: 'DELIVRD', receiptAcknowledged: true });
+    expect(part!.receiptDeliveries).toBe(2);
+    expect(await handle.db.select().from(smsReceipts).where(eq(smsReceipts.outboxId, row.id))).toHaveLength(1);
+  });
+
+  it('decides an SMS from receipts that came before its part ids were written', async () => {
+    const cycleId = await cycleFor({ firstName: 'Hafsa', lastName: 'Idrissi', language: 'fr', phone: '+212 600 555 666' });
+    const ids = [`early-${uniqueSuffix()}-1`, `early-${uniqueSuffix()}-2`];
+    for (const messageId of ids) await delivery.store({ messageId, stat: 'DELIVRD', err: null });
+    const [row] = await handle.db
+      .insert(emailOutbox)
+      .values({ idempotencyKey: `${cycleId}:early:sms`, channel: 'sms', cycleId, toAddresses: ['+212600555666'], subject: 'selection', body: 'x', delivery: 'pending', smscMessageIds: ids, sentAt: new Date(), attempts: 1 })
+      .returning();
+    await delivery.settle(row!.id);
+    const [after] = await handle.db.select().from(emailOutbox).where(eq(emailOutbox.id, row!.id));
+    expect(after!.delivery).toBe('delivered');
+    expect(await handle.db.select().from(smsReceipts).where(eq(smsReceipts.outboxId, row!.id))).toHaveLength(2);
+  });
+
   it('sends an undelivered SMS again, then escalates to the agency: call list and e-mail', async () => {
     const cycleId = await cycleFor({ firstName: 'Khadija', lastName: 'Bennani', language: 'fr', phone: `+212 699 ${String(Date.now()).slice(-6)}` });
     const n = { key: `${cycleId}:visa_issued`, cycleId, audience: ['worker' as const], template: 'visa_issued', documentIds: [] };
@@ -133,7 +176,7 @@ describe('SMS to the workers', () => {
     const row = await waitUntil(async () => {
       const [r] = await handle.db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, `${n.key}:sms`));
       return r?.delivery === 'escalated' ? r : undefined;
-    }, 15_000);
+    }, 30_000);
     expect(row.attempts).toBe(testConfig.SMS_MAX_ATTEMPTS);
     expect(row.lastError).toContain('UNDELIV');
     const [entry] = await handle.db.select().from(callListEntries).where(and(eq(callListEntries.cycleId, cycleId), eq(callListEntries.purpose, 'visa_issued')));

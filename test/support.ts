@@ -1,8 +1,10 @@
 // Per-file harness: a Temporal worker, a mail catcher and the API app, all on the real servers.
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { DemoLogin } from '../scripts/lib/demo-identities';
+import { authHeader } from './tokens';
 import { buildApp } from '../api/app';
 import { eq } from 'drizzle-orm';
 import { clientInterceptors } from '../api/outage';
@@ -11,6 +13,7 @@ import { campaigns } from '../db/schema';
 import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
 import { documentRenderer } from '../templates/render';
 import { createMailer, createWorkers } from '../worker/create-worker';
+import { dataConverterFrom } from '../worker/payload-codec';
 import { createSmsGateway, type SmsGateway } from '../worker/sms';
 
 export interface TestStack {
@@ -24,9 +27,18 @@ export interface TestStack {
 }
 
 export const testConfig = {
+  /** the run's embedded OpenID provider (test/global-setup.ts) */
+  get OIDC_ISSUER(): string {
+    return inject('oidcIssuer');
+  },
+  OIDC_AUDIENCE: 'gecco-flow-api',
+  OIDC_CONSOLE_CLIENT_ID: 'gecco-console',
+  // the suites send thousands of requests a minute with one token; the limit itself is tested in test/access.test.ts
+  API_RATE_LIMIT_PER_MINUTE: 1_000_000,
   MAIL_FROM: 'GECCO Flow <gecco@anapec.test>',
   AGENCY_EMAIL: 'agency@anapec.test',
   CONSULAR_LIAISON_EMAIL: 'liaison@anapec.test',
+  CONSULATE_LABOUR_OFFICE_EMAIL: 'labour-office@consulate.test',
   CYCLE_TIMINGS: {},
   RESERVE_CHECK_INTERVAL: '1s',
   NON_RETURN_BLOCK_YEARS: 3,
@@ -34,6 +46,26 @@ export const testConfig = {
   SMS_RETRY_DELAY: '300ms',
   LOG_LEVEL: 'warn' as const,
 };
+
+/**
+ * The app, with every injected request that names no Authorization header sent with the token of `login` (the
+ * suites exercise the workflows as an administrator; test/access.test.ts exercises who may do what). A request
+ * that sets `authorization` itself (even to '') is sent as it is.
+ */
+export function actingAs(app: FastifyInstance, login: DemoLogin): FastifyInstance {
+  const inject = app.inject.bind(app) as (opts: InjectOptions) => Promise<LightMyRequestResponse>;
+  const withToken = async (opts: InjectOptions | string) => {
+    const o: InjectOptions = typeof opts === 'string' ? { url: opts } : opts;
+    const headers = { ...(o.headers ?? {}) };
+    if (!('authorization' in headers)) Object.assign(headers, await authHeader(login));
+    return inject({ ...o, headers });
+  };
+  (app as unknown as { inject: typeof withToken }).inject = withToken;
+  return app;
+}
+
+/** The payload codec of the tests' clients and workers: the development key (tests set no PAYLOAD_KEYS). */
+export const testDataConverter = dataConverterFrom({});
 
 let runtimeInstalled = false;
 /** Keeps the SDK's info logs (webpack stats, worker states) out of test output. */
@@ -52,14 +84,15 @@ export async function startTestStack(): Promise<TestStack> {
   const sms = testSmsGateway();
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default', interceptors: clientInterceptors });
+  const client = new Client({ connection, namespace: 'default', interceptors: clientInterceptors, dataConverter: testDataConverter });
   const workers = await createWorkers({
     connection: nativeConnection,
     namespace: 'default',
     deps: { db, mailer, sms, documents: documentRenderer, temporal: client, config: testConfig },
+    dataConverter: testDataConverter,
   });
   const running = Promise.all(workers.map((w) => w.run()));
-  const app = await buildApp({ db, temporal: client, config: testConfig, logger: false });
+  const app = actingAs(await buildApp({ db, temporal: client, config: testConfig, logger: false }), 'admin');
   await app.ready();
   return {
     db,
@@ -142,6 +175,10 @@ export function sampleCandidate(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** The human steps up to pre-departure wait long (120 s): a test about a later step never sees one of them lapse. */
+const PATIENT_STEPS = ['selectionDeadline', 'authorisationDeadline', 'visaFileDeadline', 'consularDecisionDeadline', 'consularEscalationGrace', 'predepartureDeadline'] as const;
+export const patientSteps = Object.fromEntries(PATIENT_STEPS.map((deadline) => [deadline, '120s'])) as Record<(typeof PATIENT_STEPS)[number], string>;
+
 /** Short deadlines so a whole season runs in seconds against the real dev server. */
 export const fastTimings = {
   selectionDeadline: '20s',
@@ -184,16 +221,33 @@ export async function bulkOperationDone(app: FastifyInstance, operationId: strin
   }, timeoutMs, intervalMs);
 }
 
-/** Starts the file's stack before its tests and stops it after; `set` receives it. */
-export function withTestStack(set: (stack: TestStack) => void): void {
+/**
+ * Starts the file's stack before its tests and stops it after. `set` receives it (and may prepare the file's data
+ * on it); `beforeStop`, when given, runs on it before it stops (e.g. recording workflow histories).
+ */
+export function withTestStack(set: (stack: TestStack) => unknown, beforeStop?: (stack: TestStack) => Promise<void>): void {
   let started: TestStack | undefined;
   beforeAll(async () => {
     started = await startTestStack();
-    set(started);
+    await set(started);
   });
   afterAll(async () => {
-    await started?.stop();
+    if (!started) return;
+    try {
+      await beforeStop?.(started);
+    } finally {
+      await started.stop();
+    }
   });
+}
+
+/** A campaign of sampleCampaign (id `<prefix>-<unique>`, one offer of `employerId`), opened for the worker steps. */
+export async function openSampleCampaign(stack: TestStack, prefix: string, employerId: string): Promise<{ campaignId: string; offerId: string }> {
+  const campaignId = `${prefix}-${uniqueSuffix()}`;
+  const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, employerId) });
+  expect(res.statusCode, res.body).toBe(201);
+  await openCampaignForSteps(stack.db, campaignId);
+  return { campaignId, offerId: res.json().offers[0].id as string };
 }
 
 /** JSON requests through the file's app. */

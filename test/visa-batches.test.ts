@@ -1,43 +1,31 @@
 // Consular visa batches on the real servers: assembly within the week's capacity, lodgement (bulk visa files),
 // decisions in bulk (CSV), the manifest, escalation of a silent batch, and a batch never lodged.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
-import { PDFParse } from 'pdf-parse';
 import { campaigns, emailOutbox, visaBatches, workerCycles } from '../db/schema';
 import { batchStateQuery, visaBatchId, type VisaBatchSummary } from '../workflows/contracts/visa-batch';
+import { pdfText } from './pdf';
 import { recordHistories } from './record-histories';
-import { fastTimings, sampleCampaign, startTestStack, testConfig, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
+import { bulkOperationDone, fastTimings, openSampleCampaign, patientSteps, testConfig, waitUntil, withTestStack, type TestStack } from './support';
+import { byRegistration } from '../db/queries/registration-order';
 
 let stack: TestStack;
 let campaignId: string;
 const tag = Date.now().toString().slice(-5);
 const nid = (i: number) => `VB${tag}${i}`;
 // The worker cycles must not lapse while the batches run: every cycle deadline is well beyond the test.
-const cycleTimings = {
-  ...fastTimings,
-  selectionDeadline: '120s',
-  authorisationDeadline: '120s',
-  visaFileDeadline: '120s',
-  consularDecisionDeadline: '120s',
-  consularEscalationGrace: '120s',
-  predepartureDeadline: '120s',
-};
+const cycleTimings = { ...fastTimings, ...patientSteps };
 const WEEK = '2027-01-04';
 const NEXT_WEEK = '2027-01-11';
 
-async function operationDone(operationId: string) {
-  return waitUntil(async () => {
-    const op = (await stack.app.inject({ method: 'GET', url: `/bulk-operations/${operationId}` })).json();
-    return op.status === 'done' ? op : undefined;
-  }, 30_000);
-}
+const operationDone = (operationId: string) => bulkOperationDone(stack.app, operationId, 30_000);
 /** The campaign's cycles of the given candidates (1-based, in file order = candidate id order). */
 async function cyclesOf(nids: number[]) {
-  const rows = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, campaignId)).orderBy(asc(workerCycles.candidateId));
+  const rows = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, campaignId)).orderBy(byRegistration);
   return nids.map((i) => rows[i - 1]!);
 }
-function assemble(weekStart: string, extra: Record<string, unknown> = {}) {
-  return stack.app.inject({ method: 'POST', url: `/campaigns/${campaignId}/visa-batches`, payload: { weekStart, createdBy: 'liaison@anapec.test', ...extra } });
+function assemble(weekStart: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  return stack.app.inject({ method: 'POST', url: `/campaigns/${campaignId}/visa-batches`, headers, payload: { weekStart, createdBy: 'liaison@anapec.test', ...extra } });
 }
 function lodge(batchId: string, lodgedOn = '2027-01-05') {
   return stack.app.inject({ method: 'POST', url: `/visa-batches/${batchId}/lodge`, payload: { lodgedOn, lodgedBy: 'liaison@anapec.test' } });
@@ -49,72 +37,61 @@ async function getBatch(batchId: string) {
 async function membersOf(batchId: string) {
   return (await stack.app.inject({ method: 'GET', url: `/visa-batches/${batchId}/members?limit=1000` })).json().items;
 }
-async function pdfText(buffer: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(buffer) });
-  try {
-    return (await parser.getText()).text.replace(/\s+/g, ' ');
-  } finally {
-    await parser.destroy();
-  }
-}
 
-beforeAll(async () => {
-  stack = await startTestStack();
-  campaignId = `vb-${uniqueSuffix()}`;
-  const created = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, 'B21444555') });
-  expect(created.statusCode, created.body).toBe(201);
-  const offerId: string = created.json().offers[0].id;
-  await stack.db.update(campaigns).set({ visaWeeklyCapacity: 5 }).where(eq(campaigns.id, campaignId));
-  await openCampaignForSteps(stack.db, campaignId);
+withTestStack(
+  async (s) => {
+    stack = s;
+    const opened = await openSampleCampaign(s, 'vb', 'B21444555');
+    campaignId = opened.campaignId;
+    const offerId = opened.offerId;
+    await stack.db.update(campaigns).set({ visaWeeklyCapacity: 5 }).where(eq(campaigns.id, campaignId));
 
-  const header = 'nationalId,firstName,lastName,birthDate,sex,province,commune,householdSituation,phone,passportNumber,passportExpiry';
-  const lines = [1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
-    i === 2
-      ? `${nid(i)},Zineb,Tazi,1989-05-06,F,Larache,Ksar El Kebir,veuve,+212600000002,,` // no passport yet
-      : `${nid(i)},Amina${i},Alaoui,1991-01-0${i},F,Kénitra,Mnasra,"mariée, 2 enfants",+21260000000${i},MA${tag}${i},2031-0${i}-15`,
-  );
-  const timings = encodeURIComponent(JSON.stringify(cycleTimings));
-  const cand = await stack.app.inject({
-    method: 'POST',
-    url: `/campaigns/${campaignId}/intake/candidates?loadedBy=coord@anapec.test&timings=${timings}`,
-    headers: { 'content-type': 'text/csv' },
-    payload: [header, ...lines].join('\n'),
-  });
-  expect(cand.statusCode, cand.body).toBe(201);
-  expect(cand.json().rowsAccepted).toBe(8);
-  await operationDone(cand.json().operationId);
+    const header = 'nationalId,firstName,lastName,birthDate,sex,province,commune,householdSituation,phone,passportNumber,passportExpiry';
+    const lines = [1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
+      i === 2
+        ? `${nid(i)},Zineb,Tazi,1989-05-06,F,Larache,Ksar El Kebir,veuve,+212600000002,,` // no passport yet
+        : `${nid(i)},Amina${i},Alaoui,1991-01-0${i},F,Kénitra,Mnasra,"mariée, 2 enfants",+21260000000${i},MA${tag}${i},2031-0${i}-15`,
+    );
+    const timings = encodeURIComponent(JSON.stringify(cycleTimings));
+    const cand = await stack.app.inject({
+      method: 'POST',
+      url: `/campaigns/${campaignId}/intake/candidates?loadedBy=coord@anapec.test&timings=${timings}`,
+      headers: { 'content-type': 'text/csv' },
+      payload: [header, ...lines].join('\n'),
+    });
+    expect(cand.statusCode, cand.body).toBe(201);
+    expect(cand.json().rowsAccepted).toBe(8);
+    await operationDone(cand.json().operationId);
 
-  const all = [1, 2, 3, 4, 5, 6, 7, 8];
-  const sel = await stack.app.inject({
-    method: 'POST',
-    url: `/campaigns/${campaignId}/intake/selection?loadedBy=coord@anapec.test`,
-    payload: all.map((i) => ({ nationalId: nid(i), decision: 'selected', offerId, decidedBy: 'rrhh@fresas.test' })),
-  });
-  expect(sel.statusCode, sel.body).toBe(201);
-  await operationDone(sel.json().operationId);
-  const auth = await stack.app.inject({
-    method: 'POST',
-    url: `/campaigns/${campaignId}/intake/authorisations?loadedBy=sigecco@anapec.test`,
-    payload: all.map((i) => ({ nationalId: nid(i), authorisationNumber: `AUT-${tag}-${i}`, issuedOn: '2026-11-02' })),
-  });
-  expect(auth.statusCode, auth.body).toBe(201);
-  expect((await operationDone(auth.json().operationId)).applied).toBe(8);
-  const cycles = await cyclesOf(all);
-  expect(cycles.map((c) => c.stage)).toEqual(all.map(() => 'authorised'));
-});
-
-afterAll(async () => {
-  if (!stack) return;
-  const batches = await stack.db.select({ id: visaBatches.id, seq: visaBatches.seq }).from(visaBatches).where(eq(visaBatches.campaignId, campaignId));
-  await recordHistories(stack, batches.map((b) => ({ name: `visa-batch-${b.seq}`, workflowId: b.id })));
-  // Leave nothing running on the shared dev server for the next test files.
-  const ids = [
-    ...(await stack.db.select({ id: visaBatches.id }).from(visaBatches).where(eq(visaBatches.campaignId, campaignId))).map((r) => r.id),
-    ...(await stack.db.select({ id: workerCycles.id }).from(workerCycles).where(eq(workerCycles.campaignId, campaignId))).map((r) => r.id),
-  ];
-  await Promise.all(ids.map((id) => stack.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
-  await stack.stop();
-});
+    const all = [1, 2, 3, 4, 5, 6, 7, 8];
+    const sel = await stack.app.inject({
+      method: 'POST',
+      url: `/campaigns/${campaignId}/intake/selection?loadedBy=coord@anapec.test`,
+      payload: all.map((i) => ({ nationalId: nid(i), decision: 'selected', offerId, decidedBy: 'rrhh@fresas.test' })),
+    });
+    expect(sel.statusCode, sel.body).toBe(201);
+    await operationDone(sel.json().operationId);
+    const auth = await stack.app.inject({
+      method: 'POST',
+      url: `/campaigns/${campaignId}/intake/authorisations?loadedBy=sigecco@anapec.test`,
+      payload: all.map((i) => ({ nationalId: nid(i), authorisationNumber: `AUT-${tag}-${i}`, issuedOn: '2026-11-02' })),
+    });
+    expect(auth.statusCode, auth.body).toBe(201);
+    expect((await operationDone(auth.json().operationId)).applied).toBe(8);
+    const cycles = await cyclesOf(all);
+    expect(cycles.map((c) => c.stage)).toEqual(all.map(() => 'authorised'));
+  },
+  async () => {
+    const batches = await stack.db.select({ id: visaBatches.id, seq: visaBatches.seq }).from(visaBatches).where(eq(visaBatches.campaignId, campaignId));
+    await recordHistories(stack, batches.map((b) => ({ name: `visa-batch-${b.seq}`, workflowId: b.id })));
+    // Leave nothing running on the shared dev server for the next test files.
+    const ids = [
+      ...(await stack.db.select({ id: visaBatches.id }).from(visaBatches).where(eq(visaBatches.campaignId, campaignId))).map((r) => r.id),
+      ...(await stack.db.select({ id: workerCycles.id }).from(workerCycles).where(eq(workerCycles.campaignId, campaignId))).map((r) => r.id),
+    ];
+    await Promise.all(ids.map((id) => stack.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
+  },
+);
 
 let batch1: string;
 let batch2: string;
@@ -305,9 +282,18 @@ describe('consular visa batches', () => {
     expect(await getBatch(batch3)).toMatchObject({ status: 'escalated', state: 'not_lodged', lodgedOn: null });
     expect((await lodge(batch3)).statusCode).toBe(409);
 
-    const again = await assemble('2027-01-25');
+    // With an Idempotency-Key the same request sent again (its answer lost, or a 503 after the commit) finds this
+    // batch instead of assembling another; the key used for another week is refused.
+    const key = { 'idempotency-key': `assemble-${campaignId}-0125` };
+    const again = await assemble('2027-01-25', {}, key);
     expect(again.statusCode, again.body).toBe(201);
     expect(await membersOf(again.json().batchId)).toMatchObject([{ nationalId: nid(5), attempt: 3 }]);
+    const retried = await assemble('2027-01-25', {}, key);
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(retried.json()).toMatchObject({ batchId: again.json().batchId, members: 1, remainingEligible: 0 });
+    const reused = await assemble('2027-02-08', {}, key);
+    expect(reused.statusCode, reused.body).toBe(422);
+    expect(reused.json().issues).toEqual([{ field: 'headers.idempotency-key', reason: 'already used for another request' }]);
     const live = await waitUntil(async () => {
       const q = await stack.client.workflow.getHandle(again.json().batchId).query(batchStateQuery);
       return q.members === 1 ? q : undefined;

@@ -1,11 +1,11 @@
 // The worker cycle end to end, driven through the API (app.inject) on the real Temporal dev server and PostgreSQL.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { and, asc, eq } from 'drizzle-orm';
 import { temporal } from '@temporalio/proto';
-import { auditEvents, emailOutbox, workerCycles } from '../db/schema';
-import { fastTimings, sampleCampaign, sampleCandidate, startTestStack, uniqueSuffix, waitUntil, openCampaignForSteps, type TestStack } from './support';
+import { auditEvents, candidates, emailOutbox, workerCycles } from '../db/schema';
+import { fastTimings, openSampleCampaign, sampleCandidate, waitUntil, withTestStack, type TestStack } from './support';
 import { cycleStateQuery, recordNoShowUpdate } from '../workflows/contracts/worker-cycle';
 
 let stack: TestStack;
@@ -14,16 +14,9 @@ let offerId: string;
 const employerId = `B21${Date.now().toString().slice(-6)}`;
 const recordDir = path.resolve('.data/histories');
 
-beforeAll(async () => {
-  stack = await startTestStack();
-  campaignId = `wc-${uniqueSuffix()}`;
-  const res = await stack.app.inject({ method: 'POST', url: '/campaigns', payload: sampleCampaign(campaignId, employerId) });
-  expect(res.statusCode, res.body).toBe(201);
-  offerId = res.json().offers[0].id;
-  await openCampaignForSteps(stack.db, campaignId);
-});
-afterAll(async () => {
-  await stack?.stop();
+withTestStack(async (s) => {
+  stack = s;
+  ({ campaignId, offerId } = await openSampleCampaign(s, 'wc', employerId));
 });
 
 async function post(url: string, payload: unknown) {
@@ -84,6 +77,19 @@ async function toVisaIssued(cycleId: string) {
   await step(cycleId, 'authorisation', { authorisationNumber: 'AUT-2027-0001', issuedOn: '2026-12-01', ...by });
   await step(cycleId, 'visa-file', { fileReference: 'VF-0001', submittedOn: '2026-12-05', submittedBy: 'liaison@anapec.test' });
   return step(cycleId, 'consular-decision', { decision: 'issued', visaNumber: 'ESP-V-12345', ...by });
+}
+
+/** Visa issued, pre-departure done, convoked for a sailing `departsIn` seconds after the convocation. */
+async function toConvoked(cycleId: string, departsIn: number, sailing?: string) {
+  await toVisaIssued(cycleId);
+  await step(cycleId, 'predeparture', { sessionAttendedOn: '2027-01-15', contractSigned: true, returnCommitmentSigned: true, ...by });
+  return step(cycleId, 'convocation', { departureAt: inSeconds(departsIn), port: 'Tanger Ville', ...(sailing ? { sailing } : {}), ...by });
+}
+
+/** Convoked for a sailing in 5 s, and embarked: the season runs on the cycle's timings. */
+async function toEmbarked(cycleId: string) {
+  await toConvoked(cycleId, 5);
+  return step(cycleId, 'embarkation', { embarkedAt: new Date().toISOString(), ...by });
 }
 
 describe('worker cycle on the real servers', () => {
@@ -167,9 +173,7 @@ describe('worker cycle on the real servers', () => {
 
   it('flags a no-show when the convoked worker does not embark by the deadline', async () => {
     const cycleId = await startCycle({ embarkationGrace: '1s' });
-    await toVisaIssued(cycleId);
-    await step(cycleId, 'predeparture', { sessionAttendedOn: '2027-01-15', contractSigned: true, returnCommitmentSigned: true, ...by });
-    await step(cycleId, 'convocation', { departureAt: inSeconds(1), port: 'Tanger Ville', ...by });
+    await toConvoked(cycleId, 1);
     const row = await closedRow(cycleId);
     expect(row).toMatchObject({ outcome: 'no_show', nextSeasonEligible: false });
     await stack.mail.waitFor((m) => m.subject.includes('no_show') && m.text.includes(cycleId), 20_000);
@@ -182,9 +186,7 @@ describe('worker cycle on the real servers', () => {
     const noShow = { departureId: 'departure-test-1', recordedBy: 'port@anapec.test' };
     // only a convoked worker can be left ashore
     await expect(handle.executeUpdate(recordNoShowUpdate, { args: [noShow] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/recordNoShow is not allowed at stage preselected/) } });
-    await toVisaIssued(cycleId);
-    await step(cycleId, 'predeparture', { sessionAttendedOn: '2027-01-15', contractSigned: true, returnCommitmentSigned: true, ...by });
-    await step(cycleId, 'convocation', { departureAt: inSeconds(3600), port: 'Tanger Ville', sailing: 'departure-test-1', ...by });
+    await toConvoked(cycleId, 3600, 'departure-test-1');
     const ack = await handle.executeUpdate(recordNoShowUpdate, { args: [noShow] });
     expect(ack).toMatchObject({ cycleId, stage: 'closed', outcome: 'no_show' });
     const row = await closedRow(cycleId, 10_000);
@@ -197,10 +199,7 @@ describe('worker cycle on the real servers', () => {
 
   it('flags a non-return after the grace period and closes when no late proof arrives', async () => {
     const cycleId = await startCycle({ seasonLength: '1s', returnGrace: '1s', lateReturnWindow: '1s' });
-    await toVisaIssued(cycleId);
-    await step(cycleId, 'predeparture', { sessionAttendedOn: '2027-01-15', contractSigned: true, returnCommitmentSigned: true, ...by });
-    await step(cycleId, 'convocation', { departureAt: inSeconds(5), port: 'Tanger Ville', ...by });
-    await step(cycleId, 'embarkation', { embarkedAt: new Date().toISOString(), ...by });
+    await toEmbarked(cycleId);
     const row = await closedRow(cycleId);
     expect(row).toMatchObject({ outcome: 'non_return', nextSeasonEligible: false });
     const audit = await stack.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
@@ -211,13 +210,91 @@ describe('worker cycle on the real servers', () => {
 
   it('accepts a late but proven return as returned_late, without re-hire eligibility', async () => {
     const cycleId = await startCycle({ seasonLength: '1s', returnGrace: '1s', lateReturnWindow: '30s' });
-    await toVisaIssued(cycleId);
-    await step(cycleId, 'predeparture', { sessionAttendedOn: '2027-01-15', contractSigned: true, returnCommitmentSigned: true, ...by });
-    await step(cycleId, 'convocation', { departureAt: inSeconds(5), port: 'Tanger Ville', ...by });
-    await step(cycleId, 'embarkation', { embarkedAt: new Date().toISOString(), ...by });
+    await toEmbarked(cycleId);
     await waitUntil(async () => (await cycle(cycleId)).state.waitingFor === 'late proof of return');
     const state = await step(cycleId, 'return', { returnedOn: '2027-09-01', proof: 'consular_certificate', ...by });
     expect(state).toMatchObject({ stage: 'closed', outcome: 'returned_late', nextSeasonEligible: false });
+  });
+
+  it('closes a worker hired in Spain on a stable contract as stable_hire: no non-return, no block, even after the flag', async () => {
+    const cycleId = await startCycle({ seasonLength: '1s', returnGrace: '1s', lateReturnWindow: '60s' });
+    await toEmbarked(cycleId);
+    // the non-return is flagged first (no proof of return), then the proof of the stable hire arrives
+    await waitUntil(async () => (await cycle(cycleId)).state.waitingFor === 'late proof of return');
+    const refused = await post(`/cycles/${cycleId}/season-outcome`, { outcome: 'stable_hire', occurredOn: '2027-06-01' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().issues[0].field).toBe('body.employmentReference');
+    const state = await step(cycleId, 'season-outcome', { outcome: 'stable_hire', occurredOn: '2027-06-01', employmentReference: 'SEPE-CT-2027-88120' });
+    expect(state).toMatchObject({ stage: 'closed', outcome: 'stable_hire', nextSeasonEligible: false });
+    const row = await closedRow(cycleId);
+    expect(row).toMatchObject({ outcome: 'stable_hire' });
+    const [person] = await stack.db.select({ blockedUntil: candidates.blockedUntil }).from(candidates).where(eq(candidates.id, row.candidateId));
+    expect(person!.blockedUntil).toBeNull();
+    const audit = await stack.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
+    expect(audit.map((a) => a.step).slice(-2)).toEqual(['non_return_flagged', 'stable_hire']);
+    expect(audit.at(-1)!.details).toMatchObject({ employmentReference: 'SEPE-CT-2027-88120' });
+    await keepHistory(cycleId, 'stable-hire');
+  });
+
+  it('closes an early return with its reason and proof, keeps re-hire eligibility, and reports it', async () => {
+    const cycleId = await startCycle({ seasonLength: '60s' });
+    await toEmbarked(cycleId);
+    const missing = await post(`/cycles/${cycleId}/season-outcome`, { outcome: 'early_return', occurredOn: '2027-03-10', reason: 'trial_ended', returnProof: 'port_exit_record' });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().issues[0].field).toBe('body.endedBy');
+    const state = await step(cycleId, 'season-outcome', { outcome: 'early_return', occurredOn: '2027-03-10', reason: 'trial_ended', endedBy: 'employer', returnProof: 'port_exit_record' });
+    expect(state).toMatchObject({ stage: 'closed', outcome: 'early_return', nextSeasonEligible: true, returnedOn: '2027-03-10', returnProof: 'port_exit_record' });
+    const row = await closedRow(cycleId);
+    expect(row).toMatchObject({ outcome: 'early_return', nextSeasonEligible: true });
+    const report = await stack.app.inject({ method: 'GET', url: '/reports/seasons/2027' });
+    expect(report.statusCode, report.body).toBe(200);
+    expect(report.json().earlyReturnReasons.trial_ended).toBeGreaterThanOrEqual(1);
+    expect(report.json().rows.some((r: { earlyReturn: number }) => r.earlyReturn >= 1)).toBe(true);
+    await keepHistory(cycleId, 'early-return');
+  });
+
+  it('records a trial period passed once; the season goes on to the return', async () => {
+    const cycleId = await startCycle({ seasonLength: '60s' });
+    await toEmbarked(cycleId);
+    const missing = await post(`/cycles/${cycleId}/trial-period`, { outcome: 'ended', decidedOn: '2027-02-15' });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().issues[0].field).toBe('body.endedBy');
+    const state = await step(cycleId, 'trial-period', { outcome: 'passed', decidedOn: '2027-02-15' });
+    expect(state).toMatchObject({ stage: 'in_season', trialPeriod: 'passed', waitingFor: 'end of contract' });
+    const again = await post(`/cycles/${cycleId}/trial-period`, { outcome: 'ended', decidedOn: '2027-02-20', endedBy: 'worker' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().message).toMatch(/trial period is already recorded \(passed\)/);
+    const closed = await step(cycleId, 'return', { returnedOn: '2027-07-31', proof: 'port_exit_record', ...by });
+    expect(closed).toMatchObject({ stage: 'closed', outcome: 'returned', nextSeasonEligible: true });
+    const audit = await stack.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
+    expect(audit.map((a) => a.step).slice(-3)).toEqual(['trial_period_passed', 'return_verified', 'returned']);
+    expect(audit.at(-3)!.details).toMatchObject({ decidedOn: '2027-02-15' });
+    await keepHistory(cycleId, 'trial-passed');
+  });
+
+  it('ends the contract when the trial period is ended: the agency and employer are told, the early return closes it', async () => {
+    const cycleId = await startCycle({ seasonLength: '60s', returnGrace: '60s' });
+    await toEmbarked(cycleId);
+    const state = await step(cycleId, 'trial-period', { outcome: 'ended', decidedOn: '2027-02-20', endedBy: 'employer' });
+    expect(state).toMatchObject({ stage: 'awaiting_return', trialPeriod: 'ended' });
+    await waitUntil(async () => (await cycle(cycleId)).state.waitingFor === 'proof of the early return');
+    await stack.mail.waitFor((m) => m.subject.includes("période d'essai") && m.text.includes(cycleId), 20_000);
+    const closed = await step(cycleId, 'season-outcome', { outcome: 'early_return', occurredOn: '2027-02-22', reason: 'trial_ended', endedBy: 'employer', returnProof: 'port_exit_record' });
+    expect(closed).toMatchObject({ stage: 'closed', outcome: 'early_return', nextSeasonEligible: true });
+    const audit = await stack.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
+    expect(audit.map((a) => a.step).slice(-2)).toEqual(['trial_period_ended', 'early_return']);
+    expect(audit.at(-2)!.details).toMatchObject({ endedBy: 'employer' });
+    await keepHistory(cycleId, 'trial-ended');
+  });
+
+  it('flags a non-return when a trial period ended and no proof of the early return comes', async () => {
+    const cycleId = await startCycle({ seasonLength: '60s', returnGrace: '1s', lateReturnWindow: '1s' });
+    await toEmbarked(cycleId);
+    await step(cycleId, 'trial-period', { outcome: 'ended', decidedOn: '2027-02-20', endedBy: 'worker' });
+    const row = await closedRow(cycleId);
+    expect(row).toMatchObject({ outcome: 'non_return', nextSeasonEligible: false });
+    const audit = await stack.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
+    expect(audit.map((a) => a.step).slice(-3)).toEqual(['trial_period_ended', 'non_return_flagged', 'non_return']);
   });
 
   it('refuses out-of-order and invalid steps, and loses nothing', async () => {
@@ -275,9 +352,12 @@ describe('worker cycle on the real servers', () => {
     expect((await closedRow(withdrawn)).outcome).toBe('withdrawn');
     // The withdrawal of a selected worker frees the post: the agency is told exactly once.
     await stack.mail.waitFor((m) => m.text.includes(withdrawn) && m.subject.includes('Poste'), 20_000);
-    const outbox = await stack.db.select().from(emailOutbox).where(and(eq(emailOutbox.cycleId, withdrawn), eq(emailOutbox.channel, 'email')));
+    // the relay may hold the message a moment before the outbox row says it was sent
+    const outbox = await waitUntil(async () => {
+      const rows = await stack.db.select().from(emailOutbox).where(and(eq(emailOutbox.cycleId, withdrawn), eq(emailOutbox.channel, 'email')));
+      return rows.every((r) => r.sentAt) ? rows : undefined;
+    });
     expect(outbox).toHaveLength(1);
-    expect(outbox[0]!.sentAt).not.toBeNull();
     await keepHistory(withdrawn, 'withdrawn');
   });
 });

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../activities';
-import { createSmsReceiptHandler } from '../activities/sms';
+import { createSmsDelivery } from '../activities/sms';
 import type { Config } from '../config';
 import { COORDINATION_TASK_QUEUE } from '../workflows/contracts/bulk';
 import { WORKER_CYCLE_TASK_QUEUE } from '../workflows/contracts/worker-cycle';
@@ -25,6 +26,8 @@ export async function createWorkers(opts: {
   connection: NativeConnection;
   namespace: string;
   deps: ActivityDeps;
+  /** the payload codec (worker/payload-codec.ts: dataConverterFrom), the same as deps.temporal's */
+  dataConverter: { payloadCodecs: PayloadCodec[] };
   /** a bundle built earlier (tests, or dist/workflow-bundle.js in the image); unset: bundled from workflows/ now */
   workflowBundle?: WorkflowBundleOption;
   /** worker cycles kept in the sticky cache; unset: the SDK's default from the heap size */
@@ -36,8 +39,14 @@ export async function createWorkers(opts: {
   const interceptors = { activity: [activityInterceptors] };
   // delivery receipts arrive on the worker's SMPP session: one handler per process stores them and retries or escalates
   if (opts.deps.sms) {
-    const onReceipt = createSmsReceiptHandler(opts.deps);
-    opts.deps.sms.onReceipt((r) => void onReceipt(r).catch((err: unknown) => console.error('SMS receipt not recorded', err)));
+    const delivery = createSmsDelivery(opts.deps);
+    opts.deps.sms.onReceipt((r) =>
+      delivery.store(r).catch((err: unknown) => {
+        console.error('SMS receipt not recorded; the SMSC will deliver it again', err instanceof Error ? err.message : err);
+        throw err;
+      }),
+    );
+    await delivery.resumeRetries();
   }
   return Promise.all([
     Worker.create({
@@ -45,6 +54,7 @@ export async function createWorkers(opts: {
       namespace: opts.namespace,
       taskQueue: WORKER_CYCLE_TASK_QUEUE,
       workflowBundle,
+      dataConverter: opts.dataConverter,
       activities,
       interceptors,
       maxConcurrentActivityTaskExecutions: 100,
@@ -58,6 +68,7 @@ export async function createWorkers(opts: {
       namespace: opts.namespace,
       taskQueue: COORDINATION_TASK_QUEUE,
       workflowBundle,
+      dataConverter: opts.dataConverter,
       activities,
       interceptors,
       // bulk pages each fan out to many workflows: few at a time

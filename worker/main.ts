@@ -8,10 +8,15 @@ import { Client, Connection } from '@temporalio/client';
 import { clientInterceptors } from '../api/outage';
 import { safeErrSerializer } from '../db/errors';
 import { createMailer, createWorkers } from './create-worker';
+import { dataConverterFrom } from './payload-codec';
+import { ensureRetentionSchedule } from './retention-schedule';
 import { createSmsGateway } from './sms';
+import { temporalConnectionOptions } from './temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // before connecting anything: bad payload keys stop the worker at once, naming the setting
+  const dataConverter = dataConverterFrom(config);
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker', serializers: { err: safeErrSerializer(pino.stdSerializers.err) } });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (`npm start` provides one)');
   // Worker.run() resolves after these signals: in-flight activities finish, then we close resources.
@@ -23,21 +28,24 @@ async function main(): Promise<void> {
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`, useSecondsForDurations: true } } } }
       : {}),
   });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const { db, close } = connectDb(config.DATABASE_URL);
   const mailer = createMailer(config);
   const sms = createSmsGateway(config);
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   // coordination activities send Updates: one the server dropped unprocessed is sent again
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors, dataConverter });
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     deps: { db, mailer, sms, documents: documentRenderer, temporal, config },
+    dataConverter,
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
-  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
+  // idempotent: every worker process ensures the nightly retention schedule exists
+  const retention = await ensureRetentionSchedule(temporal);
+  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue), retentionSchedule: retention }, 'worker started');
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {

@@ -1,6 +1,7 @@
 // SMS gateway: an SMPP 3.4 transceiver session to the operator's SMSC (the local one in development and tests),
 // opened on first use and reopened after a drop. Submits a text as one or more parts and hands the delivery
-// receipts the SMSC sends back to whoever listens (activities/sms-delivery.ts stores them).
+// receipts the SMSC sends back to whoever listens (activities/sms.ts stores them). A receipt is acknowledged only
+// once stored: one not acknowledged (the process died, PostgreSQL was down) is delivered again by the SMSC.
 import smpp, { type PDU, type Session } from 'smpp';
 import type { Config } from '../config';
 import { msisdn, splitSms } from '../templates/sms';
@@ -15,13 +16,16 @@ export interface SmsReceipt {
 export interface SmsGateway {
   /** Sends the text to the number; resolves with the SMSC's message id of each part. */
   submit(phone: string, text: string): Promise<string[]>;
-  onReceipt(handler: (receipt: SmsReceipt) => void): void;
+  /** the handler resolves once the receipt is kept; it rejects to have the SMSC deliver it again later */
+  onReceipt(handler: (receipt: SmsReceipt) => Promise<void>): void;
   close(): Promise<void>;
 }
 
 export type SmsConfig = Pick<Config, 'SMPP_HOST' | 'SMPP_PORT' | 'SMPP_SYSTEM_ID' | 'SMPP_PASSWORD' | 'SMS_SENDER'>;
 
 const SUBMIT_TIMEOUT_MS = 15_000;
+/** SMPP's "temporary application error": the SMSC keeps the receipt and delivers it again */
+const ESME_RX_T_APPNACK = 0x64;
 
 function parseReceipt(pdu: PDU): SmsReceipt | undefined {
   const text = typeof pdu.short_message?.message === 'string' ? pdu.short_message.message : (pdu.short_message?.message?.toString('latin1') ?? '');
@@ -32,7 +36,7 @@ function parseReceipt(pdu: PDU): SmsReceipt | undefined {
 }
 
 export function createSmsGateway(config: SmsConfig): SmsGateway {
-  const handlers: ((r: SmsReceipt) => void)[] = [];
+  const handlers: ((r: SmsReceipt) => Promise<void>)[] = [];
   let session: Session | undefined;
   let ready: Promise<Session> | undefined;
   let closed = false;
@@ -52,10 +56,14 @@ export function createSmsGateway(config: SmsConfig): SmsGateway {
         });
       });
       s.on('deliver_sm', (pdu: PDU) => {
-        s.send(pdu.response());
-        if (!((pdu.esm_class ?? 0) & 0x04)) return; // a worker's reply, not a receipt: not handled here
-        const receipt = parseReceipt(pdu);
-        if (receipt) for (const h of handlers) h(receipt);
+        const receipt = (pdu.esm_class ?? 0) & 0x04 ? parseReceipt(pdu) : undefined; // else a worker's reply: not handled here
+        if (!receipt) return void s.send(pdu.response());
+        // a process that keeps no receipts leaves them to one that does
+        if (!handlers.length) return void s.send(pdu.response({ command_status: ESME_RX_T_APPNACK }));
+        Promise.all(handlers.map((h) => h(receipt))).then(
+          () => s.send(pdu.response()),
+          () => s.send(pdu.response({ command_status: ESME_RX_T_APPNACK })),
+        );
       });
       s.on('error', (err: Error) => {
         reject(err);

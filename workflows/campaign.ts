@@ -1,7 +1,10 @@
 // One campaign (season): stage moves refused when their preconditions fail; while posts can still be
 // refilled it checks the reserve list on a timer. Counts live in PostgreSQL, so the history stays small;
 // the run continues as new well before Temporal's history limits.
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { heartbeating } from './activity-options';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { whenText } from './contracts/explain';
 import { StageKey } from './contracts/search-attributes';
 import type { CampaignActivities } from '../activities/campaign';
 import {
@@ -17,11 +20,7 @@ import { ERROR_OUT_OF_ORDER } from './contracts/errors';
 
 // The worker heartbeats for every activity that has a heartbeat timeout (worker/activity-interceptors.ts): if it
 // dies, a stage move's count is retried on another worker within seconds, not after the 5-minute timeout.
-const { campaignCounts, recordCampaignStage, fillVacanciesFromReserve } = proxyActivities<CampaignActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { campaignCounts, recordCampaignStage, fillVacanciesFromReserve } = proxyActivities<CampaignActivities>(heartbeating('5 minutes', '10 seconds'));
 
 const MAX_LOOPS_PER_RUN = 500;
 
@@ -34,11 +33,11 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     async (move) => {
       moving = true;
       try {
-        const counts = await campaignCounts({ campaignId: input.campaignId });
+        const counts = await campaignCounts.executeWithOptions({ summary: `counts for the move to ${move.to}` }, [{ campaignId: input.campaignId }]);
         const failure = stagePreconditionFailure(move.to, counts);
         if (failure) throw ApplicationFailure.create({ type: ERROR_OUT_OF_ORDER, message: `cannot move to ${move.to}: ${failure}`, nonRetryable: true });
         const at = new Date(Date.now()).toISOString();
-        await recordCampaignStage({ campaignId: input.campaignId, stage: move.to, by: move.by, at });
+        await recordCampaignStage.executeWithOptions({ summary: `campaign moved to ${move.to}` }, [{ campaignId: input.campaignId, stage: move.to, by: move.by, at }]);
         state.stage = move.to;
         upsertSearchAttributes([{ key: StageKey, value: move.to }]);
         state.stages.push({ stage: move.to, at, by: move.by });
@@ -65,14 +64,17 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
   for (let loops = 0; state.stage !== 'closed'; loops++) {
     const stageBefore = state.stage;
     const stageChanged = () => state.stage !== stageBefore;
+    const standing = `Campaign ${input.campaignId}, season ${input.season} · stage ${state.stage} · ${state.reserveChecks} reserve checks, ${state.reserveCalled} reserve candidates called`;
     // Outside the reserve stages nothing needs a timer: just wait for the next move.
     if (!RESERVE_STAGES.includes(state.stage)) {
+      setCurrentDetails(`**Waiting for a coordinator's next stage move** (no deadline; the next is ${CAMPAIGN_STAGES[CAMPAIGN_STAGES.indexOf(state.stage) + 1] ?? 'none'}).\n\n${standing}`);
       await condition(stageChanged);
       continue;
     }
-    await condition(stageChanged, input.reserveCheckInterval);
+    setCurrentDetails(`**Waiting for a stage move** or the next reserve-list check at ${whenText(Date.now() + msToNumber(input.reserveCheckInterval))}, then posts left by drop-outs go to the next reserve candidates.\n\n${standing}`);
+    await condition(stageChanged, input.reserveCheckInterval, { summary: 'next reserve-list check' });
     if (RESERVE_STAGES.includes(state.stage)) {
-      const r = await fillVacanciesFromReserve({ campaignId: input.campaignId });
+      const r = await fillVacanciesFromReserve.executeWithOptions({ summary: 'posts of drop-outs offered to the reserve list' }, [{ campaignId: input.campaignId }]);
       state.reserveChecks += 1;
       state.reserveCalled += r.called;
       state.lastReserveCheckAt = new Date(Date.now()).toISOString();
@@ -82,6 +84,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
       await continueAsNew<typeof campaignWorkflow>({ ...input, carried: state });
     }
   }
+  setCurrentDetails(`**Closed.** Campaign ${input.campaignId}, season ${input.season}: ${state.reserveChecks} reserve checks, ${state.reserveCalled} reserve candidates called.`);
   await condition(allHandlersFinished);
   return state;
 }

@@ -2,10 +2,13 @@
 // closes boarding (at the latest at departure time + grace) record the no-shows and close. Per-worker steps go
 // through bulk operations (rows in PostgreSQL), so the history holds one signal and one activity per embarkation
 // file, never one event per worker.
-import { ApplicationFailure, condition, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyActivities, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
+import { heartbeating } from './activity-options';
+import { whenText } from './contracts/explain';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { DepartureActivities } from '../activities';
 import { bulkOperationDoneSignal } from './contracts/bulk';
+import { membersChangedSignal } from './contracts/repair';
 import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from './contracts/errors';
 import {
   closeBoardingUpdate,
@@ -18,11 +21,7 @@ import {
 
 // heartbeatTimeout: the worker heartbeats while they run (worker/activity-interceptors.ts), so a killed worker's
 // convocations are retried within seconds
-const { convokeDeparture, departureProgress, recordNoShows, closeDeparture } = proxyActivities<DepartureActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { convokeDeparture, departureProgress, recordNoShows, closeDeparture } = proxyActivities<DepartureActivities>(heartbeating('2 minutes', '15 seconds'));
 
 const MAX_POLL_MS = 60_000;
 /** How long a bulk operation of the sailing is waited for before the sailing goes on without its end. */
@@ -76,11 +75,31 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
   setHandler(bulkOperationDoneSignal, ({ operationId }) => {
     finishedOperations.add(operationId);
   });
+  // An operator released a passenger (api/routes/repairs.ts): the passengers are rows, so the sailing counts again.
+  // Behind a patch: a history in which this signal reached code without the handler replays without acting on it.
+  let passengersChanged = false;
+  setHandler(membersChangedSignal, () => {
+    if (patched('departure-members-changed')) passengersChanged = true;
+  });
   const waitsForBulkSignal = patched('departure-bulk-done-signal');
   const notify = waitsForBulkSignal ? { notify: true } : {};
 
+  /** The Temporal UI's current details: what the sailing does now, and its counts (no personal data). */
+  function explain(doing: string): void {
+    const c = state.counts;
+    setCurrentDetails(
+      `${doing}\n\nSailing ${input.departureId} · ${input.port} → ${input.destination}, ${whenText(input.departureAt)} · campaign ${input.campaignId} · ` +
+        `${state.status} · seats ${c.seats}, convoked ${c.convoked}, embarked ${c.embarked}, no-shows ${c.noShow} · ${state.embarkationOperationIds.length} embarkation files`,
+    );
+  }
+  const closingWait = () =>
+    state.boardingClosed
+      ? `**Boarding closed** by the port: waiting for the embarkation files already loaded to be applied (at the latest until ${whenText(closesAtMs)}), then the passengers not aboard are recorded as no-shows.`
+      : `**Following the embarkation files** until boarding closes, at the latest ${whenText(closesAtMs)} (departure + grace), then the passengers not aboard are recorded as no-shows.`;
+
   // 1. Convocations: one bulk operation for all passengers (each cycle sends its own letter and e-mail).
-  const convocation = await convokeDeparture({ departureId: input.departureId, recordedBy: input.createdBy, ...notify });
+  explain('Convoking the passengers (one bulk operation).');
+  const convocation = await convokeDeparture.executeWithOptions({ summary: 'passengers convoked (bulk operation)' }, [{ departureId: input.departureId, recordedBy: input.createdBy, ...notify }]);
   state.convocationOperationId = convocation.operationId;
   state.status = 'convoked';
   state.counts = { ...state.counts, seats: convocation.seats, convoked: convocation.passengers };
@@ -89,7 +108,7 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
   else await followByPolling();
 
   async function refreshCounts(): Promise<void> {
-    state.counts = (await departureProgress({ departureId: input.departureId, operationIds: [] })).counts;
+    state.counts = (await departureProgress.executeWithOptions({ summary: 'embarkation counts' }, [{ departureId: input.departureId, operationIds: [] }])).counts;
   }
 
   // 2-3. Until boarding closes or departure + grace, each applied embarkation file refreshes the counts; boarding
@@ -102,16 +121,22 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
       const closing = state.boardingClosed !== undefined;
       if (closing && !embarkationsRunning()) break;
       const finished = finishedOperations.size;
-      await condition(() => finishedOperations.size > finished || (!closing && state.boardingClosed !== undefined), remaining);
+      explain(closingWait());
+      await condition(() => finishedOperations.size > finished || passengersChanged || (!closing && state.boardingClosed !== undefined), remaining, { summary: 'deadline: boarding closes (departure + grace)' });
       if (closesAtMs - Date.now() <= 0) break;
-      if (finishedOperations.size > finished) await refreshCounts();
+      if (finishedOperations.size > finished || passengersChanged) {
+        passengersChanged = false;
+        await refreshCounts();
+      }
     }
     if (!state.boardingClosed) return;
-    await condition(() => finishedOperations.has(convocationOperationId), BULK_WAIT);
-    const noShows = await recordNoShows({ departureId: input.departureId, closedBy: state.boardingClosed!.by, notify: true });
+    explain(`**Boarding closed: waiting for the convocations to be applied** (at most ${BULK_WAIT}), then the passengers not aboard are recorded as no-shows.`);
+    await condition(() => finishedOperations.has(convocationOperationId), BULK_WAIT, { summary: 'convocations applied (at most 1 day)' });
+    const noShows = await recordNoShows.executeWithOptions({ summary: 'no-shows recorded (bulk operation)' }, [{ departureId: input.departureId, closedBy: state.boardingClosed!.by, notify: true }]);
     if (!noShows.operationId) return;
     state.noShowOperationId = noShows.operationId;
-    await condition(() => finishedOperations.has(noShows.operationId!), BULK_WAIT);
+    explain(`**Waiting for the no-shows to be applied** (at most ${BULK_WAIT}); each no-show's post is refilled.`);
+    await condition(() => finishedOperations.has(noShows.operationId!), BULK_WAIT, { summary: 'no-shows applied (at most 1 day)' });
     await refreshCounts();
   }
 
@@ -125,6 +150,7 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
       const closing = state.boardingClosed !== undefined;
       if (closing && running.length === 0 && signalled.length === 0) break;
       const wait = running.length ? Math.min(pollMs, remaining) : remaining;
+      explain(closingWait());
       await condition(() => signalled.length > 0 || (!closing && state.boardingClosed !== undefined), wait);
       if (closesAtMs - Date.now() <= 0) break;
       const ops = [...running, ...signalled.splice(0)];
@@ -147,9 +173,11 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
   }
 
   // 4. The sailing has left: whoever has not embarked is a no-show (each cycle closes itself as no_show).
-  const closed = await closeDeparture({ departureId: input.departureId });
+  explain('Closing the sailing: whoever has not embarked is a no-show.');
+  const closed = await closeDeparture.executeWithOptions({ summary: 'sailing closed: departed' }, [{ departureId: input.departureId }]);
   state.counts = closed.counts;
   state.convocationsRefused = closed.convocationsRefused;
   state.status = 'departed';
+  explain('**Departed.**');
   return closed.counts;
 }

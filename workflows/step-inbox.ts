@@ -15,8 +15,8 @@ export type Taken<P, S extends keyof P> = S extends keyof P ? { kind: 'step'; st
 export interface StepInbox<P, A> {
   /** Registers the Update handler of a step; `validate` throws to refuse it before it is recorded. */
   register<S extends keyof P>(step: S, def: UpdateDefinition<A, [P[S]]>, validate: (payload: P[S]) => void): void;
-  /** Waits until one of `steps` arrives, `interrupt` turns true, or the timeout passes. */
-  take<S extends keyof P>(steps: readonly S[], timeout: Duration, interrupt: () => boolean): Promise<Taken<P, S> | undefined>;
+  /** Waits until one of `steps` arrives, `interrupt` turns true, or the timeout passes (its timer named `timerSummary` in the UI). */
+  take<S extends keyof P>(steps: readonly S[], timeout: Duration, interrupt: () => boolean, timerSummary?: string): Promise<Taken<P, S> | undefined>;
   /** Answers the step the flow took (after the transition it caused was persisted). */
   acknowledge(answer: A): void;
   /** Refuses a step accepted but never taken (e.g. it raced a deadline or the close). */
@@ -47,10 +47,11 @@ export function createStepInbox<P, A>(refuse: (reason: string) => Error): StepIn
         { validator: validate },
       );
     },
-    async take(steps, timeout, interrupt) {
+    async take(steps, timeout, interrupt, timerSummary) {
       const awaited: readonly (keyof P)[] = steps;
       const ready = () => pending !== undefined && awaited.includes(pending.step);
-      await condition(() => ready() || interrupt(), timeout);
+      // the summary is user metadata on the timer command, which replay does not compare
+      await condition(() => ready() || interrupt(), timeout, { summary: timerSummary });
       if (!pending || !ready()) return undefined;
       consumed = pending;
       pending = undefined;

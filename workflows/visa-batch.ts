@@ -1,12 +1,15 @@
 // One consular visa batch: manifest -> lodgement (Update) -> decisions (one Signal per decisions file) -> end.
 // Per-worker steps never go through this workflow: lodging and decisions are bulk operations applied to the
 // worker cycles page by page; this workflow only learns that a decisions file was recorded and counts.
-import { ApplicationFailure, allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { whenText } from './contracts/explain';
 import { createStepInbox } from './step-inbox';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { VisaBatchActivities } from '../activities/visa-batches';
 import { bulkOperationDoneSignal } from './contracts/bulk';
-import { ERROR_INVALID_STEP, ERROR_OUT_OF_ORDER } from './contracts/errors';
+import { membersChangedSignal } from './contracts/repair';
+import { invalid, outOfOrder } from './step-refusals';
+import { RETRY_PATIENT, heartbeating } from './activity-options';
 import {
   batchStateQuery,
   decisionsRecordedSignal,
@@ -21,11 +24,7 @@ import {
 
 // heartbeatTimeout: the worker heartbeats while they run (worker/activity-interceptors.ts), so a killed worker's
 // lodging is retried within seconds
-const { lodgeVisaBatch, finishVisaBatch } = proxyActivities<VisaBatchActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { lodgeVisaBatch, finishVisaBatch } = proxyActivities<VisaBatchActivities>(heartbeating('5 minutes', '15 seconds'));
 // The batch's rows are committed before its workflow starts (activities/start-workflow.ts).
 const { generateVisaBatchManifest } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '5 minutes',
@@ -38,21 +37,11 @@ const { countVisaBatchDecisions } = proxyActivities<VisaBatchActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30 seconds' },
 });
-const { escalateVisaBatch } = proxyActivities<VisaBatchActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const { escalateVisaBatch } = proxyActivities<VisaBatchActivities>(heartbeating('2 minutes', '15 seconds', RETRY_PATIENT));
 
 const nowIso = (): string => new Date(Date.now()).toISOString();
 const isoDate = (s: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s));
 
-function outOfOrder(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: ERROR_OUT_OF_ORDER, message, nonRetryable: true });
-}
-function invalid(message: string, field: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: ERROR_INVALID_STEP, message, details: [{ field }], nonRetryable: true });
-}
 
 export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatchSummary> {
   const { batchId } = input;
@@ -88,10 +77,26 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
   setHandler(bulkOperationDoneSignal, ({ operationId }) => {
     finishedOperations.add(operationId);
   });
+  // An operator released a member (api/routes/repairs.ts): the members are rows, so the batch counts again, and may be
+  // decided now if the released file was the last one awaited. Behind a patch: a history in which this signal reached
+  // code without the handler (it was ignored there) replays without acting on it.
+  let membersChanged = false;
+  setHandler(membersChangedSignal, ({ members }) => {
+    if (!patched('visa-batch-members-changed')) return;
+    state.members = members;
+    membersChanged = true;
+  });
 
   async function escalate(phase: 'lodgement' | 'decision'): Promise<void> {
     state.escalations.push({ phase, at: nowIso() });
-    await escalateVisaBatch({ batchId, phase });
+    await escalateVisaBatch.executeWithOptions({ summary: `${phase} late: escalated to the consular liaison team` }, [{ batchId, phase }]);
+  }
+
+  /** Where the batch stands, for the Temporal UI's current details (counts only, no personal data). */
+  function standing(): string {
+    const c = state.counts;
+    const counts = c ? ` · issued ${c.issued}, refused ${c.refused}, incomplete ${c.incomplete}, awaiting ${c.awaiting}` : '';
+    return `Visa batch ${batchId} · campaign ${input.campaignId} · ${state.stage} · ${state.members} members${state.lodgedOn ? ` · lodged on ${state.lodgedOn}` : ''}${counts}`;
   }
 
   async function finish(outcome: VisaBatchOutcome): Promise<VisaBatchSummary> {
@@ -99,6 +104,7 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
     state.stage = outcome === 'decided' ? 'decided' : 'closed';
     state.waitingFor = undefined;
     state.deadlineAt = undefined;
+    setCurrentDetails(`**Closed: ${outcome}.**\n\n${standing()}`);
     // A lodgement accepted but never applied (it raced the last deadline) is answered, not left hanging.
     inbox.dropPending(`visa batch ${batchId} closed (${outcome}) before it was lodged`);
     await condition(allHandlersFinished);
@@ -115,33 +121,35 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
     };
   }
 
-  function wait(waitingFor: string, timeoutMs: number): void {
+  function wait(waitingFor: string, timeoutMs: number, then: string): void {
     state.waitingFor = waitingFor;
     state.deadlineAt = new Date(Date.now() + timeoutMs).toISOString();
+    setCurrentDetails(`**Waiting for ${waitingFor}** until ${whenText(state.deadlineAt)}, then ${then}.\n\n${standing()}`);
   }
 
   // --- 1. the dossier: its manifest lists the members and the documents each file carries ---------------
-  const manifest = await generateVisaBatchManifest({ batchId });
+  setCurrentDetails(`Generating the dossier's manifest.\n\n${standing()}`);
+  const manifest = await generateVisaBatchManifest.executeWithOptions({ summary: 'manifest of the dossier generated' }, [{ batchId }]);
   state.members = manifest.members;
   state.manifestSha256 = manifest.sha256;
 
   // --- 2. lodgement with the consulate; late: escalate once, then give a last grace period ----------------
   const never = () => false;
-  wait('lodgement with the consulate', msToNumber(input.lodgeDeadline));
-  let lodged = await inbox.take(['lodge'], input.lodgeDeadline, never);
+  wait('lodgement with the consulate', msToNumber(input.lodgeDeadline), 'escalated to the consular liaison team');
+  let lodged = await inbox.take(['lodge'], input.lodgeDeadline, never, 'deadline: lodgement with the consulate');
   if (!lodged) {
     await escalate('lodgement');
-    wait('lodgement with the consulate (escalated)', msToNumber(input.escalationGrace));
-    lodged = await inbox.take(['lodge'], input.escalationGrace, never);
+    wait('lodgement with the consulate (escalated)', msToNumber(input.escalationGrace), 'the batch ends not lodged');
+    lodged = await inbox.take(['lodge'], input.escalationGrace, never, 'deadline: lodgement with the consulate (escalated)');
   }
   if (!lodged) {
-    await finishVisaBatch({ batchId, status: 'escalated' });
+    await finishVisaBatch.executeWithOptions({ summary: 'batch closed: not lodged' }, [{ batchId, status: 'escalated' }]);
     return finish('not_lodged');
   }
   const req = lodged.payload;
   const decisionMs = msToNumber(input.decisionDeadline);
   const decisionDeadlineAt = new Date(Date.now() + decisionMs).toISOString();
-  const lodgement = await lodgeVisaBatch({ batchId, lodgedOn: req.lodgedOn, lodgedBy: req.lodgedBy, decisionDeadlineAt });
+  const lodgement = await lodgeVisaBatch.executeWithOptions({ summary: "members' visa files lodged (bulk operation)" }, [{ batchId, lodgedOn: req.lodgedOn, lodgedBy: req.lodgedBy, decisionDeadlineAt }]);
   state.stage = 'lodged';
   state.lodgedOn = req.lodgedOn;
   state.lodgedBy = req.lodgedBy;
@@ -152,22 +160,25 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
   // --- 3. decisions: each decisions file is one signal; count once its bulk operation has finished ---------
   // Each decisions operation signals this batch when it is applied (bulkOperationDoneSignal): count then.
   const waitsForBulkSignal = patched('visa-batch-bulk-done-signal');
-  const applied = (): boolean => pendingOperations.some((op) => finishedOperations.has(op));
+  const applied = (): boolean => membersChanged || pendingOperations.some((op) => finishedOperations.has(op));
   let until = Date.now() + decisionMs;
   let escalated = false;
   for (;;) {
     const remaining = until - Date.now();
-    wait(escalated ? "the consulate's decisions (escalated)" : "the consulate's decisions", Math.max(0, remaining));
+    const waitingFor = escalated ? "the consulate's decisions (escalated)" : "the consulate's decisions";
+    wait(waitingFor, Math.max(0, remaining), escalated ? 'the batch ends undecided' : 'escalated to the consular liaison team');
+    const timer = { summary: `deadline: ${waitingFor}` };
     if (waitsForBulkSignal) {
-      if ((remaining > 0 && (await condition(applied, remaining))) || applied()) {
+      if ((remaining > 0 && (await condition(applied, remaining, timer))) || applied()) {
         pendingOperations.splice(0, pendingOperations.length, ...pendingOperations.filter((op) => !finishedOperations.has(op)));
-        const counts = await countVisaBatchDecisions({ batchId });
+        membersChanged = false;
+        const counts = await countVisaBatchDecisions.executeWithOptions({ summary: 'decisions counted' }, [{ batchId }]);
         state.counts = counts;
         if (counts.awaiting === 0) break;
         continue;
       }
     } else {
-      const signalled = remaining > 0 && (await condition(() => pendingOperations.length > 0, remaining));
+      const signalled = remaining > 0 && (await condition(() => pendingOperations.length > 0, remaining, timer));
       if (signalled || pendingOperations.length > 0) {
         const operationId = pendingOperations.shift()!;
         const counts: VisaBatchCounts = await countVisaBatchDecisions({ batchId, afterOperationId: operationId });
@@ -177,7 +188,7 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
       }
     }
     // Deadline: nothing left to wait for means decided; otherwise escalate once, then a last grace period.
-    const counts = await countVisaBatchDecisions({ batchId });
+    const counts = await countVisaBatchDecisions.executeWithOptions({ summary: 'decisions counted at the deadline' }, [{ batchId }]);
     state.counts = counts;
     if (counts.awaiting === 0) break;
     if (escalated) return finish('undecided');
@@ -185,6 +196,6 @@ export async function visaBatchWorkflow(input: VisaBatchInput): Promise<VisaBatc
     await escalate('decision');
     until = Date.now() + msToNumber(input.escalationGrace);
   }
-  await finishVisaBatch({ batchId, status: 'decided' });
+  await finishVisaBatch.executeWithOptions({ summary: 'batch closed: decided' }, [{ batchId, status: 'decided' }]);
   return finish('decided');
 }

@@ -115,6 +115,12 @@ export async function recordCall(db: Db, entryId: number, call: { outcome: CallO
   });
 }
 
+/** The province of a call list entry (whose agency may record calls on it), or undefined when unknown. */
+export async function callEntryProvince(db: Db, entryId: number): Promise<string | undefined> {
+  const [row] = await db.select({ province: callListEntries.province }).from(callListEntries).where(eq(callListEntries.id, entryId));
+  return row?.province;
+}
+
 /** Entry ids of this agency among the given ids (a call-outcome file may only touch the agency's own list). */
 export async function agencyEntryIds(db: Db, agencyId: string, ids: number[]): Promise<Set<number>> {
   if (!ids.length) return new Set();

@@ -1,14 +1,12 @@
 // Campaign reads and writes (SQL only; the routes map and answer).
-import { and, asc, desc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { seatsHeldByOffer } from '../../db/queries/contracting';
+import { and, asc, desc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db } from '../../db/client';
-import { campaigns, candidates, employers, offers, reserveCalls, workerCycles } from '../../db/schema';
-import { conflict, notFound } from '../errors';
+import { campaigns, candidates, consulates, employers, offers, reserveCalls, workerCycles } from '../../db/schema';
+import { conflict, notFound, unprocessable } from '../errors';
 import type { Page } from '../paging';
 import type { campaignInput, campaignView } from '../schemas';
-
-// Outcomes that still occupy the post they were selected for (the worker went to Spain).
-const POST_KEEPING_OUTCOMES = ['returned', 'returned_late', 'non_return'];
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
@@ -29,8 +27,10 @@ export async function listCampaigns(db: Db, page: Page) {
  * Writes the campaign, its employers and offers in one transaction. 'created' the first time; 'exists' when a
  * campaign with this ID is already there (a retried request: its workflow is then started or found by the caller).
  */
-export async function insertCampaign(db: Db, body: z.infer<typeof campaignInput>, offerIds: string[]): Promise<'created' | 'exists'> {
+export async function insertCampaign(db: Db, body: z.infer<typeof campaignInput>, offerIds: string[], createdBy: string): Promise<'created' | 'exists'> {
   return db.transaction(async (tx) => {
+    const [consulate] = await tx.select({ id: consulates.id }).from(consulates).where(eq(consulates.id, body.consulateId));
+    if (!consulate) throw unprocessable(`consulate ${body.consulateId} is not known`, [{ field: 'body.consulateId', reason: 'unknown consulate (GET /consulates)' }]);
     const created = await tx
       .insert(campaigns)
       .values({
@@ -39,9 +39,11 @@ export async function insertCampaign(db: Db, body: z.infer<typeof campaignInput>
         season: body.season,
         destinationProvince: body.destinationProvince,
         sector: body.sector,
+        framework: body.framework,
         reserveCutoff: body.reserveCutoff,
         visaWeeklyCapacity: body.visaWeeklyCapacity,
-        createdBy: body.createdBy,
+        consulateId: body.consulateId,
+        createdBy,
       })
       .onConflictDoNothing()
       .returning({ id: campaigns.id });
@@ -94,18 +96,8 @@ export async function loadCampaignView(db: Db, campaignId: string): Promise<z.in
     .innerJoin(employers, eq(employers.id, offers.employerId))
     .where(eq(offers.campaignId, campaignId))
     .orderBy(asc(offers.id));
-  const filledRows = await db
-    .select({ offerId: workerCycles.offerId, n: count() })
-    .from(workerCycles)
-    .where(
-      and(
-        eq(workerCycles.campaignId, campaignId),
-        or(isNull(workerCycles.outcome), inArray(workerCycles.outcome, POST_KEEPING_OUTCOMES)),
-        sql`${workerCycles.offerId} is not null`,
-      ),
-    )
-    .groupBy(workerCycles.offerId);
-  const filled = new Map(filledRows.map((r) => [r.offerId, r.n]));
+  // the seats the eligibility gate counts (an employer change moves one to the new employer's offer)
+  const filled = await seatsHeldByOffer(db, offerRows.map((r) => r.offer.id));
   const stageRows = await db
     .select({ stage: workerCycles.stage, n: count() })
     .from(workerCycles)
@@ -123,7 +115,7 @@ export async function loadCampaignView(db: Db, campaignId: string): Promise<z.in
       women: sql<number>`count(*) filter (where ${candidates.sex} = 'F')`.mapWith(Number),
       selected: sql<number>`count(*) filter (where ${workerCycles.offerId} is not null)`.mapWith(Number),
       embarked: sql<number>`count(*) filter (where ${workerCycles.embarkedAt} is not null)`.mapWith(Number),
-      returned: sql<number>`count(*) filter (where ${workerCycles.outcome} in ('returned', 'returned_late'))`.mapWith(Number),
+      returned: sql<number>`count(*) filter (where ${workerCycles.outcome} in ('returned', 'returned_late', 'early_return'))`.mapWith(Number),
       nonReturn: sql<number>`count(*) filter (where ${workerCycles.outcome} = 'non_return')`.mapWith(Number),
     })
     .from(workerCycles)

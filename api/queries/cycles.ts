@@ -1,21 +1,28 @@
 // Worker cycles as PostgreSQL mirrors them: the rows the cycle routes read.
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, type SQL } from 'drizzle-orm';
+import type { Reach } from '../auth/jurisdiction';
 import type { Db } from '../../db/client';
-import { auditEvents, campaigns, candidates, documents, workerCycles } from '../../db/schema';
+import { auditEvents, campaigns, candidates, documents, offers, workerCycles } from '../../db/schema';
+import { byRegistration } from '../../db/queries/registration-order';
 
 export async function findCycle(db: Db, cycleId: string) {
   const [row] = await db
-    .select({ id: workerCycles.id, campaignId: workerCycles.campaignId, candidateId: workerCycles.candidateId, stage: workerCycles.stage, outcome: workerCycles.outcome, campaignStage: campaigns.stage })
+    .select({ id: workerCycles.id, campaignId: workerCycles.campaignId, candidateId: workerCycles.candidateId, province: workerCycles.province, employerId: workerCycles.employerId, stage: workerCycles.stage, outcome: workerCycles.outcome, campaignStage: campaigns.stage })
     .from(workerCycles)
     .innerJoin(campaigns, eq(campaigns.id, workerCycles.campaignId))
     .where(eq(workerCycles.id, cycleId));
   return row;
 }
 
-export async function listCycles(db: Db, q: { campaignId: string; stage?: string; outcome?: string; limit: number; offset: number }) {
-  const where = and(eq(workerCycles.campaignId, q.campaignId), q.stage ? eq(workerCycles.stage, q.stage) : undefined, q.outcome ? eq(workerCycles.outcome, q.outcome) : undefined);
+/** The cycles within a caller's reach (api/auth/jurisdiction.ts), as a condition every cycle query adds. */
+export function cyclesInReach(reach: Reach): SQL | undefined {
+  return and(reach.province !== undefined ? eq(workerCycles.province, reach.province) : undefined, reach.employerId !== undefined ? eq(workerCycles.employerId, reach.employerId) : undefined);
+}
+
+export async function listCycles(db: Db, q: { campaignId: string; stage?: string; outcome?: string; limit: number; offset: number; reach: Reach }) {
+  const where = and(eq(workerCycles.campaignId, q.campaignId), q.stage ? eq(workerCycles.stage, q.stage) : undefined, q.outcome ? eq(workerCycles.outcome, q.outcome) : undefined, cyclesInReach(q.reach));
   const total = await db.$count(workerCycles, where);
-  const rows = await db.select().from(workerCycles).where(where).orderBy(asc(workerCycles.candidateId)).limit(q.limit).offset(q.offset);
+  const rows = await db.select().from(workerCycles).where(where).orderBy(byRegistration).limit(q.limit).offset(q.offset);
   return { total, rows };
 }
 
@@ -39,4 +46,10 @@ export async function insertCycleRow(db: Db, row: { id: string; campaignId: stri
     .onConflictDoNothing()
     .returning({ id: workerCycles.id });
   return created.length > 0;
+}
+
+/** The farm (CIF) an offer belongs to, or undefined for an unknown offer. */
+export async function offerEmployer(db: Db, offerId: string): Promise<string | undefined> {
+  const [row] = await db.select({ employerId: offers.employerId }).from(offers).where(eq(offers.id, offerId));
+  return row?.employerId;
 }

@@ -1,4 +1,6 @@
 // Reads and writes about one person across campaigns and years: history, re-hire, reintegration, reports.
+import type { Reach } from '../auth/jurisdiction';
+import { cyclesInReach } from './cycles';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import {
@@ -15,14 +17,15 @@ import {
 export { personByNationalId, personOr404, type CandidateRow } from './candidates';
 
 /** Everything a worker's history shows: authorisations, seasons (with employer and documents), reintegration. */
-export async function loadHistory(db: Db, candidateId: number) {
+/** A worker's record; an employer sees only the seasons it employed them (reach). */
+export async function loadHistory(db: Db, candidateId: number, reach: Reach = {}) {
   const auths = await db.select().from(workAuthorisations).where(eq(workAuthorisations.candidateId, candidateId)).orderBy(asc(workAuthorisations.startsOn));
   const cycles = await db
     .select({ cycle: workerCycles, season: campaigns.season, employerName: employers.name })
     .from(workerCycles)
     .innerJoin(campaigns, eq(campaigns.id, workerCycles.campaignId))
     .leftJoin(employers, eq(employers.id, workerCycles.employerId))
-    .where(eq(workerCycles.candidateId, candidateId))
+    .where(and(eq(workerCycles.candidateId, candidateId), cyclesInReach(reach)))
     .orderBy(asc(campaigns.season), asc(workerCycles.startedAt));
   const docs = cycles.length
     ? await db.select({ id: documents.id, kind: documents.kind, cycleId: documents.cycleId }).from(documents).where(inArray(documents.cycleId, cycles.map((c) => c.cycle.id))).orderBy(asc(documents.id))
@@ -49,7 +52,7 @@ export async function insertRehireCycle(db: Db, c: { id: string; campaignId: str
 }
 
 export const verifiedReturns = (db: Db, candidateId: number) =>
-  db.$count(workerCycles, and(eq(workerCycles.candidateId, candidateId), sql`${workerCycles.outcome} in ('returned', 'returned_late')`));
+  db.$count(workerCycles, and(eq(workerCycles.candidateId, candidateId), sql`${workerCycles.outcome} in ('returned', 'returned_late', 'early_return')`));
 
 /** Enrols once per programme: the enrolment, and whether this call created it. */
 export async function enrol(db: Db, e: { candidateId: number; programme: string; enrolledOn: string; enrolledBy: string }) {
@@ -76,19 +79,26 @@ export async function closeEnrolment(db: Db, enrolmentId: number, o: { outcome: 
 
 /** Placements, returns, non-returns and re-hires of a season by province and sex; workers blocked today. */
 export async function seasonReport(db: Db, season: number) {
-  const rows = await db.execute<{ province: string; sex: string; placed: number; returned: number; returned_late: number; non_return: number; rehired: number }>(sql`
+  const rows = await db.execute<{ province: string; sex: string; placed: number; returned: number; returned_late: number; non_return: number; stable_hire: number; early_return: number; rehired: number }>(sql`
     select w.province, c.sex,
       count(*) filter (where w.embarked_at is not null)::int as placed,
       count(*) filter (where w.outcome = 'returned')::int as returned,
       count(*) filter (where w.outcome = 'returned_late')::int as returned_late,
       count(*) filter (where w.outcome = 'non_return')::int as non_return,
+      count(*) filter (where w.outcome = 'stable_hire')::int as stable_hire,
+      count(*) filter (where w.outcome = 'early_return')::int as early_return,
       count(*) filter (where w.rehire)::int as rehired
     from worker_cycles w join campaigns k on k.id = w.campaign_id join candidates c on c.id = w.candidate_id
     where k.season = ${season}
     group by w.province, c.sex order by w.province, c.sex`);
   const today = new Date().toISOString().slice(0, 10);
   const blocked = await db.$count(candidates, sql`${candidates.blockedUntil} >= ${today}`);
-  return { rows, blocked };
+  // the reason is in the closing step's audit details
+  const reasons = await db.execute<{ reason: string; n: number }>(sql`
+    select coalesce(a.details->>'reason', 'other') as reason, count(*)::int as n
+    from audit_events a join worker_cycles w on w.id = a.cycle_id join campaigns k on k.id = w.campaign_id
+    where k.season = ${season} and a.step = 'early_return' group by 1 order by 1`);
+  return { rows, blocked, earlyReturnReasons: Object.fromEntries(reasons.map((r) => [r.reason, r.n])) };
 }
 
 export function reintegrationReport(db: Db) {

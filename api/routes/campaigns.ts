@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { actedBy } from '../auth/access';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { campaignAttributes, startContextWorkflow } from '../../activities/start-workflow';
@@ -9,8 +10,9 @@ import { conflict, notFound, unprocessable, type FieldIssue } from '../errors';
 import { getPaged } from '../paging';
 import { campaignOr404, insertCampaign, listCampaigns, loadCampaignView } from '../queries/campaigns';
 import { contractLengthViolation, contractMonths } from '../../workflows/contracts/circular';
-import { campaignInput, campaignView, errorSchema, stageMoveBody } from '../schemas';
+import { campaignInput, campaignView, idempotencyHeaders, stageMoveBody } from '../schemas';
 import { campaignListItem, campaignParams, listItem } from '../views/campaigns';
+import { route } from './define';
 
 function checkOfferDates(body: z.infer<typeof campaignInput>): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -57,33 +59,26 @@ function startCampaignWorkflow(temporal: Client, c: { id: string; season: number
 export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, config } = app.deps;
 
-  app.post(
-    '/campaigns',
-    {
-      schema: {
-        tags: ['campaigns'],
-        summary: 'Create a campaign (season) with its employers and offers',
-        description: '409 when the campaign exists; a retried creation whose first attempt stopped before its workflow started starts it.',
-        body: campaignInput,
-        response: { 201: campaignView, 400: errorSchema, 409: errorSchema, 422: errorSchema },
-      },
-    },
-    async (req, reply) => {
-      const body = req.body;
-      const issues = checkOfferDates(body);
-      if (issues.length) throw unprocessable(`invalid offer terms: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues);
-      const written = await insertCampaign(db, body, offerIdsOf(body));
-      if (written === 'exists') {
-        const existing = await campaignOr404(db, body.id);
-        await startCampaignWorkflow(temporal, { id: existing.id, season: existing.season, reserveCheckInterval: config.RESERVE_CHECK_INTERVAL });
-        throw conflict(`campaign ${body.id} already exists`, [{ field: 'body.id', reason: 'already exists' }]);
-      }
-      await startCampaignWorkflow(temporal, { id: body.id, season: body.season, reserveCheckInterval: body.reserveCheckInterval ?? config.RESERVE_CHECK_INTERVAL });
-      return reply.code(201).send((await loadCampaignView(db, body.id))!);
-    },
-  );
+  app.post('/campaigns', route({
+    scope: 'campaign:manage', tags: ['campaigns'],
+    summary: 'Create a campaign (season) with its employers and offers',
+    description: '409 when the campaign exists; a retried creation whose first attempt stopped before its workflow started starts it.',
+    body: campaignInput, response: { 201: campaignView }, problems: [409, 422],
+  }), async (req, reply) => {
+    const body = req.body;
+    const issues = checkOfferDates(body);
+    if (issues.length) throw unprocessable(`invalid offer terms: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues);
+    const written = await insertCampaign(db, body, offerIdsOf(body), actedBy(req, body.note));
+    if (written === 'exists') {
+      const existing = await campaignOr404(db, body.id);
+      await startCampaignWorkflow(temporal, { id: existing.id, season: existing.season, reserveCheckInterval: config.RESERVE_CHECK_INTERVAL });
+      throw conflict(`campaign ${body.id} already exists`, [{ field: 'body.id', reason: 'already exists' }]);
+    }
+    await startCampaignWorkflow(temporal, { id: body.id, season: body.season, reserveCheckInterval: body.reserveCheckInterval ?? config.RESERVE_CHECK_INTERVAL });
+    return reply.code(201).send((await loadCampaignView(db, body.id))!);
+  });
 
-  getPaged(app, '/campaigns', {
+  getPaged(app, '/campaigns', { scope: 'campaign:read',
     tags: ['campaigns'],
     summary: 'List campaigns, by season',
     params: z.object({}),
@@ -94,43 +89,29 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   });
 
-  app.get(
-    '/campaigns/:campaignId',
-    {
-      schema: {
-        tags: ['campaigns'],
-        summary: 'A campaign with its offers, quota fill and per-stage counts',
-        params: campaignParams,
-        response: { 200: campaignView, 404: errorSchema },
-      },
-    },
-    async (req) => {
-      const view = await loadCampaignView(db, req.params.campaignId);
-      if (!view) throw notFound(`campaign ${req.params.campaignId}`);
-      return view;
-    },
-  );
+  app.get('/campaigns/:campaignId', route({
+    scope: 'campaign:read', tags: ['campaigns'],
+    summary: 'A campaign with its offers, quota fill and per-stage counts',
+    params: campaignParams, response: { 200: campaignView }, problems: [404],
+  }), async (req) => {
+    const view = await loadCampaignView(db, req.params.campaignId);
+    if (!view) throw notFound(`campaign ${req.params.campaignId}`);
+    return view;
+  });
 
-  app.post(
-    '/campaigns/:campaignId/stage',
-    {
-      schema: {
-        tags: ['campaigns'],
-        summary: 'Move the campaign to its next stage (refused with 409 when out of order or its preconditions fail)',
-        params: campaignParams,
-        body: stageMoveBody,
-        response: {
-          200: z.object({ campaignId: z.string(), stage: z.string(), stages: z.array(z.object({ stage: z.string(), at: z.string(), by: z.string() })) }),
-          400: errorSchema,
-          404: errorSchema,
-          409: errorSchema,
-        },
-      },
-    },
-    async (req) => {
-      const campaign = await campaignOr404(db, req.params.campaignId);
-      const state = await temporal.workflow.getHandle<typeof campaignWorkflow>(campaignWorkflowId(campaign.id)).executeUpdate(advanceStageUpdate, { args: [req.body] });
-      return { campaignId: state.campaignId, stage: state.stage, stages: state.stages };
-    },
-  );
+  app.post('/campaigns/:campaignId/stage', route({
+    scope: 'campaign:manage', tags: ['campaigns'],
+    summary: 'Move the campaign to its next stage (refused with 409 when out of order or its preconditions fail)',
+    params: campaignParams, body: stageMoveBody, headers: idempotencyHeaders,
+    response: { 200: z.object({ campaignId: z.string(), stage: z.string(), stages: z.array(z.object({ stage: z.string(), at: z.string(), by: z.string() })) }) },
+    problems: [404, 409],
+  }), async (req) => {
+    const campaign = await campaignOr404(db, req.params.campaignId);
+    const state = await temporal.workflow.getHandle<typeof campaignWorkflow>(campaignWorkflowId(campaign.id)).executeUpdate(advanceStageUpdate, {
+      args: [{ to: req.body.to, by: actedBy(req, req.body.note) }],
+      // a retried move with the same key answers the first one instead of 409 'already there'
+      ...(req.headers['idempotency-key'] ? { updateId: `api:stage:${req.headers['idempotency-key']}` } : {}),
+    });
+    return { campaignId: state.campaignId, stage: state.stage, stages: state.stages };
+  });
 };

@@ -1,9 +1,9 @@
 // What the departure routes take and answer (zod: validation, serialisation and the OpenAPI document).
 import { z } from 'zod';
-import { fileDate } from '../files';
+import { csvBoolean, fileDate } from '../files';
 import { DEFAULT_DESTINATION, DEFAULT_EMBARKATION_GRACE, DEFAULT_PORT } from '../../workflows/contracts/departure';
-import type { DepartureRow, PassengerCounts, PassengerRow } from '../queries/departures';
-import { actor, duration } from '../schemas';
+import { handoverMissing, type DepartureRow, type PassengerCounts, type PassengerRow } from '../queries/departures';
+import { note, duration } from '../schemas';
 
 const MAX_SEATS = 2000;
 /** Clock skew tolerated on times recorded at the port. */
@@ -16,12 +16,13 @@ export const createDepartureBody = z.object({
   port: z.string().min(2).max(80).default(DEFAULT_PORT),
   destination: z.string().min(2).max(80).default(DEFAULT_DESTINATION),
   seats: z.number().int().min(1).max(MAX_SEATS).describe('seats booked on the sailing: at most this many ready workers are assigned'),
-  createdBy: actor,
+  employerId: z.string().min(2).max(40).optional().describe("only this employer's workers (a sailing planned for one farm)"),
+  note,
   embarkationGrace: duration
     .default(DEFAULT_EMBARKATION_GRACE as string)
     .describe('after the departure time, how long embarkations are awaited before the others count as no-shows'),
 });
-export const closeBoardingBody = z.object({ closedBy: actor.describe('the port agent closing boarding') });
+export const closeBoardingBody = z.object({ note });
 
 export const departureSummary = z.object({
   departureId: z.string(),
@@ -52,6 +53,35 @@ export const passengerView = z.object({
   name: z.string(),
   status: z.enum(['convoked', 'embarked', 'no_show']),
   embarkedAt: z.string().nullable(),
+  handover: z.object({
+    passport: z.boolean(),
+    policeForm: z.boolean(),
+    ticket: z.boolean(),
+    exception: z.string().nullable(),
+    recordedBy: z.string(),
+    recordedAt: z.string(),
+  }).nullable().describe('what the agency handed over at the port (null: nothing recorded yet)'),
+  handoverMissing: z.array(z.string()).describe('what must still be handed over (or an exception recorded) before she may embark'),
+});
+export const handoverBody = z.object({
+  passport: z.boolean().describe('passport with the visa handed over'),
+  policeForm: z.boolean().describe('police form (fiche de police) handed over'),
+  ticket: z.boolean().describe('ticket handed over'),
+  exception: z.string().min(3).max(300).optional().describe('why something could not be handed over and she boards all the same (e.g. ticket issued on board)'),
+});
+export const handoverRow = z.object({
+  nationalId,
+  passport: csvBoolean,
+  policeForm: csvBoolean,
+  ticket: csvBoolean,
+  exception: z.string().min(3).max(300).optional(),
+});
+export const handoverFileView = z.object({
+  departureId: z.string(),
+  rowsRecorded: z.number(),
+  rowsRefused: z.number(),
+  errors: z.array(z.object({ line: z.number(), field: z.string(), reason: z.string() })),
+  stillMissing: z.number().describe('passengers still convoked whose handover is not complete'),
 });
 export const boardingClosedView = z.object({
   departureId: z.string(),
@@ -65,6 +95,11 @@ export const embarkationRow = z.object({
   embarkedAt: z.iso
     .datetime({ offset: true })
     .refine((s) => Date.parse(s) <= Date.now() + FUTURE_TOLERANCE_MS, 'an embarkation cannot be dated in the future'),
+  // the handover may be ticked on the same sheet: all three columns, or none
+  passport: csvBoolean.optional(),
+  policeForm: csvBoolean.optional(),
+  ticket: csvBoolean.optional(),
+  handoverException: z.string().min(3).max(300).optional(),
 });
 export const returnRow = z.object({
   nationalId,
@@ -99,6 +134,10 @@ export function passenger(r: PassengerRow): z.infer<typeof passengerView> {
     name: `${r.candidate.firstName} ${r.candidate.lastName}`,
     status: r.p.status,
     embarkedAt: r.p.embarkedAt?.toISOString() ?? null,
+    handover: r.handover
+      ? { passport: r.handover.passport, policeForm: r.handover.policeForm, ticket: r.handover.ticket, exception: r.handover.exception, recordedBy: r.handover.recordedBy, recordedAt: r.handover.recordedAt.toISOString() }
+      : null,
+    handoverMissing: r.p.status === 'convoked' ? handoverMissing(r.handover) : [],
   };
 }
 
@@ -113,5 +152,6 @@ export function manifestLine(r: PassengerRow) {
     visaNumber: r.visaNumber,
     status: r.p.status,
     embarkedAt: r.p.embarkedAt?.toISOString() ?? null,
+    handover: r.handover,
   };
 }

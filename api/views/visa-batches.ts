@@ -2,16 +2,16 @@
 import { z } from 'zod';
 import { visaBatchLodgeOperationId, type VisaBatchCounts } from '../../workflows/contracts/visa-batch';
 import type { BatchRow, MemberRow } from '../queries/visa-batches';
-import { actor, duration } from '../schemas';
+import { note, duration } from '../schemas';
 
 const isoDate = z.iso.date().describe('yyyy-mm-dd');
 
 export const batchParams = z.object({ batchId: z.string().regex(/^visa-[a-z0-9-]+-\d+$/, 'a visa batch id, e.g. visa-huelva-2027-3') });
 
 export const assembleBody = z.object({
-  weekStart: isoDate.describe('the consular week the batch is lodged in (yyyy-mm-dd); its capacity is shared by the batches of that week'),
+  weekStart: isoDate.describe("a day of the consular week the batch is lodged in (yyyy-mm-dd): the batch takes that ISO week (its Monday); the week's places are the consulate's, shared by every campaign lodging there"),
   capacity: z.number().int().min(1).max(100_000).optional().describe("at most this many files (default and ceiling: the week's capacity left)"),
-  createdBy: actor,
+  note,
   timings: z
     .object({ lodgeDeadline: duration, decisionDeadline: duration, escalationGrace: duration })
     .partial()
@@ -19,7 +19,7 @@ export const assembleBody = z.object({
     .optional()
     .describe('overrides of the default deadlines (14 days to lodge, 21 days for the decisions, 14 days of grace after an escalation)'),
 });
-export const lodgeBody = z.object({ lodgedOn: isoDate, lodgedBy: actor });
+export const lodgeBody = z.object({ lodgedOn: isoDate, note });
 
 export const decisionRow = z
   .object({
@@ -46,7 +46,8 @@ export const batchView = z.object({
   batchId: z.string(),
   campaignId: z.string(),
   seq: z.number(),
-  weekStart: z.string(),
+  weekStart: z.string().describe('the Monday of its ISO week'),
+  consulateId: z.string(),
   capacity: z.number(),
   status: z.enum(['assembled', 'lodged', 'escalated', 'decided']),
   state: z.enum(BATCH_STATES).describe('status in words: an escalated batch is either not lodged (closed) or overdue for decisions'),
@@ -63,7 +64,9 @@ export const batchView = z.object({
 });
 export const assembledView = batchView.extend({
   remainingEligible: z.number().describe('eligible files left out of this batch by the capacity: they go into a later batch'),
-  weekCapacityLeft: z.number().describe("the week's capacity left after this batch"),
+  weekCapacityLeft: z.number().describe("the week's places left for this campaign after this batch (the consulate's or the campaign's ceiling, whichever is fewer)"),
+  refusedPassports: z.array(z.object({ cycleId: z.string(), field: z.string(), reason: z.string() })).describe('files left out: the passport expires before the contract ends'),
+  nextWeeks: z.array(z.object({ weekStart: z.string(), files: z.number() })).describe('where the files this week could not take would go: the following weeks with places left'),
 });
 export const memberView = z.object({
   n: z.number().describe('line of the manifest'),
@@ -95,6 +98,7 @@ export function toView(b: BatchRow, counts: VisaBatchCounts | undefined): z.infe
     campaignId: b.campaignId,
     seq: b.seq,
     weekStart: b.weekStart,
+    consulateId: b.consulateId,
     capacity: b.capacity,
     status: b.status,
     state: batchState(b),

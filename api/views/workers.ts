@@ -1,4 +1,5 @@
 // What a worker's history answers (zod: serialisation and the OpenAPI document).
+import { documentRef, documentUrl } from '../public-ids';
 import { z } from 'zod';
 import type { CandidateRow, History } from '../queries/workers';
 
@@ -23,7 +24,7 @@ export const historyView = z.object({
       returnedOn: z.string().nullable(),
       returnProof: z.string().nullable(),
       nextSeasonEligible: z.boolean().nullable(),
-      documents: z.array(z.object({ id: z.number(), kind: z.string(), url: z.string() })),
+      documents: z.array(z.object({ id: z.string(), kind: z.string(), url: z.string() })),
     }),
   ),
   monthsWorked: z.number().describe('months of contract actually served (embarked seasons)'),
@@ -53,7 +54,7 @@ export function toHistory(person: CandidateRow, { auths, cycles, docs, enrolment
       returnedOn: c.returnedOn,
       returnProof: c.returnProof,
       nextSeasonEligible: c.nextSeasonEligible,
-      documents: docs.filter((d) => d.cycleId === c.id).map((d) => ({ id: d.id, kind: d.kind, url: `/documents/${d.id}` })),
+      documents: docs.filter((d) => d.cycleId === c.id).map((d) => ({ id: documentRef(d.id), kind: d.kind, url: documentUrl(d.id) })),
     })),
     monthsWorked: Math.round(monthsWorked * 10) / 10,
     reintegration: enrolments.map((e) => ({

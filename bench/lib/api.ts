@@ -1,10 +1,21 @@
-// A thin HTTP client for the bench: every request's latency is recorded (for p50/p99), and a status the caller
-// expects (e.g. a 409 when a week's visa capacity is used) is returned, not thrown.
+// A thin HTTP client for the bench: every request carries a bearer token of the identity it acts as (renewed before it
+// expires), its latency is recorded (for p50/p99), and a status the caller expects (e.g. a 409 when a week's visa
+// capacity is used) is returned, not thrown. An outage (503 with Retry-After, a refused or reset connection, a request
+// cut off by its timeout) is ridden through as a desk's script would: the same request is sent again after the
+// Retry-After or a backoff, for up to `outageBudgetMs`. That is safe because every request the bench repeats is
+// idempotent (see SeasonDriver: files by their hash, steps by their update ID, sailings by port and time, visa batches
+// by their Idempotency-Key); the answer says how many attempts it took, so a caller can read a 409 after a retry as
+// "the first attempt already did it".
 
 export interface ApiResponse<T = unknown> {
   status: number;
   body: T;
+  /** 1 unless the request was sent again after an outage */
+  attempts: number;
 }
+
+/** Answers that say "not now, nothing changed, send it again": service unavailable, a proxy's 502/504, rate limit. */
+const OUTAGE_STATUSES = new Set([429, 502, 503, 504]);
 
 export class ApiError extends Error {
   constructor(
@@ -36,23 +47,75 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[idx]!;
 }
 
-export class Api {
+/** What the requests of one bench run measured, shared by the clients of its identities. */
+class Measurements {
   readonly latencies: number[] = [];
   readonly byRoute = new Map<string, number[]>();
   readonly statuses = new Map<number, number>();
   errors = 0;
+  /** requests sent again after an outage answer or a network error, and the longest a request waited that way */
+  retries = 0;
+  retriedRequests = 0;
+  longestOutageMs = 0;
+}
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Api {
   constructor(
     readonly baseUrl: string,
+    /** the bearer token to send (clientCredentialsToken: renewed before it expires) */
+    private readonly token: () => Promise<string>,
     private readonly timeoutMs = 120_000,
+    private readonly record = new Measurements(),
+    /** how long one request keeps being sent again through an outage before it fails */
+    private readonly outageBudgetMs = 5 * 60_000,
   ) {}
 
+  /** The same API called as another identity; its requests count in the same summary. */
+  as(token: () => Promise<string>): Api {
+    return new Api(this.baseUrl, token, this.timeoutMs, this.record, this.outageBudgetMs);
+  }
+
+  /**
+   * One request, sent again through an outage: a 503/502/504/429 answer (after its Retry-After, else a backoff of
+   * 0.5 s doubling to 8 s) or a network error or timeout (backoff), until it gets another answer or the budget is spent.
+   */
   async request<T = unknown>(
     method: 'GET' | 'POST',
     url: string,
-    opts: { json?: unknown; csv?: string; expect?: number[] } = {},
+    opts: { json?: unknown; csv?: string; expect?: number[]; headers?: Record<string, string> } = {},
   ): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      let outcome: { res: ApiResponse<T>; retryAfterMs?: number } | { error: Error };
+      try {
+        outcome = await this.once<T>(method, url, opts);
+      } catch (err) {
+        outcome = { error: err as Error };
+      }
+      const waited = Date.now() - started;
+      const backoff = Math.min(8_000, 500 * 2 ** Math.min(attempt - 1, 4));
+      const again = 'error' in outcome ? !(outcome.error instanceof ApiError) : OUTAGE_STATUSES.has(outcome.res.status) && !(opts.expect ?? []).includes(outcome.res.status);
+      if (!again || waited > this.outageBudgetMs) {
+        if (attempt > 1) {
+          this.record.retriedRequests += 1;
+          this.record.longestOutageMs = Math.max(this.record.longestOutageMs, waited);
+        }
+        if ('error' in outcome) throw outcome.error;
+        const ok = outcome.res.status >= 200 && outcome.res.status < 300;
+        if (!ok && !(opts.expect ?? []).includes(outcome.res.status)) throw new ApiError(method, url, outcome.res.status, outcome.res.body);
+        return { ...outcome.res, attempts: attempt };
+      }
+      this.record.retries += 1;
+      await sleep('error' in outcome ? backoff : (outcome.retryAfterMs ?? backoff));
+    }
+  }
+
+  /** One attempt: the answer (whatever its status) or a network error. */
+  private async once<T>(method: 'GET' | 'POST', url: string, opts: { json?: unknown; csv?: string; headers?: Record<string, string> }): Promise<{ res: ApiResponse<T>; retryAfterMs?: number }> {
+    // fetched (or renewed) before the clock starts: a request's latency is the API's
+    const headers: Record<string, string> = { ...opts.headers, authorization: `Bearer ${await this.token()}` };
     let body: string | undefined;
     if (opts.csv !== undefined) {
       headers['content-type'] = 'text/csv';
@@ -64,37 +127,39 @@ export class Api {
     const started = performance.now();
     let status: number;
     let text: string;
+    let retryAfter: string | null;
     try {
       const res = await fetch(`${this.baseUrl}${url}`, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
       status = res.status;
+      retryAfter = res.headers.get('retry-after');
       text = await res.text();
     } catch (err) {
-      this.errors += 1;
+      this.record.errors += 1;
       throw new Error(`${method} ${url} failed: ${(err as Error).message}`);
     }
     const ms = performance.now() - started;
-    this.latencies.push(ms);
+    const r = this.record;
+    r.latencies.push(ms);
     const route = routeOf(method, url);
-    let list = this.byRoute.get(route);
-    if (!list) this.byRoute.set(route, (list = []));
+    let list = r.byRoute.get(route);
+    if (!list) r.byRoute.set(route, (list = []));
     list.push(ms);
-    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    r.statuses.set(status, (r.statuses.get(status) ?? 0) + 1);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       // not JSON (PDF, HTML)
     }
-    const ok = status >= 200 && status < 300;
-    if (!ok && !(opts.expect ?? []).includes(status)) throw new ApiError(method, url, status, parsed);
-    return { status, body: parsed as T };
+    const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
+    return { res: { status, body: parsed as T, attempts: 1 }, ...(seconds !== undefined ? { retryAfterMs: seconds * 1000 } : {}) };
   }
 
   get<T = unknown>(url: string, expect?: number[]): Promise<ApiResponse<T>> {
     return this.request<T>('GET', url, { expect });
   }
-  post<T = unknown>(url: string, json: unknown, expect?: number[]): Promise<ApiResponse<T>> {
-    return this.request<T>('POST', url, { json, expect });
+  post<T = unknown>(url: string, json: unknown, expect?: number[], headers?: Record<string, string>): Promise<ApiResponse<T>> {
+    return this.request<T>('POST', url, { json, expect, ...(headers ? { headers } : {}) });
   }
   postCsv<T = unknown>(url: string, csv: string, expect?: number[]): Promise<ApiResponse<T>> {
     return this.request<T>('POST', url, { csv, expect });
@@ -111,8 +176,9 @@ export class Api {
   }
 
   summary() {
-    const sorted = [...this.latencies].sort((a, b) => a - b);
-    const routes = [...this.byRoute.entries()]
+    const r = this.record;
+    const sorted = [...r.latencies].sort((a, b) => a - b);
+    const routes = [...r.byRoute.entries()]
       .map(([route, l]) => {
         const s = [...l].sort((a, b) => a - b);
         return { route, requests: s.length, p50Ms: round(percentile(s, 50)), p99Ms: round(percentile(s, 99)), maxMs: round(s[s.length - 1] ?? NaN) };
@@ -123,8 +189,10 @@ export class Api {
       p50Ms: round(percentile(sorted, 50)),
       p99Ms: round(percentile(sorted, 99)),
       maxMs: round(sorted[sorted.length - 1] ?? NaN),
-      statuses: Object.fromEntries([...this.statuses.entries()].sort((a, b) => a[0] - b[0])),
-      networkErrors: this.errors,
+      statuses: Object.fromEntries([...r.statuses.entries()].sort((a, b) => a[0] - b[0])),
+      networkErrors: r.errors,
+      // sent again after an outage answer or a network error (each attempt above is counted with its status)
+      outage: { retries: r.retries, retriedRequests: r.retriedRequests, longestWaitMs: Math.round(r.longestOutageMs) },
       byRoute: routes,
     };
   }

@@ -70,8 +70,11 @@ export async function createDeploymentRoles(opts: { host: string; port: number; 
   };
 }
 
-/** The migrations job of docker-compose.yml: dist/migrate.js as the schema's owner. */
-export async function runCompiledMigrations(node: string, ownerUrl: string): Promise<void> {
+/**
+ * The migrations job of docker-compose.yml: dist/migrate.js as the schema's owner, with the app's environment (`appEnv`:
+ * NODE_ENV=production and what production requires, as the job shares x-app's environment).
+ */
+export async function runCompiledMigrations(node: string, ownerUrl: string, appEnv: Record<string, string>): Promise<void> {
   if (!fs.existsSync(path.join(projectRoot, 'dist', 'migrate.js'))) throw new Error('dist/migrate.js missing: npm run build');
-  await run(node, ['--enable-source-maps', 'dist/migrate.js'], { cwd: projectRoot, env: { PATH: process.env.PATH, DATABASE_URL: ownerUrl, NODE_ENV: 'production' } });
+  await run(node, ['--enable-source-maps', 'dist/migrate.js'], { cwd: projectRoot, env: { PATH: process.env.PATH, ...appEnv, DATABASE_URL: ownerUrl } });
 }

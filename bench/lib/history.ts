@@ -17,38 +17,26 @@ export interface EventCounts {
   workflowTasks: number;
 }
 
+/** The event types counted one for one, and the count each adds to. */
+const COUNTED = new Map<temporal.api.enums.v1.EventType, keyof EventCounts>([
+  [E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 'activities'],
+  [E.EVENT_TYPE_TIMER_STARTED, 'timersStarted'],
+  [E.EVENT_TYPE_TIMER_FIRED, 'timersFired'],
+  [E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, 'updatesAccepted'],
+  [E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, 'signals'],
+  [E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, 'searchAttributeUpserts'],
+  [E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 'workflowTasks'],
+]);
+
 export function countEvents(history: temporal.api.history.v1.IHistory): EventCounts {
   const c: EventCounts = { events: 0, activities: 0, localActivities: 0, timersStarted: 0, timersFired: 0, updatesAccepted: 0, signals: 0, searchAttributeUpserts: 0, workflowTasks: 0 };
   for (const e of history.events ?? []) {
     c.events += 1;
-    switch (e.eventType) {
-      case E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-        c.activities += 1;
-        break;
-      case E.EVENT_TYPE_MARKER_RECORDED:
-        if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') c.localActivities += 1;
-        break;
-      case E.EVENT_TYPE_TIMER_STARTED:
-        c.timersStarted += 1;
-        break;
-      case E.EVENT_TYPE_TIMER_FIRED:
-        c.timersFired += 1;
-        break;
-      case E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-        c.updatesAccepted += 1;
-        break;
-      case E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-        c.signals += 1;
-        break;
-      case E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-        c.searchAttributeUpserts += 1;
-        break;
-      case E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-        c.workflowTasks += 1;
-        break;
-      default:
-        break;
-    }
+    // a local activity leaves a marker, not an event of its own
+    const counted = e.eventType === E.EVENT_TYPE_MARKER_RECORDED
+      ? (e.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? 'localActivities' : undefined)
+      : COUNTED.get(e.eventType ?? E.EVENT_TYPE_UNSPECIFIED);
+    if (counted) c[counted] += 1;
   }
   return c;
 }

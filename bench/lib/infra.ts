@@ -1,20 +1,23 @@
 // The bench's own infrastructure, all local and started fresh: a Temporal server (--engine: the dev server, SQLite
 // without fsync, or the production server on the same PostgreSQL), PostgreSQL (DATABASE_URL's server with a fresh
-// gecco_bench database, else an embedded one), migrations, a mail
-// catcher, then the worker and the API as child processes. Everything is stopped by stop(), in reverse order.
+// gecco_bench database, else an embedded one), migrations, a mail catcher, a local SMSC, the embedded OpenID Connect
+// provider the API checks tokens against (the bench calls the API with its demo identities' script clients), then the
+// worker and the API as child processes. Everything is stopped by stop(), in reverse order.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import postgres from 'postgres';
 import { projectRoot, type Config } from '../../config';
 import { applyMigrations } from '../../db/migrate';
 import type { PostgresHandle } from '../../db/embedded';
 import { ENGINE_LABEL, startTemporalEngine, type TemporalEngine, type TemporalEngineHandle } from '../../scripts/lib/temporal-engine';
 import { dropTemporalDatabases } from '../../scripts/lib/temporal-server';
 import { importEmbeddedPostgres } from '../../scripts/lib/embedded-postgres';
+import { freshDatabase } from '../../scripts/lib/scratch-database';
 import { createDeploymentRoles, prepareCompiled, runCompiledMigrations, type DeploymentDatabases } from './deployment';
 import { startMailCatcher, type MailCatcherHandle } from '../../scripts/lib/mail-catcher';
 import { startSmsc, type SmscHandle } from '../../scripts/lib/smsc';
+import { startOidcProvider, type OidcProviderHandle } from '../../scripts/lib/oidc-provider';
 import { freePort, waitForExit } from '../../scripts/lib/process';
 
 export const BENCH_DB = 'gecco_bench';
@@ -38,8 +41,10 @@ export interface Child {
   name: string;
   process: ChildProcess;
   logFile: string;
-  /** set when it exits; the bench treats an exit before stop() as fatal */
+  /** set when it exits; the bench treats an exit before stop() as fatal, unless the bench killed it itself */
   exited?: string;
+  /** killed on purpose (--faults): its exit is not a failure */
+  killed?: boolean;
 }
 
 
@@ -112,11 +117,24 @@ export interface Infra {
   temporal: TemporalEngineHandle;
   mail: MailCatcherHandle;
   smsc: SmscHandle;
+  /** the OpenID Connect provider the API trusts (OIDC_ISSUER), with the demo identities' script clients */
+  oidc: OidcProviderHandle;
   apiUrl: string;
   /** the first worker process (there may be several: workers) */
-  worker: Child;
+  readonly worker: Child;
+  /** the worker processes now (a restarted one replaces its killed predecessor in place) */
   workers: Child[];
   api: Child;
+  /** SIGKILLs worker process `i` (no shutdown, as the OOM killer or a lost node would) and resolves once it is gone */
+  killWorker(i: number): Promise<void>;
+  /** starts worker process `i` again with the same environment, as a supervisor restarting it would */
+  restartWorker(i: number): Child;
+  /**
+   * Stops the embedded PostgreSQL the hard way, `pg_ctl stop -m immediate` (SIGQUIT to the postmaster: every backend
+   * quits at once, no checkpoint, crash recovery at the next start), and starts it again on the same data directory
+   * and port after `downMs`; undefined when PostgreSQL is not the bench's own (DATABASE_URL).
+   */
+  restartPostgres?: (downMs: number) => Promise<{ downSeconds: number }>;
   /** stops the worker and the API (SIGTERM, then SIGKILL after 15 s) */
   stopChildren(): Promise<void>;
   /** stops everything still running, in reverse order of start */
@@ -142,8 +160,11 @@ export async function startInfra(opts: {
    * deployment's roles, the compiled migrations job, worker and API on the image's Node, connecting as the app role.
    */
   deployment?: boolean;
+  /** an embedded PostgreSQL of the bench's own even when DATABASE_URL names a server (--faults restarts it) */
+  ownPostgres?: boolean;
 }): Promise<Infra> {
   const { config, benchDir, log } = opts;
+  let restartPostgres: Infra['restartPostgres'];
   const cleanups: { name: string; run: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (const c of cleanups.splice(0).reverse()) {
@@ -158,21 +179,34 @@ export async function startInfra(opts: {
     fs.rmSync(benchDir, { recursive: true, force: true });
     fs.mkdirSync(benchDir, { recursive: true });
 
+    // Identity: the provider `npm start` embeds (demo identities), here in the bench's process on a free port; with
+    // --deployment it stands for docker-compose's Keycloak (OIDC_EMBEDDED=false, OIDC_ISSUER pointing at it).
+    const oidc = await startOidcProvider({ port: 0, audience: config.OIDC_AUDIENCE, consoleClientId: config.OIDC_CONSOLE_CLIENT_ID, onError: (err) => log(`OpenID provider: ${(err as Error).message}`) });
+    cleanups.push({ name: 'OpenID Connect provider', run: () => oidc.stop() });
+    log(`OpenID Connect provider (demo identities) at ${oidc.issuer}`);
+    const identity = { OIDC_EMBEDDED: 'false', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: config.OIDC_AUDIENCE };
+    // --deployment: docker-compose's app environment (x-app), which the migrations job loads as well as the worker and
+    // the API. Production refuses to run without payload keys: a key of the run's own unless the caller gave some.
+    const production = opts.deployment
+      ? {
+          NODE_ENV: 'production',
+          TEMPORAL_ENGINE: 'external',
+          ...identity,
+          ...(process.env.PAYLOAD_KEYS
+            ? { PAYLOAD_KEYS: process.env.PAYLOAD_KEYS, PAYLOAD_KEY_ID: process.env.PAYLOAD_KEY_ID ?? '' }
+            : { PAYLOAD_KEYS: JSON.stringify({ 'bench-1': crypto.randomBytes(32).toString('base64') }), PAYLOAD_KEY_ID: 'bench-1' }),
+          // nor without its erasure key (config ERASURE_HMAC_KEY)
+          ERASURE_HMAC_KEY: process.env.ERASURE_HMAC_KEY ?? crypto.randomBytes(32).toString('hex'),
+        }
+      : undefined;
+
     // PostgreSQL
     let databaseUrl: string;
     let postgresLabel: string;
     let deployment: (DeploymentDatabases & { node: string }) | undefined;
-    if (config.DATABASE_URL && !opts.deployment) {
-      const admin = postgres(config.DATABASE_URL, { max: 1, onnotice: () => {} });
-      try {
-        await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-        await admin.unsafe(`create database ${BENCH_DB}`);
-      } finally {
-        await admin.end();
-      }
-      const url = new URL(config.DATABASE_URL);
-      url.pathname = `/${BENCH_DB}`;
-      databaseUrl = url.toString();
+    const external = config.DATABASE_URL && !opts.deployment && !opts.ownPostgres ? config.DATABASE_URL : undefined;
+    if (external) {
+      databaseUrl = await freshDatabase(external, BENCH_DB);
       postgresLabel = `external server, database ${BENCH_DB}`;
       cleanups.push({ name: 'bench database', run: async () => {} });
     } else {
@@ -182,12 +216,25 @@ export async function startInfra(opts: {
       const port = await freePort();
       log(`starting embedded PostgreSQL in ${dataDir} on port ${port}`);
       // --deployment: the roles script creates the databases, owned by their roles
-      const pg = await startEmbeddedPostgres({ dataDir, port, database: opts.deployment ? 'postgres' : BENCH_DB });
+      const database = opts.deployment ? 'postgres' : BENCH_DB;
+      let pg = await startEmbeddedPostgres({ dataDir, port, database });
       cleanups.push({ name: 'embedded PostgreSQL', run: () => stopEmbedded(pg, dataDir) });
+      restartPostgres = async (downMs) => {
+        const pidFile = path.join(dataDir, 'postmaster.pid');
+        const postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+        const stoppedAt = Date.now();
+        process.kill(postmaster, 'SIGQUIT');
+        // the postmaster removes its pid file last, once every backend has gone
+        while (fs.existsSync(pidFile) && Date.now() - stoppedAt < 30_000) await new Promise((r) => setTimeout(r, 100));
+        if (fs.existsSync(pidFile)) throw new Error(`PostgreSQL (pid ${postmaster}) did not stop within 30 s of SIGQUIT`);
+        await new Promise((r) => setTimeout(r, Math.max(0, downMs - (Date.now() - stoppedAt))));
+        pg = await startEmbeddedPostgres({ dataDir, port, database });
+        return { downSeconds: (Date.now() - stoppedAt) / 1000 };
+      };
       databaseUrl = pg.url;
       postgresLabel = `embedded (${dataDir}), database ${BENCH_DB}`;
     }
-    if (opts.deployment) {
+    if (production) {
       const compiled = prepareCompiled(log);
       const superuser = new URL(databaseUrl);
       const dbs = await createDeploymentRoles({
@@ -198,7 +245,7 @@ export async function startInfra(opts: {
         database: BENCH_DB,
         temporalDatabase: BENCH_TEMPORAL_DB,
       });
-      await runCompiledMigrations(compiled.node, dbs.ownerUrl);
+      await runCompiledMigrations(compiled.node, dbs.ownerUrl, production);
       deployment = { ...dbs, ...compiled };
       databaseUrl = dbs.appUrl;
       postgresLabel += ', roles gecco_owner (migrations) / gecco_app (worker, API) / temporal';
@@ -208,7 +255,7 @@ export async function startInfra(opts: {
     log(`PostgreSQL ready: ${postgresLabel}; migrations applied`);
 
     // Temporal
-    if (config.DATABASE_URL && opts.engine === 'server') await dropTemporalDatabases(config.DATABASE_URL, [BENCH_TEMPORAL_DB, `${BENCH_TEMPORAL_DB}_visibility`]);
+    if (external && opts.engine === 'server') await dropTemporalDatabases(external, [BENCH_TEMPORAL_DB, `${BENCH_TEMPORAL_DB}_visibility`]);
     for (const f of ['temporal.db', 'temporal.db-wal', 'temporal.db-shm']) fs.rmSync(path.join(benchDir, f), { force: true });
     const temporal = await startTemporalEngine({
       engine: opts.engine,
@@ -247,11 +294,13 @@ export async function startInfra(opts: {
       API_PORT: String(apiPort),
       LOG_LEVEL: 'warn',
       RESERVE_CHECK_INTERVAL: opts.reserveCheckInterval,
+      ...identity,
+      // The rate limit (per token, 1,200 a minute by default) guards against a runaway or abusive client; the bench
+      // is neither, but its few identities send a whole season's requests (thousands a minute at 20,000 workers).
+      API_RATE_LIMIT_PER_MINUTE: '1000000',
     };
     delete env.CYCLE_TIMINGS;
-    if (deployment) {
-      Object.assign(env, { NODE_ENV: 'production', TEMPORAL_ENGINE: 'external', WORKFLOW_BUNDLE_PATH: path.join(projectRoot, 'dist', 'workflow-bundle.js') });
-    }
+    if (production) Object.assign(env, production, { WORKFLOW_BUNDLE_PATH: path.join(projectRoot, 'dist', 'workflow-bundle.js') });
     const entry = (ts: string, js: string) => (deployment ? js : ts);
     const workerEnv: NodeJS.ProcessEnv = { ...env };
     if (opts.workflowCacheSize !== undefined) workerEnv.WORKFLOW_CACHE_SIZE = String(opts.workflowCacheSize);
@@ -260,18 +309,29 @@ export async function startInfra(opts: {
     const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
     // the deployment's health check of the worker: its Prometheus endpoint
     const metricsPort = deployment ? await freePort() : undefined;
-    const workers = Array.from({ length: opts.workerProcesses ?? 1 }, (_, i) =>
-      startChild(i === 0 ? 'worker' : `worker-${i + 1}`, entry('worker/main.ts', 'dist/worker.js'), i === 0 && metricsPort ? { ...workerEnv, WORKER_METRICS_PORT: String(metricsPort) } : workerEnv, benchDir, [], profile, deployment),
-    );
-    const worker = workers[0]!;
+    const startWorker = (i: number) =>
+      startChild(i === 0 ? 'worker' : `worker-${i + 1}`, entry('worker/main.ts', 'dist/worker.js'), i === 0 && metricsPort ? { ...workerEnv, WORKER_METRICS_PORT: String(metricsPort) } : workerEnv, benchDir, [], profile, deployment);
+    const workers = Array.from({ length: opts.workerProcesses ?? 1 }, (_, i) => startWorker(i));
     const api = startChild('api', entry('api/server.ts', 'dist/api.js'), env, benchDir, [], profile, deployment);
-    const children = [...workers, api];
+    const children = () => [...workers, api];
     const stopChildren = async () => {
-      await Promise.all(children.map((c) => stopChild(c)));
+      await Promise.all(children().map((c) => stopChild(c)));
+    };
+    const killWorker = async (i: number) => {
+      const w = workers[i];
+      if (!w) throw new Error(`no worker process ${i}`);
+      w.killed = true;
+      w.process.kill('SIGKILL');
+      await waitForExit(w.process, 10_000);
+    };
+    const restartWorker = (i: number) => {
+      const w = startWorker(i);
+      workers[i] = w;
+      return w;
     };
     cleanups.push({ name: 'worker and API', run: stopChildren });
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    await waitForHttp(`${apiUrl}/${deployment ? 'ready' : 'health'}`, 90_000, children);
+    await waitForHttp(`${apiUrl}/${deployment ? 'ready' : 'health'}`, 90_000, children());
     log(`worker (pid ${workers.map((w) => w.process.pid).join(', ')}) and API (pid ${api.process.pid}) started; API at ${apiUrl}`);
     if (metricsPort) {
       const [w, a] = await Promise.all([fetch(`http://127.0.0.1:${metricsPort}/metrics`), fetch(`${apiUrl}/metrics`)]);
@@ -279,7 +339,26 @@ export async function startInfra(opts: {
       log(`metrics: worker ${w.status} (${await count(w, 'temporal_')} temporal_* samples), API ${a.status} (${await count(a, 'gecco_http_')} gecco_http_* samples)`);
     }
 
-    return { benchDir, databaseUrl, postgresLabel, temporal, mail, smsc, apiUrl, worker, workers, api, stopChildren, stop: stopAll };
+    return {
+      benchDir,
+      databaseUrl,
+      postgresLabel,
+      temporal,
+      mail,
+      smsc,
+      oidc,
+      apiUrl,
+      get worker() {
+        return workers[0]!;
+      },
+      workers,
+      api,
+      killWorker,
+      restartWorker,
+      ...(restartPostgres ? { restartPostgres } : {}),
+      stopChildren,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

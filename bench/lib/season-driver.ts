@@ -2,7 +2,8 @@
 // loads candidate and step files and moves the campaign stage by stage; the consular liaison team assembles,
 // lodges and decides visa batches; the regional agency plans sailings and records embarkations and returns.
 // A generic loop looks at the cycles by stage and pushes each stage forward with the user-facing bulk endpoint;
-// the reserve workers the campaign workflow calls up flow through the same loop.
+// the reserve workers the campaign workflow calls up flow through the same loop. Each desk calls the API as its demo
+// identity (the token's identity is the actor the audit trail records; requests name no actor of their own).
 import { Api, ApiError } from './api';
 import { bulkOperationId } from '../../workflows/contracts/bulk';
 import { visaBatchLodgeOperationId } from '../../workflows/contracts/visa-batch';
@@ -14,10 +15,19 @@ const OPEN_STAGES = [...PRE_EMBARKATION_STAGES, 'in_season', 'awaiting_return'];
 const MAX_FILE_ROWS = 5000;
 const MAX_SEATS = 2000;
 const POSTS_PER_OFFER = 500;
-const LOADED_BY = 'bench-coordinator@anapec.local';
+
+/**
+ * The API as each desk's demo identity (scripts/lib/demo-identities.ts): the coordinator (campaign, candidate and step
+ * files), the consular liaison (visa batches and decisions) and the port agent (sailings and embarkation).
+ */
+export interface DeskApis {
+  coordinator: Api;
+  consular: Api;
+  port: Api;
+}
 
 export interface DriverOptions {
-  api: Api;
+  api: DeskApis;
   workers: number;
   reserves: number;
   campaignId: string;
@@ -27,6 +37,12 @@ export interface DriverOptions {
   visaWeeklyCapacity: number;
   log: (msg: string) => void;
   shouldStop: () => boolean;
+  /**
+   * The season has stalled when no cycle changed stage or outcome for this long while no file, batch or sailing was in
+   * flight (every deadline of the bench's cycles is hours away): a cycle is stranded, so stop rather than wait for
+   * the bench's time limit. Unset: never.
+   */
+  stallMs?: number;
   /** nationalId -> candidateId, read once after the candidate files are applied (the cycle list has no nationalId) */
   mapCandidates: (nationalIds: string[]) => Promise<Map<string, number>>;
   /** bulk files in flight at once, across desks */
@@ -184,7 +200,7 @@ export interface SeasonStats {
 
 export class SeasonDriver {
   readonly stats: SeasonStats;
-  private readonly api: Api;
+  private readonly api: DeskApis;
   private offers: { id: string; posts: number }[] = [];
   private readonly nid = new Map<number, string>(); // candidateId -> nationalId
   private readonly reserveCandidates = new Set<number>();
@@ -236,8 +252,14 @@ export class SeasonDriver {
   private campaignStage = 'draft';
 
   async moveStage(to: string): Promise<boolean> {
-    const res = await this.api.post<{ stage?: string; message?: string }>(`/campaigns/${this.o.campaignId}/stage`, { to, by: LOADED_BY }, [409]);
+    const res = await this.api.coordinator.post<{ stage?: string; message?: string }>(`/campaigns/${this.o.campaignId}/stage`, { to }, [409]);
     this.stats.stageMoves.push({ stage: to, atSeconds: Math.round(this.elapsed() * 10) / 10, status: res.status, ...(res.status === 409 ? { message: res.body.message } : {}) });
+    // A move sent again after an outage is refused once the first attempt made it: the campaign already reads `to`.
+    if (res.status === 409 && (await this.campaignView()).stage === to) {
+      this.campaignStage = to;
+      this.o.log(`campaign stage -> ${to} at ${this.elapsed().toFixed(1)} s (the move was already made)`);
+      return true;
+    }
     if (res.status === 200) {
       this.campaignStage = to;
       this.o.log(`campaign stage -> ${to} at ${this.elapsed().toFixed(1)} s`);
@@ -264,7 +286,7 @@ export class SeasonDriver {
       contractStart: '2027-02-01',
       contractEnd: '2027-07-31',
     }));
-    const res = await this.api.post<CampaignView>('/campaigns', {
+    const res = await this.api.coordinator.post<CampaignView>('/campaigns', {
       id: this.o.campaignId,
       name: `Bench season ${this.o.workers}`,
       season: 2027,
@@ -272,17 +294,19 @@ export class SeasonDriver {
       reserveCutoff: '2099-12-31',
       visaWeeklyCapacity: this.o.visaWeeklyCapacity,
       reserveCheckInterval: this.o.reserveCheckInterval,
-      createdBy: LOADED_BY,
       offers,
-    });
-    this.offers = res.body.offers.map((x) => ({ id: x.id, posts: x.posts }));
+    }, [409]);
+    // 409 after an outage: the first attempt created it
+    if (res.status === 409 && res.attempts === 1) throw new ApiError('POST', '/campaigns', 409, res.body);
+    const campaign = res.status === 409 ? await this.campaignView() : res.body;
+    this.offers = campaign.offers.map((x) => ({ id: x.id, posts: x.posts }));
     await this.moveStage('registration');
   }
 
   // ------------------------------------------------------------------ files and bulk operations
 
-  private async postFile(kind: string, url: string, csv: string): Promise<IntakeResult> {
-    const res = await this.api.postCsv<IntakeResult>(url, csv);
+  private async postFile(kind: string, url: string, csv: string, api = this.api.coordinator): Promise<IntakeResult> {
+    const res = await api.postCsv<IntakeResult>(url, csv);
     const f = (this.stats.files[kind] ??= { files: 0, rows: 0, rowsRejected: 0 });
     f.files += 1;
     f.rows += res.body.rowsTotal;
@@ -294,11 +318,11 @@ export class SeasonDriver {
   }
 
   /** Polls GET /bulk-operations/:id every 500 ms until it is done. */
-  async waitOp(operationId: string): Promise<BulkOp> {
+  async waitOp(operationId: string, api = this.api.coordinator): Promise<BulkOp> {
     const started = Date.now();
     for (;;) {
       this.checkStop();
-      const res = await this.api.get<BulkOp>(`/bulk-operations/${operationId}`, [404]);
+      const res = await api.get<BulkOp>(`/bulk-operations/${operationId}`, [404]);
       if (res.status === 200 && res.body.status === 'done') {
         const op = res.body;
         const b = (this.stats.bulk[op.kind] ??= { operations: 0, applied: 0, refused: 0, sampleRefusals: [] });
@@ -355,7 +379,7 @@ export class SeasonDriver {
     for (const part of chunk(rows, MAX_FILE_ROWS)) {
       this.checkStop();
       const release = await this.slots.acquire(PRIORITY.intake);
-      const r = await this.postFile('candidates', `/campaigns/${this.o.campaignId}/intake/candidates?loadedBy=${LOADED_BY}&timings=${timings}`, [header, ...part].join('\n'));
+      const r = await this.postFile('candidates', `/campaigns/${this.o.campaignId}/intake/candidates?timings=${timings}`, [header, ...part].join('\n'));
       const operationId = r.operationId;
       ops.push(operationId ? this.waitOp(operationId).then(release, (err: unknown) => {
         release();
@@ -379,12 +403,12 @@ export class SeasonDriver {
     const rows: string[] = [];
     let i = 1;
     for (const offer of this.offers) {
-      for (let p = 0; p < offer.posts && i <= this.o.workers; p++, i++) rows.push(`${nationalIdOf(i)},selected,${offer.id},rrhh@finca.bench`);
+      for (let p = 0; p < offer.posts && i <= this.o.workers; p++, i++) rows.push(`${nationalIdOf(i)},selected,${offer.id}`);
     }
     for (const part of chunk(rows, MAX_FILE_ROWS)) {
       this.checkStop();
       const release = await this.slots.acquire(PRIORITY.intake);
-      const r = await this.postFile('selection', `/campaigns/${this.o.campaignId}/intake/selection?loadedBy=${LOADED_BY}`, ['nationalId,decision,offerId,decidedBy', ...part].join('\n'));
+      const r = await this.postFile('selection', `/campaigns/${this.o.campaignId}/intake/selection`, ['nationalId,decision,offerId', ...part].join('\n'));
       // followed like any other file; the loop moves the campaign to authorisation once selections show up
       const operationId = r.operationId;
       this.startJob(this.fileRef('selection'), ['preselected'], [], async () => {
@@ -403,7 +427,7 @@ export class SeasonDriver {
     const out: CycleItem[] = [];
     for (let offset = 0; out.length < max; offset += 1000) {
       const limit = Math.min(1000, max - out.length);
-      const res = await this.api.get<{ total: number; items: CycleItem[] }>(`/campaigns/${this.o.campaignId}/cycles?stage=${stage}&limit=${limit}&offset=${offset}`);
+      const res = await this.api.coordinator.get<{ total: number; items: CycleItem[] }>(`/campaigns/${this.o.campaignId}/cycles?stage=${stage}&limit=${limit}&offset=${offset}`);
       out.push(...res.body.items);
       if (res.body.items.length < limit || offset + limit >= res.body.total) break;
     }
@@ -530,6 +554,7 @@ export class SeasonDriver {
 
 
   private visaDeskBusy = false;
+  private assemblies = 0;
   private departureDeskBusy = false;
 
   /** The consular liaison team: batches within the week's capacity, lodged, then the consulate's decisions. */
@@ -543,10 +568,13 @@ export class SeasonDriver {
         const release = await this.slots.acquire(PRIORITY.visa);
         let handedOver = false;
         try {
-          const res = await this.api.post<{ batchId: string; members: number; remainingEligible: number; weekCapacityLeft: number; message?: string }>(
+          // one key per batch the desk asks for: sent again through an outage, the request finds the batch it assembled
+          this.assemblies += 1;
+          const res = await this.api.consular.post<{ batchId: string; members: number; remainingEligible: number; weekCapacityLeft: number; message?: string }>(
             `/campaigns/${this.o.campaignId}/visa-batches`,
-            { weekStart, createdBy: 'liaison@anapec.local', timings: { lodgeDeadline: '2h', decisionDeadline: '2h', escalationGrace: '2h' } },
+            { weekStart, timings: { lodgeDeadline: '2h', decisionDeadline: '2h', escalationGrace: '2h' } },
             [409],
+            { 'idempotency-key': `${this.o.campaignId}:visa-batch:${this.assemblies}` },
           );
           if (res.status === 409) {
             if (/capacity/i.test(res.body.message ?? '')) {
@@ -561,7 +589,7 @@ export class SeasonDriver {
           this.stats.visaWeeksUsed = this.week + 1;
           const batchId = res.body.batchId;
           // members are in flight from now on (the route already keeps them out of other batches)
-          const members = await this.api.allPages<{ cycleId: string; nationalId: string; attempt: number }>(`/visa-batches/${batchId}/members`);
+          const members = await this.api.consular.allPages<{ cycleId: string; nationalId: string; attempt: number }>(`/visa-batches/${batchId}/members`);
           handedOver = true;
           this.startJob(batchId, ['authorised', 'visa_incomplete'], members.map((m) => m.cycleId), async () => {
             try {
@@ -583,9 +611,20 @@ export class SeasonDriver {
 
 
   private async runVisaBatch(batchId: string, members: { cycleId: string; nationalId: string; attempt: number }[]): Promise<void> {
-    await this.api.post(`/visa-batches/${batchId}/lodge`, { lodgedOn: today(), lodgedBy: 'liaison@anapec.local' });
+    const consular = this.api.consular;
+    let lodged = await consular.post<{ message?: string }>(`/visa-batches/${batchId}/lodge`, { lodgedOn: today() }, [409]);
+    // Sent again after an outage, the lodgement is refused once the first attempt lodged the batch, and while the
+    // batch is still applying a message (e.g. the first attempt): the desk looks at the batch, waits, and sends it again.
+    for (let tries = 0; lodged.status === 409; tries++) {
+      if ((await consular.get<{ lodgedOn: string | null }>(`/visa-batches/${batchId}`)).body.lodgedOn) break;
+      if (tries >= 60) throw new ApiError('POST', `/visa-batches/${batchId}/lodge`, 409, lodged.body);
+      this.note409('lodgement while the batch was busy');
+      await sleep(1000);
+      this.checkStop();
+      lodged = await consular.post<{ message?: string }>(`/visa-batches/${batchId}/lodge`, { lodgedOn: today() }, [409]);
+    }
     const seq = Number(batchId.slice(batchId.lastIndexOf('-') + 1));
-    await this.waitOp(visaBatchLodgeOperationId(this.o.campaignId, seq));
+    await this.waitOp(visaBatchLodgeOperationId(this.o.campaignId, seq), consular);
     const rows = members.map((m) => {
       const u = unit(m.nationalId, 'visa');
       const decision = m.attempt > 1 || u >= 0.02 ? 'issued' : u < 0.01 ? 'refused' : 'incomplete';
@@ -596,7 +635,7 @@ export class SeasonDriver {
     const csv = ['nationalId,decision,visaNumber,reason', ...rows].join('\n');
     for (;;) {
       this.checkStop();
-      const res = await this.api.postCsv<IntakeResult & { message?: string }>(`/visa-batches/${batchId}/decisions?loadedBy=consulat@anapec.local`, csv, [409]);
+      const res = await consular.postCsv<IntakeResult & { message?: string }>(`/visa-batches/${batchId}/decisions`, csv, [409]);
       if (res.status === 409) {
         this.note409('decisions before lodgement applied');
         await sleep(1000);
@@ -606,7 +645,7 @@ export class SeasonDriver {
       f.files += 1;
       f.rows += res.body.rowsTotal;
       f.rowsRejected += res.body.rowsRejected;
-      if (res.body.operationId) await this.waitOp(res.body.operationId);
+      if (res.body.operationId) await this.waitOp(res.body.operationId, consular);
       return;
     }
   }
@@ -629,9 +668,9 @@ export class SeasonDriver {
           // workers became no-shows.)
           const leadMs = 30 * 60_000;
           const departureAt = new Date(Date.now() + leadMs).toISOString();
-          const res = await this.api.post<{ departureId: string; passengerCount: number; remainingReady: number; message?: string }>(
+          const res = await this.api.port.post<{ departureId: string; passengerCount: number; remainingReady: number; message?: string }>(
             `/campaigns/${this.o.campaignId}/departures`,
-            { departureAt, seats, createdBy: 'dr-tanger@anapec.local', embarkationGrace: '3s' },
+            { departureAt, seats, embarkationGrace: '3s' },
             [409],
           );
           if (res.status === 409) {
@@ -641,7 +680,7 @@ export class SeasonDriver {
           this.stats.departures += 1;
           this.stats.departureLeadSeconds.push(Math.round(leadMs / 100) / 10);
           const departureId = res.body.departureId;
-          const passengers = await this.api.allPages<{ cycleId: string; nationalId: string }>(`/departures/${departureId}/passengers`);
+          const passengers = await this.api.port.allPages<{ cycleId: string; nationalId: string }>(`/departures/${departureId}/passengers`);
           handedOver = true;
           this.startJob(departureId, ['ready_to_depart'], passengers.map((p) => p.cycleId), async () => {
             try {
@@ -662,28 +701,40 @@ export class SeasonDriver {
 
 
   private async runDeparture(departureId: string, passengers: { cycleId: string; nationalId: string }[]): Promise<void> {
-    const convocation = await this.waitOp(bulkOperationId(this.o.campaignId, 'convocation', departureId));
+    const port = this.api.port;
+    const convocation = await this.waitOp(bulkOperationId(this.o.campaignId, 'convocation', departureId), port);
     // a worker whose convocation was refused is not on the sailing (the agency plans them again)
     const notConvoked = new Set(convocation.refusals.map((r) => r.cycleId));
     const embarked = passengers.filter((p) => !notConvoked.has(p.cycleId) && unit(p.nationalId, 'no-show') >= 0.01);
     if (embarked.length > 0) {
       const at = new Date().toISOString();
       const ref = this.fileRef('embarkations');
-      const csv = ['nationalId,embarkedAt,fileRef', ...embarked.map((p) => `${p.nationalId},${at},${ref}`)].join('\n');
-      await this.postFile('embarkations', `/departures/${departureId}/embarkations?loadedBy=dr-tanger@anapec.local`, csv);
+      // the agency's handover (passport, police form, ticket) is ticked on the same sheet
+      const csv = ['nationalId,embarkedAt,passport,policeForm,ticket,fileRef', ...embarked.map((p) => `${p.nationalId},${at},1,1,1,${ref}`)].join('\n');
+      await this.postFile('embarkations', `/departures/${departureId}/embarkations`, csv, port);
     }
     // The ship leaves: the departure applies the file first, then tells the passengers not aboard they are no-shows.
-    await this.api.post(`/departures/${departureId}/close-boarding`, { closedBy: 'port-tanger@anapec.local' });
+    const closed = await port.post<{ message?: string }>(`/departures/${departureId}/close-boarding`, {}, [409]);
+    // sent again after an outage, the closure is refused once the sailing has left
+    if (closed.status === 409 && (await port.get<{ status: string }>(`/departures/${departureId}`)).body.status !== 'departed') {
+      throw new ApiError('POST', `/departures/${departureId}/close-boarding`, 409, closed.body);
+    }
     this.stats.boardingsClosed += 1;
     const noShows = bulkOperationId(this.o.campaignId, 'no_show', departureId);
-    if (passengers.length - notConvoked.size > embarked.length) await this.waitOp(noShows);
+    if (passengers.length - notConvoked.size > embarked.length) await this.waitOp(noShows, port);
   }
 
+  /** the campaign as the coordinator last read it (the fault schedule follows the season's progress from it) */
+  lastView: CampaignView | undefined;
+
   private async campaignView(): Promise<CampaignView> {
-    return (await this.api.get<CampaignView>(`/campaigns/${this.o.campaignId}`)).body;
+    this.lastView = (await this.api.coordinator.get<CampaignView>(`/campaigns/${this.o.campaignId}`)).body;
+    return this.lastView;
   }
 
   private stableSince: number | undefined;
+  private lastCounts = '';
+  private lastChangeAt = Date.now();
 
   /** Runs until every cycle that should finish has closed; returns the final campaign view. */
   async drive(): Promise<CampaignView> {
@@ -703,7 +754,7 @@ export class SeasonDriver {
       const counts = view.stageCounts;
       const selected = this.deskWaiting.has('authorisations') ? [] : await this.freeInStage(counts, 'selected', fileRows);
       if ((counts.selected ?? 0) > 0 && this.campaignStage === 'selection') await this.moveStage('authorisation');
-      this.stepDesk('authorisations', 'selected', selected.length, `/campaigns/${this.o.campaignId}/intake/authorisations?loadedBy=${LOADED_BY}`, authHeader, (c, nid, ref) => `${nid},AUT-2027-${c.candidateId},${today()},${ref}`);
+      this.stepDesk('authorisations', 'selected', selected.length, `/campaigns/${this.o.campaignId}/intake/authorisations`, authHeader, (c, nid, ref) => `${nid},AUT-2027-${c.candidateId},${today()},${ref}`);
       const visaFile = Math.min(this.o.visaWeeklyCapacity, fileRows);
       const waitingVisa = this.visaDeskBusy
         ? []
@@ -714,11 +765,11 @@ export class SeasonDriver {
       }
       const issued = this.deskWaiting.has('predeparture') ? [] : await this.freeInStage(counts, 'visa_issued', fileRows);
       if ((counts.visa_issued ?? 0) > 0 && this.campaignStage === 'visa_processing') await this.moveStage('departures');
-      this.stepDesk('predeparture', 'visa_issued', issued.length, `/campaigns/${this.o.campaignId}/intake/predeparture?loadedBy=${LOADED_BY}`, preHeader, (_c, nid, ref) => `${nid},${today()},true,true,${ref}`);
+      this.stepDesk('predeparture', 'visa_issued', issued.length, `/campaigns/${this.o.campaignId}/intake/predeparture`, preHeader, (_c, nid, ref) => `${nid},${today()},true,true,${ref}`);
       const ready = this.departureDeskBusy ? [] : await this.freeInStage(counts, 'ready_to_depart', MAX_SEATS);
       if (!this.departureDeskBusy && this.due('departures', ready.length, sailing, 10_000)) void this.departureDesk(ready.length).catch((err: unknown) => this.stats.jobErrors.push(`departure desk: ${(err as Error).message}`));
       const back = this.deskWaiting.has('returns') ? [] : await this.freeInStage(counts, 'awaiting_return', fileRows);
-      this.stepDesk('returns', 'awaiting_return', back.length, `/campaigns/${this.o.campaignId}/returns?loadedBy=${LOADED_BY}`, retHeader, (_c, nid, ref) => `${nid},${today()},port_exit_record,${ref}`);
+      this.stepDesk('returns', 'awaiting_return', back.length, `/campaigns/${this.o.campaignId}/returns`, retHeader, (_c, nid, ref) => `${nid},${today()},port_exit_record,${ref}`);
 
       // Stage moves and the end of the season (on the view read at the start of the iteration).
       const count = (stages: string[]) => stages.reduce((n, s) => n + (counts[s] ?? 0), 0);
@@ -746,6 +797,13 @@ export class SeasonDriver {
           `t=${this.elapsed().toFixed(0)}s stage=${this.campaignStage} cycles=${JSON.stringify(counts)} outcomes=${JSON.stringify(view.outcomeCounts)} jobs=${this.runningJobs.size}${this.runningJobs.size && this.runningJobs.size <= 5 ? ` (${[...this.runningJobs].join(', ')})` : ''} reserveCalled=${view.reserve.called} updates/s≈${this.updatesPerSecond.toFixed(0)}`,
         );
       }
+      const seen = JSON.stringify([counts, view.outcomeCounts]);
+      if (seen !== this.lastCounts || this.runningJobs.size > 0) {
+        this.lastCounts = seen;
+        this.lastChangeAt = Date.now();
+      } else if (this.o.stallMs !== undefined && Date.now() - this.lastChangeAt > this.o.stallMs) {
+        throw new Error(`the season stalled: no cycle moved for ${Math.round((Date.now() - this.lastChangeAt) / 1000)} s with nothing in flight (${seen})`);
+      }
       const spent = Date.now() - iterationStart;
       await sleep(Math.max(250, 1500 - spent));
     }
@@ -759,8 +817,8 @@ export class SeasonDriver {
       this.stats.reservesReleased = left.length;
       const ops: string[] = [];
       for (const part of chunk(left, MAX_FILE_ROWS)) {
-        const rows = part.map((c) => `${this.nid.get(c.candidateId)},rejected,,reserve list closed at the end of the season,${LOADED_BY}`);
-        const r = await this.postFile('reserve release', `/campaigns/${this.o.campaignId}/intake/selection?loadedBy=${LOADED_BY}`, ['nationalId,decision,offerId,reason,decidedBy', ...rows].join('\n'));
+        const rows = part.map((c) => `${this.nid.get(c.candidateId)},rejected,,reserve list closed at the end of the season`);
+        const r = await this.postFile('reserve release', `/campaigns/${this.o.campaignId}/intake/selection`, ['nationalId,decision,offerId,reason', ...rows].join('\n'));
         if (r.operationId) ops.push(r.operationId);
       }
       await Promise.all(ops.map((id) => this.waitOp(id)));

@@ -9,7 +9,7 @@ import { campaigns, candidates, offerSeats, offers, workAuthorisations, workerCy
 import { eligibilityRefusals, type OfferFacts, type PersonFacts, type Refusal } from '../../workflows/contracts/eligibility';
 import { DROP_OUT_OUTCOMES } from '../../workflows/contracts/worker-cycle';
 
-export type SeatPath = 'selection' | 'selection_file' | 'rehire' | 'reserve';
+export type SeatPath = 'selection' | 'selection_file' | 'rehire' | 'reserve' | 'employer_change';
 
 export interface AdmissionRequest {
   candidateId: number;
@@ -107,9 +107,17 @@ export async function admitOne(db: Db, request: AdmissionRequest, opts: { hold: 
 
 /** A selection the workflow refused gives its seat back, unless the cycle holds the post through an earlier
  * selection (its mirror row names the offer): a refused duplicate must not free the first one's seat. */
-export async function releaseSeat(db: Db, cycleId: string): Promise<void> {
+export async function releaseSeat(db: Db | Tx, cycleId: string): Promise<void> {
   await db.delete(offerSeats).where(and(eq(offerSeats.cycleId, cycleId), sql`not exists (select 1 from ${workerCycles} w where w.id = ${cycleId} and w.offer_id is not null)`));
 }
+
+/** Seats of an offer held by workers still in the running (what a selection session counts its posts left from). */
+export async function seatsHeld(db: Db | Tx, offerId: string): Promise<number> {
+  return (await heldSeats(db as Tx, [offerId], [''])).get(offerId) ?? 0;
+}
+
+/** The same for several offers: what a campaign's view shows as filled is what the gate counts. */
+export const seatsHeldByOffer = (db: Db | Tx, offerIds: string[]) => heldSeats(db as Tx, offerIds, ['']);
 
 /** Seats held per offer by workers still in the running, the requesting cycles' own seats excluded. */
 async function heldSeats(tx: Tx, offerIds: string[], exceptCycles: string[]): Promise<Map<string, number>> {

@@ -2,7 +2,10 @@
 // accepts any transceiver bind, keeps every submitted part, reassembles multipart messages, and answers each
 // submission that asks for it with a delivery receipt on the same session. Numbers starting with an undeliverable
 // prefix (default +212 699, none in real use by the tests' workers) get an UNDELIV receipt, to exercise retries and
-// escalation. GET /messages on the HTTP port lists what was received (JSON), for tests in other processes and people.
+// escalation. A receipt is kept until the ESME acknowledges it with status 0: refused (a temporary error) or left
+// unanswered (the session dropped), it is delivered again, on the same system id's next bound session, as a real
+// SMSC's store-and-forward does. GET /messages on the HTTP port lists what was received (JSON), for tests in other
+// processes and people.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import smpp, { type PDU, type Session } from 'smpp';
@@ -19,6 +22,10 @@ export interface SmscPart {
   text: string;
   receivedAt: string;
   receipt: 'DELIVRD' | 'UNDELIV' | null;
+  /** how many times its receipt was sent; more than 1 when the ESME did not acknowledge it */
+  receiptDeliveries: number;
+  /** the ESME acknowledged the receipt */
+  receiptAcknowledged: boolean;
 }
 
 export interface SmscMessage {
@@ -47,6 +54,16 @@ export interface SmscOptions {
   host?: string;
   /** digits (no +, no spaces) a number must start with to be undeliverable */
   undeliverablePrefixes?: string[];
+  /** wait before a receipt refused by the ESME is delivered again (ms) */
+  redeliveryMs?: number;
+}
+
+interface PendingReceipt {
+  systemId: string;
+  origin: Session;
+  part: SmscPart;
+  pdu: Record<string, unknown>;
+  inFlight?: Session;
 }
 
 export const DEFAULT_UNDELIVERABLE_PREFIXES = ['212699'];
@@ -88,6 +105,38 @@ export async function startSmsc(options: SmscOptions): Promise<SmscHandle> {
   const undeliverable = options.undeliverablePrefixes ?? DEFAULT_UNDELIVERABLE_PREFIXES;
   const parts: SmscPart[] = [];
   let nextId = 1;
+  const redeliveryMs = options.redeliveryMs ?? 1000;
+  const systemOf = new Map<Session, string>(); // session → the system id it bound with
+  const receiving = new Set<Session>(); // sessions bound as transceiver or receiver: they take receipts
+  const pending = new Map<string, PendingReceipt>(); // message id → receipt not yet acknowledged
+
+  function deliver(receipt: PendingReceipt, refusedBy?: Session): void {
+    // back on the session that submitted it, else on another of the same ESME (one that did not just refuse it)
+    const others = [...receiving].filter((s) => systemOf.get(s) === receipt.systemId && s !== receipt.origin);
+    const order = receiving.has(receipt.origin) ? [receipt.origin, ...others] : others;
+    const session = order.find((s) => s !== refusedBy) ?? order[0];
+    if (!session || receipt.inFlight) return; // kept until that ESME binds again
+    receipt.inFlight = session;
+    receipt.part.receiptDeliveries++;
+    session.deliver_sm(receipt.pdu, (resp: PDU) => {
+      receipt.inFlight = undefined;
+      if (resp.command_status === 0) {
+        receipt.part.receiptAcknowledged = true;
+        pending.delete(receipt.part.messageId);
+      } else setTimeout(() => deliver(receipt, session), redeliveryMs).unref();
+    });
+  }
+
+  function unbound(session: Session): void {
+    receiving.delete(session);
+    systemOf.delete(session);
+    for (const receipt of pending.values()) {
+      if (receipt.inFlight === session) {
+        receipt.inFlight = undefined;
+        deliver(receipt); // on another session of the same ESME, if one is bound
+      }
+    }
+  }
 
   function onSubmit(session: Session, pdu: PDU): void {
     const messageId = `smsc-${Date.now().toString(36)}-${nextId++}`;
@@ -108,6 +157,8 @@ export async function startSmsc(options: SmscOptions): Promise<SmscHandle> {
       text: typeof sm?.message === 'string' ? sm.message : (sm?.message?.toString('utf8') ?? ''),
       receivedAt: new Date().toISOString(),
       receipt: null,
+      receiptDeliveries: 0,
+      receiptAcknowledged: false,
     };
     parts.push(part);
     session.send(pdu.response({ message_id: messageId }));
@@ -117,21 +168,35 @@ export async function startSmsc(options: SmscOptions): Promise<SmscHandle> {
       const stat = failed ? 'UNDELIV' : 'DELIVRD';
       part.receipt = stat;
       const now = smppDate(new Date());
-      session.deliver_sm({
-        source_addr: destination,
-        destination_addr: part.source,
-        esm_class: 0x04,
-        short_message: `id:${messageId} sub:001 dlvrd:${failed ? '000' : '001'} submit date:${now} done date:${now} stat:${stat} err:${failed ? '001' : '000'} text:`,
-        receipted_message_id: messageId,
-        message_state: failed ? 5 : 2,
-      });
+      const receipt: PendingReceipt = {
+        systemId: systemOf.get(session) ?? '',
+        origin: session,
+        part,
+        pdu: {
+          source_addr: destination,
+          destination_addr: part.source,
+          esm_class: 0x04,
+          short_message: `id:${messageId} sub:001 dlvrd:${failed ? '000' : '001'} submit date:${now} done date:${now} stat:${stat} err:${failed ? '001' : '000'} text:`,
+          receipted_message_id: messageId,
+          message_state: failed ? 5 : 2,
+        },
+      };
+      pending.set(messageId, receipt);
+      deliver(receipt);
     }, 50);
   }
 
   const server = smpp.createServer({}, (session) => {
     session.on('error', () => session.destroy());
+    session.on('close', () => unbound(session));
     for (const bind of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
-      session.on(bind, (pdu: PDU) => session.send(pdu.response()));
+      session.on(bind, (pdu: PDU) => {
+        session.send(pdu.response());
+        systemOf.set(session, String(pdu.system_id ?? ''));
+        if (bind === 'bind_transmitter') return; // receipts go to sessions that receive
+        receiving.add(session);
+        for (const receipt of pending.values()) if (receipt.systemId === pdu.system_id) deliver(receipt);
+      });
     }
     session.on('submit_sm', (pdu: PDU) => onSubmit(session, pdu));
     session.on('enquire_link', (pdu: PDU) => session.send(pdu.response()));

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { Connection } from '@temporalio/client';
@@ -14,7 +14,7 @@ import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import { projectRoot } from '../../config';
 import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../../workflows/contracts/search-attributes';
-import { freePort, waitForExit } from './process';
+import { ensuredPath, freePort, waitForExit } from './process';
 
 const run = promisify(execFile);
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
@@ -57,14 +57,7 @@ export interface TemporalServerOptions {
 
 /** The folder with bin/server, bin/sql and schema/, built on first use (see scripts/ensure-temporal-server.sh). */
 export function resolveTemporalServerTools(): string {
-  const out = execFileSync('bash', [path.join(projectRoot, 'scripts', 'ensure-temporal-server.sh')], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const dir = out.trim().split('\n').pop()?.trim();
-  if (!dir) throw new Error('scripts/ensure-temporal-server.sh printed no folder');
-  return dir;
+  return ensuredPath('ensure-temporal-server.sh');
 }
 
 interface PgTarget {

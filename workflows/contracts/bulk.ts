@@ -15,6 +15,8 @@ export const BULK_KINDS = [
   'embarkation',
   'no_show',
   'return',
+  'season_outcome',
+  'trial_period',
 ] as const;
 export type BulkKind = (typeof BULK_KINDS)[number];
 

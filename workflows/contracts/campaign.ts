@@ -63,26 +63,22 @@ export interface CampaignState {
 export const advanceStageUpdate = defineUpdate<CampaignState, [StageMove]>('advanceStage');
 export const campaignStateQuery = defineQuery<CampaignState>('campaignState');
 
+/** What entering a stage needs: a count that must be above zero, and what is missing when it is not. */
+const STAGE_NEEDS: Partial<Record<CampaignStage, { count: keyof CampaignCounts; missing: string }>> = {
+  registration: { count: 'offers', missing: 'the campaign has no offer' },
+  preselection: { count: 'cycles', missing: 'no candidate has been loaded' },
+  selection: { count: 'cycles', missing: 'no candidate has been loaded' },
+  authorisation: { count: 'selected', missing: 'no worker has been selected by an employer' },
+  visa_processing: { count: 'authorised', missing: 'no work authorisation has been recorded' },
+  departures: { count: 'visasIssued', missing: 'no visa has been issued' },
+  in_season: { count: 'embarked', missing: 'no worker has embarked' },
+  returns: { count: 'embarked', missing: 'no worker has embarked' },
+};
+
 /** Why a stage cannot be entered yet, or undefined when its preconditions hold. */
 export function stagePreconditionFailure(to: CampaignStage, c: CampaignCounts): string | undefined {
-  switch (to) {
-    case 'registration':
-      return c.offers > 0 ? undefined : 'the campaign has no offer';
-    case 'preselection':
-    case 'selection':
-      return c.cycles > 0 ? undefined : 'no candidate has been loaded';
-    case 'authorisation':
-      return c.selected > 0 ? undefined : 'no worker has been selected by an employer';
-    case 'visa_processing':
-      return c.authorised > 0 ? undefined : 'no work authorisation has been recorded';
-    case 'departures':
-      return c.visasIssued > 0 ? undefined : 'no visa has been issued';
-    case 'in_season':
-    case 'returns':
-      return c.embarked > 0 ? undefined : 'no worker has embarked';
-    case 'closed':
-      return c.open === 0 ? undefined : `${c.open} worker cycles are still open`;
-    default:
-      return undefined;
-  }
+  // closing is the one move that waits for a count to reach zero: every cycle closed
+  if (to === 'closed') return c.open === 0 ? undefined : `${c.open} worker cycles are still open`;
+  const need = STAGE_NEEDS[to];
+  return need && !(c[need.count] > 0) ? need.missing : undefined;
 }

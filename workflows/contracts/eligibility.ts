@@ -81,9 +81,8 @@ export function eligibilityRefusals(q: EligibilityQuestion): Refusal[] {
         : `the multi-year authorisation ${auth.number} is ${auth.status}`;
     out.push({ rule: 'authorisation', field: 'nationalId', reason: `${why}: a re-hire by name needs an active authorisation covering the contract` });
   }
-  if (person.passportExpiry && person.passportExpiry < offer.contractEnd) {
-    out.push({ rule: 'passport', field: 'passportExpiry', reason: `the passport expires ${person.passportExpiry}, before the contract ends (${offer.contractEnd})` });
-  }
+  const passport = passportRefusal(person.passportExpiry, offer.contractEnd);
+  if (passport) out.push(passport);
   if (offer.filled >= offer.posts) {
     out.push({ rule: 'quota', field: 'offerId', reason: `offer ${offer.id} is full: ${offer.filled} of ${offer.posts} posts filled` });
   }
@@ -92,3 +91,9 @@ export function eligibilityRefusals(q: EligibilityQuestion): Refusal[] {
 
 /** A refusal for a full offer answers 409 (the state of the offer); the others 422 (the person and the contract). */
 export const isQuotaOnly = (refusals: Refusal[]): boolean => refusals.length > 0 && refusals.every((r) => r.rule === 'quota');
+
+/** The passport rule alone: checked again when a visa file goes into a batch (a passport may have been corrected). */
+export function passportRefusal(passportExpiry: string | null | undefined, contractEnd: string | null | undefined): Refusal | undefined {
+  if (!passportExpiry || !contractEnd || passportExpiry >= contractEnd) return undefined;
+  return { rule: 'passport', field: 'passportExpiry', reason: `the passport expires ${passportExpiry}, before the contract ends (${contractEnd})` };
+}

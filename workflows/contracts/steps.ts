@@ -14,7 +14,9 @@ import {
   recordNoShowUpdate,
   recordPredepartureUpdate,
   recordReturnUpdate,
+  recordSeasonOutcomeUpdate,
   recordSelectionUpdate,
+  recordTrialPeriodUpdate,
   submitVisaFileUpdate,
   type CycleStage,
   type CycleStep,
@@ -108,6 +110,37 @@ export const CYCLE_STEPS: { [S in CycleStep]: StepDefinition<StepPayloads[S]> } 
   recordEmbarkation: { update: recordEmbarkationUpdate, allowedFrom: ['convoked'], campaignStages: FROM_SEASON, bulkKind: 'embarkation', label: 'embarkation at the port' },
   recordNoShow: { update: recordNoShowUpdate, allowedFrom: ['convoked'], campaignStages: FROM_SEASON, bulkKind: 'no_show', label: 'no-show at boarding' },
   recordReturn: { update: recordReturnUpdate, allowedFrom: ['awaiting_return', 'in_season'], campaignStages: [...FROM_SEASON, 'closed'], bulkKind: 'return', label: 'verified return' },
+  recordSeasonOutcome: {
+    update: recordSeasonOutcomeUpdate,
+    // in the season, and after the contract end: a stable hire proven after a non-return was flagged still counts
+    allowedFrom: ['in_season', 'awaiting_return'],
+    campaignStages: [...FROM_SEASON, 'closed'],
+    bulkKind: 'season_outcome',
+    label: 'stable hire or early return',
+    check: (o) => {
+      if (!isoDate(o.occurredOn)) return { field: 'occurredOn', reason: 'the date is missing or not a date' };
+      if (o.outcome === 'stable_hire') {
+        if (!o.employmentReference) return { field: 'employmentReference', reason: 'a stable hire needs the Spanish contract or authorisation that proves it' };
+        return undefined;
+      }
+      if (!o.reason) return { field: 'reason', reason: 'an early return needs its reason' };
+      if (!o.returnProof) return { field: 'returnProof', reason: 'an early return needs the proof that the worker is back' };
+      if (o.reason === 'trial_ended' && !o.endedBy) return { field: 'endedBy', reason: 'say who ended the trial period: worker or employer' };
+      return undefined;
+    },
+  },
+  recordTrialPeriod: {
+    update: recordTrialPeriodUpdate,
+    allowedFrom: ['in_season'],
+    campaignStages: FROM_SEASON,
+    bulkKind: 'trial_period',
+    label: 'trial period outcome',
+    check: (r) => {
+      if (!isoDate(r.decidedOn)) return { field: 'decidedOn', reason: 'the date is missing or not a date' };
+      if (r.outcome === 'ended' && !r.endedBy) return { field: 'endedBy', reason: 'say who ended the trial period: worker or employer' };
+      return undefined;
+    },
+  },
 };
 
 /** Which stage each step may be taken from: the validators and the API's messages read it. */

@@ -112,3 +112,13 @@ export const lodgeBatchUpdate = defineUpdate<VisaBatchState, [LodgeBatchRequest]
 /** One signal per decisions file (a handful per batch), never one per worker. */
 export const decisionsRecordedSignal = defineSignal<[DecisionsRecorded]>('decisionsRecorded');
 export const batchStateQuery = defineQuery<VisaBatchState>('batchState');
+
+/** The Monday (yyyy-mm-dd) of the ISO week of a date: a consulate's capacity is counted by calendar week. */
+export function isoWeekMonday(date: string): string {
+  const d = new Date(`${date.slice(0, 10)}T00:00:00Z`);
+  const back = (d.getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
+  return new Date(d.getTime() - back * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The Monday `weeks` weeks after a week's Monday. */
+export const weeksAfter = (monday: string, weeks: number): string => new Date(Date.parse(`${monday}T00:00:00Z`) + weeks * 7 * 86_400_000).toISOString().slice(0, 10);

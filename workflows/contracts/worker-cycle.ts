@@ -39,6 +39,8 @@ export const CYCLE_OUTCOMES = [
   'convocation_expired',
   'no_show', // convoked but did not embark
   'non_return', // no proof of return by the end of the grace period
+  'stable_hire', // legally hired in Spain on a stable contract (allowed by the GECCO rules): not a non-return, no block
+  'early_return', // came back before the contract end, with the reason and the proof of return
 ] as const;
 export type CycleOutcome = (typeof CYCLE_OUTCOMES)[number];
 
@@ -164,6 +166,37 @@ export interface ReturnRecord {
   proof: ReturnProof;
   recordedBy: string;
 }
+/** Why a worker came back before the contract end (reported by season and employer). */
+export const EARLY_RETURN_REASONS = ['sickness', 'family', 'trial_ended', 'employer_ended', 'other'] as const;
+export type EarlyReturnReason = (typeof EARLY_RETURN_REASONS)[number];
+
+/** How a season ends other than by the return at the contract end: a stable hire in Spain, or an early return. */
+export interface SeasonOutcomeRecord {
+  outcome: 'stable_hire' | 'early_return';
+  /** the day she was hired in Spain, or came back */
+  occurredOn: string;
+  /** early return: why */
+  reason?: EarlyReturnReason;
+  /** early return after the trial period ended: who ended it */
+  endedBy?: 'worker' | 'employer';
+  /** early return: the proof she is back, as for a return */
+  returnProof?: ReturnProof;
+  /** stable hire: the Spanish contract or residence authorisation that proves it */
+  employmentReference?: string;
+  recordedBy: string;
+}
+/**
+ * The trial period's outcome, reported in the season: passed (the season goes on), or ended by the worker or the
+ * employer, which starts the early-return path (the cycle then waits for the proof that she is back).
+ */
+export interface TrialPeriodRecord {
+  outcome: 'passed' | 'ended';
+  /** the day the trial period was passed or ended */
+  decidedOn: string;
+  /** ended: who ended it */
+  endedBy?: 'worker' | 'employer';
+  recordedBy: string;
+}
 export interface Withdrawal {
   reason: string;
   recordedBy: string;
@@ -197,10 +230,14 @@ export interface WorkerCycleState {
   consularEscalated: boolean;
   departureAt?: string;
   port?: string;
+  /** the sailing (departure ID) the worker is convoked to */
+  sailing?: string;
   embarkedAt?: string;
   returnedOn?: string;
   returnProof?: ReturnProof;
   nextSeasonEligible?: boolean;
+  /** the trial period's outcome, once recorded */
+  trialPeriod?: 'passed' | 'ended';
   steps: CycleStepRecord[];
 }
 
@@ -225,8 +262,22 @@ export const recordPredepartureUpdate = defineUpdate<StepAck, [PredepartureRecor
 export const convokeUpdate = defineUpdate<StepAck, [Convocation]>('convoke');
 export const recordEmbarkationUpdate = defineUpdate<StepAck, [EmbarkationRecord]>('recordEmbarkation');
 export const recordReturnUpdate = defineUpdate<StepAck, [ReturnRecord]>('recordReturn');
+export const recordSeasonOutcomeUpdate = defineUpdate<StepAck, [SeasonOutcomeRecord]>('recordSeasonOutcome');
+export const recordTrialPeriodUpdate = defineUpdate<StepAck, [TrialPeriodRecord]>('recordTrialPeriod');
 /** Sent by a departure whose boarding was closed, to each passenger not aboard: the cycle closes as no_show at once. */
 export const recordNoShowUpdate = defineUpdate<StepAck, [NoShowRecord]>('recordNoShow');
+
+/** An operator takes a convoked worker off her sailing (docs/runbook.md): she is ready to depart again. */
+export interface SailingRelease {
+  departureId: string;
+  reason: string;
+  releasedBy: string;
+}
+/**
+ * Not a step of the table (no route, file or bulk kind of its own): the operators' repair route sends it. A new Update
+ * needs no patch: code without its handler rejects it, which leaves no event in the history.
+ */
+export const releaseFromSailingUpdate = defineUpdate<StepAck, [SailingRelease]>('releaseFromSailing');
 
 // A withdrawal is an event the workflow cannot refuse: a Signal.
 export const withdrawSignal = defineSignal<[Withdrawal]>('withdraw');
@@ -244,5 +295,7 @@ export interface StepPayloads {
   recordEmbarkation: EmbarkationRecord;
   recordNoShow: NoShowRecord;
   recordReturn: ReturnRecord;
+  recordSeasonOutcome: SeasonOutcomeRecord;
+  recordTrialPeriod: TrialPeriodRecord;
 }
 export type CycleStep = keyof StepPayloads;

@@ -1,0 +1,2 @@
+ALTER TABLE "visa_batches" ADD COLUMN "request_key" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "visa_batches_campaign_request_key_uq" ON "visa_batches" USING btree ("campaign_id","request_key");

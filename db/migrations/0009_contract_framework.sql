@@ -1,0 +1,1 @@
+ALTER TABLE "campaigns" ADD COLUMN "framework" text DEFAULT 'multi_year' NOT NULL;
