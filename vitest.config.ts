@@ -10,5 +10,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Real servers on 2 shared cores: a test that fails once is run once more, and scripts/run-vitest.sh names
+    // every test that needed it (with its first error), so a race is seen and fixed, not hidden.
+    retry: 1,
   },
 });

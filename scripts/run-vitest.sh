@@ -13,6 +13,10 @@ if [[ ! -s "$results" ]]; then echo "vitest wrote no results (exit $status)" >&2
 # the plain closing line CI reads, and the verdict
 node -e '
   const r = require(process.argv[1]);
+  // a test that passed with errors on record passed on its retry: name it, with the first line of its first error
+  for (const f of r.testResults) for (const t of f.assertionResults)
+    if (t.status === "passed" && t.failureMessages.length > 0)
+      console.log(`passed on retry: ${f.name.replace(process.cwd() + "/", "")} > ${t.fullName}: ${String(t.failureMessages[0]).split("\n")[0]}`);
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
   const bad = r.numFailedTests > 0 || r.numFailedTestSuites > 0 || r.numTotalTests === 0 || r.success === false;
   process.exit(bad ? 1 : 0);

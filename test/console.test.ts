@@ -174,9 +174,11 @@ describe('the web console', () => {
     // the row of this campaign's batch: the list shown before the selection took effect may be another campaign's
     await page.getByTestId('batches').getByRole('row').filter({ hasText: `visa-${campaignId}-` }).first().getByRole('button', { name: 'Voir' }).click();
     await eventually(() => page.getByTestId('batch-members').textContent()).toContain('refusé');
-    await page.getByRole('navigation').getByRole('link', { name: 'Traversées' }).click();
-    await page.locator('select[name=campaign]').selectOption(campaignId);
-    await page.getByTestId('sailing-list').getByRole('button', { name: 'Voir' }).click();
+    // straight to this campaign's sailings: choosing it from the list may first show another campaign's sailings
+    await page.goto(`${base}/console/#/sailings/${campaignId}`);
+    const sailing = page.getByTestId('sailing-list').locator('tbody tr').first();
+    await eventually(() => sailing.getByTestId('sailing-state').textContent()).toBe('convoquée');
+    await sailing.getByRole('button', { name: 'Voir' }).click();
     await eventually(() => page.getByTestId('passengers').locator('tbody tr').count()).toBeGreaterThan(0);
     await shot(page, 'sailings');
 
