@@ -152,14 +152,20 @@ export function sampleCampaign(id: string, employerId: string) {
   };
 }
 
-let cin = 10_000_000;
-// Test files run in parallel processes against one database: two letters from the process ID keep their CINs apart
-// (a random suffix collided now and then).
-const cinLetters = String.fromCharCode(65 + (Math.floor(process.pid / 26) % 26), 65 + (process.pid % 26));
-export function sampleCandidate(overrides: Record<string, unknown> = {}) {
+// Test files run in parallel processes against one database, so a CIN must not depend on the file alone. The process
+// ID modulo 676,000 (two letters, then three digits) is unique among the processes of one run: the previous scheme,
+// the ID modulo 676 in two letters, let two files of one run share letters (CI, stop 20: 200 "already known" for 201).
+let cin = 0;
+const pidLetters = String.fromCharCode(65 + (Math.floor(process.pid / 26) % 26), 65 + (process.pid % 26));
+const pidDigits = String(Math.floor(process.pid / 676) % 1000).padStart(3, '0');
+/** A national ID (CIN) no other test of this run uses: 2 letters and 8 digits. */
+export function uniqueNationalId(): string {
   cin += 1;
+  return `${pidLetters}${pidDigits}${String(cin).padStart(5, '0')}`;
+}
+export function sampleCandidate(overrides: Record<string, unknown> = {}) {
   return {
-    nationalId: `${cinLetters}${cin}`,
+    nationalId: uniqueNationalId(),
     firstName: 'Fatima',
     lastName: 'El Amrani',
     birthDate: '1990-04-12',
