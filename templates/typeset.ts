@@ -33,9 +33,15 @@ const NEUTRAL = /[\s\p{P}\p{S}\p{N}\p{M}]/u;
 // ---------------------------------------------------------------------------------------------------------------
 // Faces in a PDF document
 
+interface ShapedRun {
+  glyphs: { id: number; codePoints: number[]; advanceWidth: number }[];
+  positions: unknown[];
+  advanceWidth: number;
+}
+
 interface PdfkitEmbeddedFont {
   font: { getGlyph(id: number, codePoints?: number[]): { codePoints: number[] } };
-  layout(text: string, features?: string[]): { glyphs: { id: number; codePoints: number[]; advanceWidth: number }[]; positions: unknown[] };
+  layout(text: string, features?: string[], onlyWidth?: boolean): ShapedRun;
   subset: { includeGlyph(id: number): number; glyphs: number[] };
   widths: number[];
   unicode: number[][];
@@ -50,6 +56,10 @@ interface PdfkitEmbeddedFont {
  * fontkit caches glyphs with the first code points they were made for. Each (glyph, letters) pair gets its own
  * glyph slot here, so the ToUnicode map gives back the letters as written.
  */
+const shapedRuns = new WeakMap<object, Map<string, ShapedRun>>();
+// a season's names and numbers each add a few runs; the template text is a few thousand
+const SHAPED_RUNS_MAX = 20_000;
+
 function keepLettersApart(embedded: PdfkitEmbeddedFont): void {
   if (embedded.geccoTextMap) return;
   embedded.geccoTextMap = true;
@@ -66,6 +76,23 @@ function keepLettersApart(embedded: PdfkitEmbeddedFont): void {
       return own;
     };
   }
+  // pdfkit shapes every run again in every document (its cache is per document, and there is none for runs shaped
+  // with features, which every Arabic run is). The process keeps the shaped runs per fontkit font: a season's
+  // documents repeat the same template text, and shaping (fontkit's GSUB/GPOS lookups) was ~30 % of the worker's
+  // CPU. A run is read, never changed, by pdfkit once shaped and scaled; the scale is the font's, so it is shared too.
+  const layout = embedded.layout.bind(embedded);
+  embedded.layout = function cachedLayout(text, features) {
+    let runs = shapedRuns.get(this.font);
+    if (!runs) shapedRuns.set(this.font, (runs = new Map()));
+    const key = features?.length ? `${features.join(',')}\u0000${text}` : text;
+    let run = runs.get(key);
+    if (!run) {
+      run = layout(text, features, false);
+      if (runs.size >= SHAPED_RUNS_MAX) runs.clear();
+      runs.set(key, run);
+    }
+    return run;
+  };
   const slotByKey = new Map<string, number>();
   const seen = new Set<number>();
   embedded.encode = function encode(text, features) {
