@@ -50,16 +50,18 @@ interface PdfkitEmbeddedFont {
   geccoTextMap?: true;
 }
 
-/**
- * Makes the text of an embedded face extractable. Noto Naskh draws a letter as a skeleton plus dots, so one glyph
- * serves several letters (ب ت ث ن share a medial skeleton); pdfkit maps each glyph to the first letter it met, and
- * fontkit caches glyphs with the first code points they were made for. Each (glyph, letters) pair gets its own
- * glyph slot here, so the ToUnicode map gives back the letters as written.
- */
+// Shaped runs per fontkit font, for the process (see keepLettersApart)
 const shapedRuns = new WeakMap<object, Map<string, ShapedRun>>();
 // a season's names and numbers each add a few runs; the template text is a few thousand
 const SHAPED_RUNS_MAX = 20_000;
 
+/**
+ * Makes the text of an embedded face extractable. Noto Naskh draws a letter as a skeleton plus dots, so one glyph
+ * serves several letters (ب ت ث ن share a medial skeleton); pdfkit maps each glyph to the first letter it met, and
+ * fontkit caches glyphs with the first code points they were made for. Each (glyph, letters) pair gets its own
+ * glyph slot here, so the ToUnicode map gives back the letters as written. The face's runs, once shaped, are kept
+ * for the process (shapedRuns).
+ */
 function keepLettersApart(embedded: PdfkitEmbeddedFont): void {
   if (embedded.geccoTextMap) return;
   embedded.geccoTextMap = true;
