@@ -187,11 +187,15 @@ export function createSmsDelivery(deps: SmsDeps): {
   }
 
   async function store(receipt: SmsReceipt): Promise<void> {
+    // The receipt is written before its SMS is looked up. Looked up first, a submission writing its ids at that moment
+    // could miss this receipt in its settle while this lookup missed its ids, and the SMS stayed pending for good
+    // (2 SMS in a CI fault season). Now either the submission's settle sees the receipt or this lookup sees the ids;
+    // settle attaches the receipt to its SMS.
+    await db.insert(smsReceipts).values({ smscMessageId: receipt.messageId, outboxId: null, stat: receipt.stat, err: receipt.err }).onConflictDoNothing();
     const [sms] = await db
       .select({ id: emailOutbox.id })
       .from(emailOutbox)
       .where(and(eq(emailOutbox.channel, 'sms'), sql`${emailOutbox.smscMessageIds} @> array[${receipt.messageId}]::text[]`));
-    await db.insert(smsReceipts).values({ smscMessageId: receipt.messageId, outboxId: sms?.id ?? null, stat: receipt.stat, err: receipt.err }).onConflictDoNothing();
     if (sms) await settle(sms.id);
   }
 
