@@ -2,7 +2,7 @@
 // Shared pieces of the console's pages: loading data (optionally refreshed, so a dashboard follows the season as it
 // moves), tables with their headers, bars, errors.
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { num, t, time } from './i18n.js';
 
 /**
@@ -16,20 +16,21 @@ import { num, t, time } from './i18n.js';
 export function useLoad(load, deps, refreshMs) {
   const [state, setState] = useState(/** @type {{ data: T | undefined, error: Error | undefined, at: Date | undefined }} */ ({ data: undefined, error: undefined, at: undefined }));
   const [tick, setTick] = useState(0);
-  const alive = useRef(true);
   useEffect(() => {
-    alive.current = true;
+    // One flag per load, not one per component: a shared flag was set again by the next load, so a slow answer for the
+    // previous selection (another campaign's batch) came in after the new one and replaced it.
+    let alive = true;
     let timer = 0;
     const run = () =>
       load().then(
-        (data) => alive.current && setState({ data, error: undefined, at: new Date() }),
-        (error) => alive.current && setState((s) => ({ ...s, error })),
+        (data) => alive && setState({ data, error: undefined, at: new Date() }),
+        (error) => alive && setState((s) => ({ ...s, error })),
       ).finally(() => {
-        if (alive.current && refreshMs) timer = window.setTimeout(run, refreshMs);
+        if (alive && refreshMs) timer = window.setTimeout(run, refreshMs);
       });
     void run();
     return () => {
-      alive.current = false;
+      alive = false;
       clearTimeout(timer);
     };
   }, [...deps, tick, refreshMs]);
