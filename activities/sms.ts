@@ -196,7 +196,10 @@ export function createSmsDelivery(deps: SmsDeps): {
       .select({ id: emailOutbox.id })
       .from(emailOutbox)
       .where(and(eq(emailOutbox.channel, 'sms'), sql`${emailOutbox.smscMessageIds} @> array[${receipt.messageId}]::text[]`));
-    if (sms) await settle(sms.id);
+    if (!sms) return;
+    // attached here too: a settle that finds the SMS already decided attaches nothing
+    await db.update(smsReceipts).set({ outboxId: sms.id }).where(and(eq(smsReceipts.smscMessageId, receipt.messageId), isNull(smsReceipts.outboxId)));
+    await settle(sms.id);
   }
 
   /** After a restart: the resends that were waiting in the stopped process are scheduled again. */
