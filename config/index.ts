@@ -127,6 +127,9 @@ export const configFields = z.object({
   // Workflows kept in the worker's sticky cache (unset: the SDK's default from the heap size). A cycle that falls out
   // of the cache is replayed from its history at its next step: at season scale, size it (and the heap) to the cycles.
   WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).optional(),
+  // Threads rendering the workers' documents beside the worker's main thread (templates/render-pool.ts); 0 renders
+  // them on the main thread. Unset: one per core but one, at most 4.
+  DOCUMENT_RENDER_THREADS: z.coerce.number().int().min(0).max(16).optional(),
   // The workflow bundle built at image build time (npm run build: dist/workflow-bundle.js); unset: the worker bundles
   // workflows/ itself when it starts (development).
   WORKFLOW_BUNDLE_PATH: optionalString,

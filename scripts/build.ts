@@ -1,6 +1,7 @@
 // `npm run build`: what the container image runs, compiled once at image build time instead of at every start.
 //   dist/api.js, dist/worker.js, dist/migrate.js  the processes, TypeScript compiled by esbuild (one file each; npm
 //                                                packages stay imports from node_modules)
+//   dist/render-thread.js                        the worker's document-rendering threads (templates/render-pool.ts)
 //   dist/workflow-bundle.js                      the workflow bundle the worker loads (WORKFLOW_BUNDLE_PATH) instead
 //                                                of bundling workflows/ with webpack when it starts
 // dist/ sits one level below the project root, like config/, so paths computed from config's projectRoot (the
@@ -38,7 +39,7 @@ const deepImportExtensions: Plugin = {
 const started = Date.now();
 fs.rmSync(dist, { recursive: true, force: true });
 await build({
-  entryPoints: { api: 'api/server.ts', worker: 'worker/main.ts', migrate: 'scripts/migrate.ts' },
+  entryPoints: { api: 'api/server.ts', worker: 'worker/main.ts', migrate: 'scripts/migrate.ts', 'render-thread': 'templates/render-thread.ts' },
   absWorkingDir: projectRoot,
   outdir: dist,
   bundle: true,

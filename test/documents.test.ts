@@ -10,6 +10,7 @@ import {
 } from '../templates/render';
 import { formatDateTimeCasablanca, formatEuros, rawEuros } from '../templates/layout';
 import { missingGlyphs } from '../templates/typeset';
+import { createDocumentRenderer } from '../templates/render-pool';
 
 /** The departure's local time as this runtime's time-zone data has Morocco's offset (it changed in tzdata 2026). */
 const moroccoDeparture = new Intl.DateTimeFormat('en-GB', { timeZone: 'Africa/Casablanca', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date('2027-01-30T08:00:00Z'));
@@ -226,5 +227,29 @@ describe('staff documents', () => {
     };
     const pdf = await renderVisaBatchManifest({ batchId: 'visa-x-1', issuedOn: '2026-12-01', campaign, weekStart: '2026-12-07', capacity: 1500, lodgedOn: null, members: [member, { ...member, n: 2, firstName: 'Élodie', lastName: 'Ñúñez' }] });
     expectPrinted(pdf, 'visa-batch-manifest', ['فاطمة', 'العمراني', 'Élodie']);
+  });
+});
+
+describe('documents rendered on threads (the worker process: templates/render-pool.ts)', () => {
+  it('gives the same bytes as the in-process renderer, in Arabic and French, and a bad date still rejects', async () => {
+    const pool = createDocumentRenderer(2);
+    try {
+      const inputs = [
+        () => [pool.renderContract(arabicContract), documentRenderer.renderContract(arabicContract)],
+        () => [pool.renderConvocation(arabicConvocation), documentRenderer.renderConvocation(arabicConvocation)],
+        () => [pool.renderReturnCommitment(contractData), documentRenderer.renderReturnCommitment(contractData)],
+        () => [pool.renderPredepartureSheet(contractData), documentRenderer.renderPredepartureSheet(contractData)],
+      ];
+      for (const pair of inputs) {
+        const [threaded, inProcess] = await Promise.all(pair());
+        expect(Buffer.isBuffer(threaded)).toBe(true);
+        expect(threaded!.equals(inProcess!)).toBe(true);
+      }
+      await expect(pool.renderContract({ ...contractData, issuedOn: 'not-a-date' })).rejects.toThrow();
+      // the pool is still usable after a failed document
+      expect((await pool.renderConvocation(convocationData)).length).toBeGreaterThan(1000);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { loadConfig } from '../config';
 import { connectDb } from '../db/client';
-import { documentRenderer } from '../templates/render';
+import { createDocumentRenderer, defaultRenderThreads } from '../templates/render-pool';
 import { Client, Connection } from '@temporalio/client';
 import { clientInterceptors } from '../api/outage';
 import { safeErrSerializer } from '../db/errors';
@@ -32,26 +32,28 @@ async function main(): Promise<void> {
   const { db, close } = connectDb(config.DATABASE_URL);
   const mailer = createMailer(config);
   const sms = createSmsGateway(config);
+  const documents = createDocumentRenderer(config.DOCUMENT_RENDER_THREADS ?? defaultRenderThreads());
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   // coordination activities send Updates: one the server dropped unprocessed is sent again
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors, dataConverter });
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    deps: { db, mailer, sms, documents: documentRenderer, temporal, config },
+    deps: { db, mailer, sms, documents, temporal, config },
     dataConverter,
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   // idempotent: every worker process ensures the nightly retention schedule exists
   const retention = await ensureRetentionSchedule(temporal);
-  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue), retentionSchedule: retention }, 'worker started');
+  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue), retentionSchedule: retention, documentRenderThreads: documents.threads }, 'worker started');
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     await clientConnection.close();
     mailer.close();
     await sms.close();
+    await documents.close();
     await close();
     await connection.close();
     logger.info('worker stopped');
