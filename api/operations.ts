@@ -1,20 +1,22 @@
 // What operators and their tools ask of the API process: readiness (/ready: PostgreSQL and Temporal answer), Prometheus
-// metrics (/metrics: request durations by route, Node's own), and request IDs (x-request-id taken when sane, else
-// made; echoed on every response and in the request's log lines). /health stays the cheap liveness check in app.ts.
+// metrics (/metrics: request durations by route, Node's own), request IDs (x-request-id taken when sane, else made;
+// echoed on every response, in the request's log lines, and sent on to the workflows and activities the request
+// starts or steps: worker/request-ids.ts). /health stays the cheap liveness check in app.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'drizzle-orm';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { REQUEST_ID_HEADER, isRequestId } from '../worker/request-id-header';
+import { withRequestId } from '../worker/request-ids';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const READY_TIMEOUT_MS = 2_000;
 
 /** Fastify's genReqId: the caller's x-request-id when it is a plain token (it goes into logs), else a new UUID. */
 export function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  const given = req.headers[REQUEST_ID_HEADER];
+  return isRequestId(given) ? given : randomUUID();
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -34,6 +36,14 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 async function operations(app: FastifyInstance): Promise<void> {
+  // Each route's handler runs with its request ID current: the Temporal calls it makes send it on.
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, req, reply) {
+      return withRequestId(req.id, () => handler.call(this, req, reply));
+    } as RouteHandlerMethod;
+  });
+
   // One registry per app: tests build many apps in one process.
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

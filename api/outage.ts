@@ -14,6 +14,7 @@ import {
 import { ApplicationFailure, NamespaceNotFoundError } from '@temporalio/common';
 import { isDbUnavailable } from '../db/errors';
 import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
+import { requestIdClientInterceptor } from '../worker/request-ids';
 
 
 export interface Outage {
@@ -74,8 +75,12 @@ export const retryUnprocessedUpdates: WorkflowClientInterceptor = {
   },
 };
 
-/** Interceptors for every Temporal client of the project (API, worker's coordination activities, tests). */
-export const clientInterceptors = { workflow: [retryUnprocessedUpdates] };
+/**
+ * Interceptors for every Temporal client of the project (API, worker's coordination activities, tests): dropped
+ * Updates sent again, the current request ID sent along (worker/request-ids.ts).
+ */
+export const clientInterceptors = { workflow: [retryUnprocessedUpdates, requestIdClientInterceptor] };
+
 
 /**
  * The API's Temporal connection: a call that finds Temporal unavailable is retried 5 times with backoff (about

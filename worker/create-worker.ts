@@ -8,8 +8,27 @@ import type { Config } from '../config';
 import { COORDINATION_TASK_QUEUE } from '../workflows/contracts/bulk';
 import { WORKER_CYCLE_TASK_QUEUE } from '../workflows/contracts/worker-cycle';
 import { activityInterceptors } from './activity-interceptors';
+import { requestIdActivityInterceptors } from './request-ids';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * The workflow interceptors bundled with the workflows (request IDs): in every bundle of the real workflows, the worker's, the image's (scripts/build.ts) and the replay test's.
+ */
+export const workflowInterceptorModules = [fileURLToPath(new URL('../worker/workflow-interceptors.ts', import.meta.url))];
+
+/** The workflow bundle: workflows/ with the project's workflow interceptors. */
+export function bundleWorkflows(): ReturnType<typeof bundleWorkflowCode> {
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger('WARN') });
+}
+
+/**
+ * The activities' interceptors, outermost first: the request ID current; heartbeats, poison data and safe errors
+ * (worker/activity-interceptors.ts).
+ */
+export function workerActivityInterceptors() {
+  return [requestIdActivityInterceptors, activityInterceptors];
+}
 
 export function createMailer(config: Pick<Config, 'SMTP_HOST' | 'SMTP_PORT'>): Transporter {
   // Development and tests talk to a local catcher without TLS; production relays set their own transport.
@@ -33,10 +52,10 @@ export async function createWorkers(opts: {
   /** worker cycles kept in the sticky cache; unset: the SDK's default from the heap size */
   workflowCacheSize?: number;
 }): Promise<Worker[]> {
-  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
+  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflows());
   const activities = createActivities(opts.deps);
-  // heartbeats while running, poison data non-retryable, failed queries without their values
-  const interceptors = { activity: [activityInterceptors] };
+  // request IDs; heartbeats while running, poison data non-retryable, failed queries without their values
+  const interceptors = { activity: workerActivityInterceptors() };
   // delivery receipts arrive on the worker's SMPP session: one handler per process stores them and retries or escalates
   if (opts.deps.sms) {
     const delivery = createSmsDelivery(opts.deps);
