@@ -13,6 +13,7 @@ import { createActivities } from '../activities';
 import { campaignAttributes, startContextWorkflow } from '../activities/start-workflow';
 import { documentRenderer } from '../templates/render';
 import { bundleWorkflows, createMailer, workerActivityInterceptors } from '../worker/create-worker';
+import { droppedWorkflowSpans } from '../worker/tracing';
 import { WORKER_CYCLE_TASK_QUEUE, workerCycleWorkflowId, type WorkerCycleInput } from '../workflows/contracts/worker-cycle';
 import { StageKey } from '../workflows/contracts/search-attributes';
 import type { workerCycleWorkflow } from '../workflows/worker-cycle';
@@ -124,6 +125,7 @@ describe('stuck cases found', () => {
         sendNotification: () => Promise.reject(new Error(relayError('fatima@example.test'))),
       },
       interceptors: { activity: workerActivityInterceptors() },
+      sinks: droppedWorkflowSpans,
     });
     jamRunning = jamWorker.run();
 
