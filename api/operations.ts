@@ -1,20 +1,52 @@
 // What operators and their tools ask of the API process: readiness (/ready: PostgreSQL and Temporal answer), Prometheus
-// metrics (/metrics: request durations by route, Node's own), and request IDs (x-request-id taken when sane, else
-// made; echoed on every response and in the request's log lines). /health stays the cheap liveness check in app.ts.
+// metrics (/metrics: request durations by route, Node's own), request IDs (x-request-id taken when sane, else made;
+// echoed on every response, in the request's log lines, and sent on to the workflows and activities the request
+// starts or steps: worker/request-ids.ts) and, when tracing is on (worker/tracing.ts), a span per request.
+// /health stays the cheap liveness check in app.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'drizzle-orm';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { REQUEST_ID_HEADER, isRequestId } from '../worker/request-id-header';
+import { withRequestId } from '../worker/request-ids';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const READY_TIMEOUT_MS = 2_000;
 
 /** Fastify's genReqId: the caller's x-request-id when it is a plain token (it goes into logs), else a new UUID. */
 export function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  const given = req.headers[REQUEST_ID_HEADER];
+  return isRequestId(given) ? given : randomUUID();
+}
+
+/**
+ * A span per request (SERVER, named by the route pattern, never the URL with its IDs), child of the caller's
+ * trace context (W3C traceparent) when it sends one; active while the route's handler runs (wrapped in onRoute).
+ */
+function traceRequests(app: FastifyInstance, tracer: Tracer): WeakMap<FastifyRequest, Span> {
+  const spans = new WeakMap<FastifyRequest, Span>();
+  app.addHook('onRequest', async (req) => {
+    const route = req.routeOptions.url;
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const span = tracer.startSpan(route ? `${req.method} ${route}` : req.method, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': req.method, ...(route ? { 'http.route': route } : {}), 'gecco.request_id': req.id },
+    }, parent);
+    spans.set(req, span);
+  });
+  const end = (req: FastifyRequest, statusCode?: number) => {
+    const span = spans.get(req);
+    if (!span) return;
+    spans.delete(req);
+    if (statusCode !== undefined) span.setAttribute('http.response.status_code', statusCode);
+    if (statusCode === undefined || statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR, ...(statusCode === undefined ? { message: 'request aborted' } : {}) });
+    span.end();
+  };
+  app.addHook('onResponse', async (req, reply) => end(req, reply.statusCode));
+  app.addHook('onRequestAbort', async (req) => end(req));
+  return spans;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -33,7 +65,18 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-async function operations(app: FastifyInstance): Promise<void> {
+async function operations(app: FastifyInstance, opts: { tracer?: Tracer | undefined }): Promise<void> {
+  // Each route's handler runs with its request ID current (and its span active): the Temporal calls it makes send them on.
+  const spans = opts.tracer ? traceRequests(app, opts.tracer) : undefined;
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, req, reply) {
+      const run = () => withRequestId(req.id, () => handler.call(this, req, reply));
+      const span = spans?.get(req);
+      return span ? context.with(trace.setSpan(context.active(), span), run) : run();
+    } as RouteHandlerMethod;
+  });
+
   // One registry per app: tests build many apps in one process.
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -14,6 +14,8 @@ import {
 import { ApplicationFailure, NamespaceNotFoundError } from '@temporalio/common';
 import { isDbUnavailable } from '../db/errors';
 import { UNPROCESSED_UPDATE } from '../workflows/contracts/errors';
+import { requestIdClientInterceptor } from '../worker/request-ids';
+import { tracingClientInterceptors, type Tracing } from '../worker/tracing';
 
 
 export interface Outage {
@@ -74,8 +76,16 @@ export const retryUnprocessedUpdates: WorkflowClientInterceptor = {
   },
 };
 
-/** Interceptors for every Temporal client of the project (API, worker's coordination activities, tests). */
-export const clientInterceptors = { workflow: [retryUnprocessedUpdates] };
+/**
+ * Interceptors for every Temporal client of the project (API, worker's coordination activities, tests): dropped
+ * Updates sent again, the current request ID sent along (worker/request-ids.ts).
+ */
+export const clientInterceptors = { workflow: [retryUnprocessedUpdates, requestIdClientInterceptor] };
+
+/** The same, with the trace context sent along when the process traces (worker/tracing.ts). */
+export function clientInterceptorsWith(tracing: Tracing | undefined): { workflow: WorkflowClientInterceptor[] } {
+  return { workflow: [...tracingClientInterceptors(tracing), ...clientInterceptors.workflow] }; // one span around the retries
+}
 
 /**
  * The API's Temporal connection: a call that finds Temporal unavailable is retried 5 times with backoff (about

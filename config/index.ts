@@ -64,6 +64,10 @@ export const configFields = z.object({
   METRICS_HOST: z.string().default('127.0.0.1'),
   WORKER_METRICS_PORT: z.coerce.number().int().positive().optional(),
 
+  // OpenTelemetry tracing: the OTLP/HTTP collector's base URL (spans go to <url>/v1/traces, as JSON), e.g.
+  // http://otel-collector:4318. Unset: no tracing at all (no tracer, no spans, no exporter).
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.string().url().optional()),
+
   SMTP_HOST: z.string().default('127.0.0.1'),
   SMTP_PORT: z.coerce.number().int().positive().default(1025),
   // start a local SMTP catcher with `npm start` (development); off when a real relay is configured

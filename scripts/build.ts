@@ -3,15 +3,15 @@
 //                                                packages stay imports from node_modules)
 //   dist/render-thread.js                        the worker's document-rendering threads (templates/render-pool.ts)
 //   dist/workflow-bundle.js                      the workflow bundle the worker loads (WORKFLOW_BUNDLE_PATH) instead
-//                                                of bundling workflows/ with webpack when it starts
+//                                                of bundling workflows/ (and worker/workflow-interceptors.ts) with
+//                                                webpack when it starts
 // dist/ sits one level below the project root, like config/, so paths computed from config's projectRoot (the
 // migrations folder) stay right. Type checking is `npx tsc --noEmit`, run before this in the image build.
 import fs from 'node:fs';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { projectRoot } from '../config';
-import { workflowsPath } from '../worker/create-worker';
+import { bundleWorkflows } from '../worker/create-worker';
 
 const dist = path.join(projectRoot, 'dist');
 
@@ -51,6 +51,7 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+// the same bundle the worker makes when it starts: workflows/ with the workflow interceptors (request IDs, tracing)
+const { code } = await bundleWorkflows();
 fs.writeFileSync(path.join(dist, 'workflow-bundle.js'), code);
 console.log(`built ${fs.readdirSync(dist).join(', ')} in dist/ (${Date.now() - started} ms)`);

@@ -5,15 +5,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { NativeConnection } from '@temporalio/worker';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { inject } from 'vitest';
 import { createActivities } from '../activities';
 import { campaignAttributes, startContextWorkflow } from '../activities/start-workflow';
 import { documentRenderer } from '../templates/render';
-import { createMailer, workflowsPath } from '../worker/create-worker';
-import { activityInterceptors } from '../worker/activity-interceptors';
+import { bundleWorkflows, createMailer, workerActivityInterceptors } from '../worker/create-worker';
+import { droppedWorkflowSpans } from '../worker/tracing';
 import { WORKER_CYCLE_TASK_QUEUE, workerCycleWorkflowId, type WorkerCycleInput } from '../workflows/contracts/worker-cycle';
 import { StageKey } from '../workflows/contracts/search-attributes';
 import type { workerCycleWorkflow } from '../workflows/worker-cycle';
@@ -118,13 +118,14 @@ describe('stuck cases found', () => {
       connection: jamConnection,
       namespace: 'default',
       taskQueue: jamQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
+      workflowBundle: await bundleWorkflows(),
       dataConverter: testDataConverter,
       activities: {
         ...real,
         sendNotification: () => Promise.reject(new Error(relayError('fatima@example.test'))),
       },
-      interceptors: { activity: [activityInterceptors] },
+      interceptors: { activity: workerActivityInterceptors() },
+      sinks: droppedWorkflowSpans,
     });
     jamRunning = jamWorker.run();
 

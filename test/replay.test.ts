@@ -17,7 +17,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { workflowsPath } from '../worker/create-worker';
+import { bundleWorkflows } from '../worker/create-worker';
 import { quietRuntime, testDataConverter } from './support';
 
 const dir = path.resolve('test/histories');
@@ -35,7 +35,10 @@ describe('replay of recorded histories', () => {
       history: temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, f))),
     }));
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowsPath, replayName: 'gecco-replay', dataConverter: testDataConverter }, histories)) results.push(r);
+    // the worker's own bundle: workflows/ with its workflow interceptors (request IDs, tracing), which must not change
+    // what any recorded history commands
+    const workflowBundle = await bundleWorkflows();
+    for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'gecco-replay', dataConverter: testDataConverter }, histories)) results.push(r);
     const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`);
     expect(failures).toEqual([]);
     expect(results).toHaveLength(files.length);

@@ -1,13 +1,13 @@
 // Per-file harness: a Temporal worker, a mail catcher and the API app, all on the real servers.
 import { afterAll, beforeAll, expect, inject } from 'vitest';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Logger, type Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { DemoLogin } from '../scripts/lib/demo-identities';
 import { authHeader } from './tokens';
 import { buildApp } from '../api/app';
 import { eq } from 'drizzle-orm';
-import { clientInterceptors } from '../api/outage';
+import { clientInterceptorsWith } from '../api/outage';
 import { connectDb, type Db } from '../db/client';
 import { campaigns } from '../db/schema';
 import { startMailCatcher, type MailCatcherHandle } from '../scripts/lib/mail-catcher';
@@ -15,6 +15,7 @@ import { documentRenderer } from '../templates/render';
 import { createMailer, createWorkers } from '../worker/create-worker';
 import { dataConverterFrom } from '../worker/payload-codec';
 import { createSmsGateway, type SmsGateway } from '../worker/sms';
+import type { Tracing } from '../worker/tracing';
 
 export interface TestStack {
   db: Db;
@@ -68,14 +69,23 @@ export function actingAs(app: FastifyInstance, login: DemoLogin): FastifyInstanc
 export const testDataConverter = dataConverterFrom({});
 
 let runtimeInstalled = false;
-/** Keeps the SDK's info logs (webpack stats, worker states) out of test output. */
-export function quietRuntime(): void {
+/**
+ * Keeps the SDK's info logs (webpack stats, worker states) out of test output. A test that reads the worker's log
+ * lines (workflow and activity loggers) passes its own logger, before the stack starts.
+ */
+export function quietRuntime(logger: Logger = new DefaultLogger('WARN')): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger });
 }
 
-export async function startTestStack(): Promise<TestStack> {
+/** The stack with OpenTelemetry tracing (worker/tracing.ts): the API's and the worker's, as in two processes. */
+export interface StackTracing {
+  api: Tracing;
+  worker: Tracing;
+}
+
+export async function startTestStack(opts: { tracing?: StackTracing } = {}): Promise<TestStack> {
   quietRuntime();
   const address = inject('temporalAddress');
   const { db, close } = connectDb(inject('databaseUrl'));
@@ -84,15 +94,18 @@ export async function startTestStack(): Promise<TestStack> {
   const sms = testSmsGateway();
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default', interceptors: clientInterceptors, dataConverter: testDataConverter });
+  const client = new Client({ connection, namespace: 'default', interceptors: clientInterceptorsWith(opts.tracing?.api), dataConverter: testDataConverter });
+  // the worker's coordination activities use a client of their own, as in the worker process
+  const workerClient = opts.tracing ? new Client({ connection, namespace: 'default', interceptors: clientInterceptorsWith(opts.tracing.worker), dataConverter: testDataConverter }) : client;
   const workers = await createWorkers({
     connection: nativeConnection,
     namespace: 'default',
-    deps: { db, mailer, sms, documents: documentRenderer, temporal: client, config: testConfig },
+    deps: { db, mailer, sms, documents: documentRenderer, temporal: workerClient, config: testConfig },
     dataConverter: testDataConverter,
+    ...(opts.tracing ? { tracing: opts.tracing.worker } : {}),
   });
   const running = Promise.all(workers.map((w) => w.run()));
-  const app = actingAs(await buildApp({ db, temporal: client, config: testConfig, logger: false }), 'admin');
+  const app = actingAs(await buildApp({ db, temporal: client, config: testConfig, logger: false, ...(opts.tracing ? { tracer: opts.tracing.api.tracer } : {}) }), 'admin');
   await app.ready();
   return {
     db,

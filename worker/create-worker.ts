@@ -8,8 +8,30 @@ import type { Config } from '../config';
 import { COORDINATION_TASK_QUEUE } from '../workflows/contracts/bulk';
 import { WORKER_CYCLE_TASK_QUEUE } from '../workflows/contracts/worker-cycle';
 import { activityInterceptors } from './activity-interceptors';
+import { requestIdActivityInterceptors } from './request-ids';
+import { droppedWorkflowSpans, tracingActivityInterceptors, type Tracing } from './tracing';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * The workflow interceptors bundled with the workflows (request IDs; OpenTelemetry once a traced caller reaches a
+ * workflow): in every bundle of the real workflows, the worker's, the image's (scripts/build.ts) and the replay test's.
+ */
+export const workflowInterceptorModules = [fileURLToPath(new URL('../worker/workflow-interceptors.ts', import.meta.url))];
+
+/** The workflow bundle: workflows/ with the project's workflow interceptors. */
+export function bundleWorkflows(): ReturnType<typeof bundleWorkflowCode> {
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger('WARN') });
+}
+
+/**
+ * The activities' interceptors, outermost first: the request ID current; the activity's span (it records the error
+ * the activity ends with, so it sits outside CrashAwareActivity, which strips values from database errors first);
+ * heartbeats, poison data and safe errors (worker/activity-interceptors.ts).
+ */
+export function workerActivityInterceptors(tracing?: Tracing) {
+  return [requestIdActivityInterceptors, ...tracingActivityInterceptors(tracing), activityInterceptors];
+}
 
 export function createMailer(config: Pick<Config, 'SMTP_HOST' | 'SMTP_PORT'>): Transporter {
   // Development and tests talk to a local catcher without TLS; production relays set their own transport.
@@ -32,11 +54,15 @@ export async function createWorkers(opts: {
   workflowBundle?: WorkflowBundleOption;
   /** worker cycles kept in the sticky cache; unset: the SDK's default from the heap size */
   workflowCacheSize?: number;
+  /** OpenTelemetry (worker/tracing.ts): activity spans, and the workflows' spans exported; unset, none */
+  tracing?: Tracing;
 }): Promise<Worker[]> {
-  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
+  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflows());
   const activities = createActivities(opts.deps);
-  // heartbeats while running, poison data non-retryable, failed queries without their values
-  const interceptors = { activity: [activityInterceptors] };
+  // request IDs and tracing; heartbeats while running, poison data non-retryable, failed queries without their values
+  const interceptors = { activity: workerActivityInterceptors(opts.tracing) };
+  // the workflows' spans (only workflows a traced caller reached make any): exported, or dropped without tracing
+  const sinks = opts.tracing?.workflowSinks ?? droppedWorkflowSpans;
   // delivery receipts arrive on the worker's SMPP session: one handler per process stores them and retries or escalates
   if (opts.deps.sms) {
     const delivery = createSmsDelivery(opts.deps);
@@ -57,6 +83,7 @@ export async function createWorkers(opts: {
       dataConverter: opts.dataConverter,
       activities,
       interceptors,
+      sinks,
       maxConcurrentActivityTaskExecutions: 100,
       maxConcurrentWorkflowTaskExecutions: 100,
       ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
@@ -71,6 +98,7 @@ export async function createWorkers(opts: {
       dataConverter: opts.dataConverter,
       activities,
       interceptors,
+      sinks,
       // bulk pages each fan out to many workflows: few at a time
       maxConcurrentActivityTaskExecutions: 8,
       shutdownForceTime: '15s',

@@ -5,13 +5,14 @@ import { loadConfig } from '../config';
 import { connectDb } from '../db/client';
 import { createDocumentRenderer, defaultRenderThreads } from '../templates/render-pool';
 import { Client, Connection } from '@temporalio/client';
-import { clientInterceptors } from '../api/outage';
+import { clientInterceptorsWith } from '../api/outage';
 import { safeErrSerializer } from '../db/errors';
 import { createMailer, createWorkers } from './create-worker';
 import { dataConverterFrom } from './payload-codec';
 import { ensureRetentionSchedule } from './retention-schedule';
 import { createSmsGateway } from './sms';
 import { temporalConnectionOptions } from './temporal-connection';
+import { startTracing } from './tracing';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   const dataConverter = dataConverterFrom(config);
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker', serializers: { err: safeErrSerializer(pino.stdSerializers.err) } });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (`npm start` provides one)');
+  // off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: activity and workflow spans, trace context on the worker's own starts
+  const tracing = startTracing(config, 'gecco-flow-worker');
   // Worker.run() resolves after these signals: in-flight activities finish, then we close resources.
   Runtime.install({
     shutdownSignals: ['SIGINT', 'SIGTERM'],
@@ -35,13 +38,14 @@ async function main(): Promise<void> {
   const documents = createDocumentRenderer(config.DOCUMENT_RENDER_THREADS ?? defaultRenderThreads());
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   // coordination activities send Updates: one the server dropped unprocessed is sent again
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptors, dataConverter });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientInterceptorsWith(tracing), dataConverter });
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     deps: { db, mailer, sms, documents, temporal, config },
     dataConverter,
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
+    ...(tracing ? { tracing } : {}),
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   // idempotent: every worker process ensures the nightly retention schedule exists
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
     await documents.close();
     await close();
     await connection.close();
+    await tracing?.shutdown();
     logger.info('worker stopped');
   }
 }
