@@ -1,6 +1,7 @@
 // The rollout gate (docs/runbook.md, section 7): workflow code may change only together with the recorded histories
 // that the replay test (test/replay.test.ts) checks later changes against. test/histories/MANIFEST.json names the
-// workflow code (a SHA-256 of every file under workflows/) that the newest histories were recorded for; CI
+// workflow code (a SHA-256 of every file under workflows/ and of the workflow interceptors in worker/ the bundle
+// adds: SANDBOX_FILES) that the newest histories were recorded for; CI
 // (scripts/check-deployment.sh) fails when today's code is not that code.
 //   npm run workflow-gate                    check (exit 1 when the workflow code changed since the manifest)
 //   npm run workflow-gate -- --record v8     after recording test/histories/v8-*: this code has its histories
@@ -26,10 +27,14 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/** Code outside workflows/ that runs inside the workflow sandbox: the workflow interceptors the bundle adds. */
+const SANDBOX_FILES = ['worker/workflow-interceptors.ts', 'worker/request-id-header.ts'];
+
 /** One hash of the workflow code: each file's path and content, in path order (line endings as committed). */
 function workflowSourceHash(root = '.'): string {
   const hash = createHash('sha256');
-  for (const f of filesUnder(path.join(root, 'workflows')).map((p) => path.relative(root, p)).sort()) {
+  const files = [...filesUnder(path.join(root, 'workflows')).map((p) => path.relative(root, p)), ...SANDBOX_FILES];
+  for (const f of files.sort()) {
     hash.update(f.split(path.sep).join('/')).update('\0').update(fs.readFileSync(path.join(root, f))).update('\0');
   }
   return hash.digest('hex');
