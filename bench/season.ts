@@ -17,7 +17,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { loadConfig, projectRoot } from '../config';
 import { Api, round } from './lib/api';
 import { pool, runBaseline, type BaselineResult } from './lib/baseline';
-import { countEvents, type EventCounts } from './lib/history';
+import { countEvents, historyBytes, type EventCounts } from './lib/history';
 import { cpuSeconds, postgresCpuSeconds, readRss, startInfra, tail, type Infra } from './lib/infra';
 import { SeasonDriver } from './lib/season-driver';
 import { FaultInjector, seasonProgress, verifySeason, type SeasonVerdict } from './lib/faults';
@@ -434,7 +434,19 @@ async function main(): Promise<void> {
         and not exists (select 1 from visa_batch_members m where m.cycle_id = c.id and m.attempt > 1)
       order by c.candidate_id limit 1`;
     let perCycle: EventCounts | undefined;
-    if (reference) perCycle = countEvents(await client.workflow.getHandle(reference.id).fetchHistory());
+    let referenceHistoryBytes: number | undefined;
+    if (reference) {
+      const history = await client.workflow.getHandle(reference.id).fetchHistory();
+      perCycle = countEvents(history);
+      referenceHistoryBytes = historyBytes(history);
+    }
+    // what a season leaves in PostgreSQL (sizing: docs/scale-out.md): the app's database is the run's own; the
+    // production server's two databases too (the dev server keeps its state in SQLite)
+    const databaseBytes = Object.fromEntries(
+      (await db<{ name: string; bytes: string }[]>`
+        select datname as name, pg_database_size(datname)::bigint as bytes from pg_database
+        where datname = current_database() or datname like 'temporal_bench%' order by 1`).map((r) => [r.name, Number(r.bytes)]),
+    );
     const counted = perCycle ? 'measured from the history of a returned cycle in this run' : 'counted from workflows/worker-cycle.ts';
     const activitiesPerWorker = perCycle?.activities ?? 4;
     const localActivitiesPerWorker = perCycle?.localActivities ?? 12;
@@ -466,7 +478,8 @@ async function main(): Promise<void> {
       bulkOperationHistoryLength: { operations: bulkIds.length, ...stats(bulkLengths) },
       visaBatchHistoryLength: { batches: batchIds.length, ...stats(batchLengths) },
       departureHistoryLength: { departures: departureIds.length, ...stats(departureLengths) },
-      perWorkerCycle: { source: counted, cycleId: reference?.id ?? null, ...(perCycle ?? {}) },
+      perWorkerCycle: { source: counted, cycleId: reference?.id ?? null, ...(perCycle ?? {}), ...(referenceHistoryBytes !== undefined ? { historyBytes: referenceHistoryBytes } : {}) },
+      databaseBytes,
       counts: {
         started: cnt?.started ?? 0,
         expected: expectedCycles,

@@ -40,3 +40,8 @@ export function countEvents(history: temporal.api.history.v1.IHistory): EventCou
   }
   return c;
 }
+
+/** A history's size as the server stores and sends it (protobuf-encoded; payloads as the codec left them). */
+export function historyBytes(history: temporal.api.history.v1.IHistory): number {
+  return proto.temporal.api.history.v1.History.encode(history).finish().byteLength;
+}
