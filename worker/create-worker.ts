@@ -5,7 +5,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createSmsDelivery } from '../activities/sms';
 import type { Config } from '../config';
-import { COORDINATION_TASK_QUEUE } from '../workflows/contracts/bulk';
+import { BULK_PAGES_TASK_QUEUE, COORDINATION_TASK_QUEUE } from '../workflows/contracts/bulk';
 import { WORKER_CYCLE_TASK_QUEUE } from '../workflows/contracts/worker-cycle';
 import { activityInterceptors } from './activity-interceptors';
 import { requestIdActivityInterceptors } from './request-ids';
@@ -99,7 +99,19 @@ export async function createWorkers(opts: {
       activities,
       interceptors,
       sinks,
-      // bulk pages each fan out to many workflows: few at a time
+      // control steps (write rows, start a workflow, count, escalate), and the pages of operations started before
+      // their own queue
+      maxConcurrentActivityTaskExecutions: 8,
+      shutdownForceTime: '15s',
+    }),
+    // bulk pages (activities only): each fans out to many workflows, few at a time, on slots of their own
+    Worker.create({
+      connection: opts.connection,
+      namespace: opts.namespace,
+      taskQueue: BULK_PAGES_TASK_QUEUE,
+      dataConverter: opts.dataConverter,
+      activities,
+      interceptors,
       maxConcurrentActivityTaskExecutions: 8,
       shutdownForceTime: '15s',
     }),

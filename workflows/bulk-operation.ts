@@ -4,12 +4,16 @@
 import { getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { heartbeating } from './activity-options';
 import type { CoordinationActivities } from '../activities/coordination';
-import { bulkOperationDoneSignal, bulkProgressQuery, type BulkOperationInput, type BulkProgress } from './contracts/bulk';
+import { BULK_PAGES_TASK_QUEUE, bulkOperationDoneSignal, bulkProgressQuery, type BulkOperationInput, type BulkProgress } from './contracts/bulk';
 
 // a page heartbeats per row and the worker heartbeats besides: a killed worker's page is retried within seconds
-const { applyBulkPage, finishBulkOperation } = proxyActivities<CoordinationActivities>(heartbeating('10 minutes', '10 seconds'));
+const { applyBulkPage: applyBulkPageOnCoordination, finishBulkOperation } = proxyActivities<CoordinationActivities>(heartbeating('10 minutes', '10 seconds'));
+// pages on their own queue's slots (contracts/bulk.ts BULK_PAGES_TASK_QUEUE)
+const { applyBulkPage: applyBulkPageOnOwnQueue } = proxyActivities<CoordinationActivities>({ ...heartbeating('10 minutes', '10 seconds'), taskQueue: BULK_PAGES_TASK_QUEUE });
 
 export async function bulkOperationWorkflow(input: BulkOperationInput): Promise<BulkProgress> {
+  // decided once, at the start: an operation started before the patch keeps all its pages where they were
+  const applyBulkPage = patched('bulk-pages-own-queue') ? applyBulkPageOnOwnQueue : applyBulkPageOnCoordination;
   const progress: BulkProgress = { operationId: input.operationId, pages: 0, applied: 0, refused: 0, done: false };
   setHandler(bulkProgressQuery, () => progress);
   let afterLine = 0;

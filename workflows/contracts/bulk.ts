@@ -3,6 +3,13 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /** Campaign-level coordination (campaigns, bulk operations, visa batches, departures) runs on its own queue. */
 export const COORDINATION_TASK_QUEUE = 'gecco-coordination';
+/**
+ * The pages of bulk operations (applyBulkPage): a page holds its activity slot while its rows' Updates are applied,
+ * so pages have slots of their own and the coordination queue's short control steps (a lodgement, a stage move)
+ * never wait behind them. Bulk operations started before 'bulk-pages-own-queue' keep their pages on the
+ * coordination queue.
+ */
+export const BULK_PAGES_TASK_QUEUE = 'gecco-bulk-pages';
 
 export const BULK_KINDS = [
   'start_cycles',
