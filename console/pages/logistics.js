@@ -27,7 +27,10 @@ function CampaignPicker({ campaignId, route }) {
   const campaigns = useLoad(() => must(api.GET('/campaigns', { params: { query: { limit: 100, offset: 0 } } })), []);
   const first = campaigns.data?.items[0]?.id;
   useEffect(() => {
-    if (!campaignId && first) location.replace(`#/${route}/${encodeURIComponent(first)}`);
+    // the first campaign only while the address still names none: a campaign chosen in the list between the options'
+    // render and this effect wins (it was replaced by the first one, and the page showed another campaign's rows)
+    const namesNone = location.hash === `#/${route}` || location.hash === `#/${route}/`;
+    if (!campaignId && first && namesNone) location.replace(`#/${route}/${encodeURIComponent(first)}`);
   }, [campaignId, first]);
   return html`<label>${t('chooseCampaign')}
     <select name="campaign" value=${campaignId ?? ''} onChange=${(/** @type {Event} */ e) => { location.hash = `#/${route}/${encodeURIComponent(/** @type {HTMLSelectElement} */ (e.target).value)}`; }}>
