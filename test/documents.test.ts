@@ -231,7 +231,7 @@ describe('staff documents', () => {
 });
 
 describe('documents rendered on threads (the worker process: templates/render-pool.ts)', () => {
-  it('gives the same bytes as the in-process renderer, in Arabic and French, and a bad date still rejects', async () => {
+  it('gives the same bytes as the in-process renderer, in Arabic and French, manifests too, and a bad date still rejects', async () => {
     const pool = createDocumentRenderer(2);
     try {
       const inputs = [
@@ -245,6 +245,14 @@ describe('documents rendered on threads (the worker process: templates/render-po
         expect(Buffer.isBuffer(threaded)).toBe(true);
         expect(threaded!.equals(inProcess!)).toBe(true);
       }
+      // manifests have a lane of their own: the same bytes too
+      const member = {
+        n: 1, cycleId: 'worker-x-1', nationalId: 'BK123456', firstName: 'فاطمة', lastName: 'العمراني', province: 'القنيطرة',
+        passportNumber: 'VK7654321', passportExpiry: '2031-09-30', employerId: 'B21123456', employerName: 'Fresas del Condado S.L.',
+        authorisationNumber: 'AUT-1', offerId: 'off-1', contractStart: '2027-02-01', contractEnd: '2027-07-31', attempt: 1, decision: null,
+      };
+      const batch = { batchId: 'visa-x-1', issuedOn: '2026-12-01', campaign, weekStart: '2026-12-07', capacity: 1500, lodgedOn: null, members: [member, { ...member, n: 2 }] };
+      expect((await pool.renderVisaBatchManifest(batch)).equals(await renderVisaBatchManifest(batch))).toBe(true);
       await expect(pool.renderContract({ ...contractData, issuedOn: 'not-a-date' })).rejects.toThrow();
       // the pool is still usable after a failed document
       expect((await pool.renderConvocation(convocationData)).length).toBeGreaterThan(1000);
