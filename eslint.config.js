@@ -10,6 +10,9 @@ const ioLibraries = {
   message: 'workflow code runs in the Temporal sandbox: no I/O libraries; call an activity instead',
 };
 
+/** The sandbox's import rule: no Node built-ins, no I/O libraries, and of the project only what `project` allows. */
+const sandboxImports = (...project) => ['error', { paths: nodeBuiltinPaths, patterns: [ioLibraries, ...project] }];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.data/**', 'db/migrations/**', 'bench-results/**', 'dist/**', 'console/api-types.d.ts'] },
   {
@@ -25,43 +28,27 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
+      'no-restricted-imports': sandboxImports(
         {
-          paths: nodeBuiltinPaths,
-          patterns: [
-            ioLibraries,
-            {
-              group: ['../db', '../db/*', '../api', '../api/*', '../worker', '../worker/*', '../templates', '../templates/*', '../config', '../config/*', '../scripts/*'],
-              message: 'workflow code may import only contracts and `import type` from activities',
-            },
-            {
-              group: ['../activities', '../activities/*'],
-              allowTypeImports: true,
-              message: 'import only types from activities (`import type`); call them through proxyActivities',
-            },
-          ],
+          group: ['../db', '../db/*', '../api', '../api/*', '../worker', '../worker/*', '../templates', '../templates/*', '../config', '../config/*', '../scripts/*'],
+          message: 'workflow code may import only contracts and `import type` from activities',
         },
-      ],
+        {
+          group: ['../activities', '../activities/*'],
+          allowTypeImports: true,
+          message: 'import only types from activities (`import type`); call them through proxyActivities',
+        },
+      ),
     },
   },
   {
     // the workflow interceptors and what they import are bundled with the workflows: the same sandbox rules
     files: ['worker/workflow-interceptors.ts', 'worker/request-id-header.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltinPaths,
-          patterns: [
-            ioLibraries,
-            {
-              group: ['../*', './*', '!./request-id-header'],
-              message: 'sandbox code: the workflow interceptors import only the pure request-id-header module of the project',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': sandboxImports({
+        group: ['../*', './*', '!./request-id-header'],
+        message: 'sandbox code: the workflow interceptors import only the pure request-id-header module of the project',
+      }),
     },
   },
 );
