@@ -2,6 +2,7 @@
 // packages, their own contracts and `import type` from activities (they run in Temporal's deterministic sandbox).
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import sandboxFiles from './worker/sandbox-files.json' with { type: 'json' };
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const nodeBuiltinPaths = nodeBuiltins.map((name) => ({ name, message: 'workflow code must be deterministic: no Node built-ins' }));
@@ -43,7 +44,7 @@ export default tseslint.config(
   },
   {
     // the workflow interceptors and what they import are bundled with the workflows: the same sandbox rules
-    files: ['worker/workflow-interceptors.ts', 'worker/request-id-header.ts'],
+    files: sandboxFiles,
     rules: {
       'no-restricted-imports': sandboxImports({
         group: ['../*', './*', '!./request-id-header'],

@@ -28,7 +28,8 @@ function filesUnder(dir: string): string[] {
 }
 
 /** Code outside workflows/ that runs inside the workflow sandbox: the workflow interceptors the bundle adds. */
-const SANDBOX_FILES = ['worker/workflow-interceptors.ts', 'worker/request-id-header.ts'];
+// (the same list gives them the sandbox's lint rules: eslint.config.js)
+const SANDBOX_FILES = JSON.parse(fs.readFileSync(new URL('../worker/sandbox-files.json', import.meta.url), 'utf8')) as string[];
 
 /** One hash of the workflow code: each file's path and content, in path order (line endings as committed). */
 function workflowSourceHash(root = '.'): string {
