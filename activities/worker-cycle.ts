@@ -1,6 +1,6 @@
 // Activities are built once per worker process from their dependencies; each is idempotent on a business key.
 import { createHash } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
 import { auditEvents, campaigns, candidates, documents, employers, offers, workerCycles } from '../db/schema';
 import type { ContractDocumentData, DocumentKind } from '../templates/types';
@@ -113,27 +113,33 @@ export function createCycleActivities(deps: ActivityDeps) {
   }
 
   return {
-    /** Writes one transition to the audit log and moves the cycle row forward (never backwards on a retry). */
+    /**
+     * Writes one transition to the audit log and moves the cycle row forward (never backwards on a retry).
+     *
+     * Transitions run as local activities, before the workflow task that took the step completes. When that task is
+     * lost (its worker killed), Temporal never recorded it, and the task's retry may take another path: an Update
+     * and a deadline that arrived together can come in the other order. Its steps then reuse the lost task's seqs.
+     * So a seq is not a fixed step: the write of the latest attempt, told by its workflow time (a retried task
+     * starts later), replaces what is at its seq and removes what the lost task wrote beyond it, and the cycle row
+     * follows the write that is newest by (workflow time, seq). A retry of the same write, or an older one (a stale
+     * retry of an earlier seq), changes nothing.
+     */
     async recordTransition(t: TransitionInput): Promise<void> {
+      const at = new Date(t.occurredAt);
       const fields = { stage: t.stage, outcome: t.outcome ?? null, ...rowOfState(t.cycle), lastSeq: t.seq, updatedAt: new Date() };
+      const event = { step: t.step, stage: t.stage, outcome: t.outcome ?? null, actor: t.actor, details: t.details, occurredAt: at };
       await db.transaction(async (tx) => {
-        await tx
-          .insert(auditEvents)
-          .values({
-            cycleId: t.cycleId,
-            seq: t.seq,
-            step: t.step,
-            stage: t.stage,
-            outcome: t.outcome ?? null,
-            actor: t.actor,
-            details: t.details,
-            occurredAt: new Date(t.occurredAt),
-          })
-          .onConflictDoNothing();
+        // the row first, while the event it mirrors (at its last_seq) is still the one it was written with
+        const rowWrittenAt = sql`coalesce((select e.occurred_at from ${auditEvents} e where e.cycle_id = ${workerCycles.id} and e.seq = ${workerCycles.lastSeq}), '-infinity')`;
         await tx
           .insert(workerCycles)
           .values({ id: t.cycleId, campaignId: t.campaignId, candidateId: t.candidateId, province: t.province, ...fields })
-          .onConflictDoUpdate({ target: workerCycles.id, set: fields, where: sql`${workerCycles.lastSeq} < ${t.seq}` });
+          .onConflictDoUpdate({ target: workerCycles.id, set: fields, where: sql`(${rowWrittenAt}, ${workerCycles.lastSeq}) < (${t.occurredAt}::timestamptz, ${t.seq}::int)` });
+        await tx.delete(auditEvents).where(and(eq(auditEvents.cycleId, t.cycleId), gt(auditEvents.seq, t.seq), lt(auditEvents.occurredAt, at)));
+        await tx
+          .insert(auditEvents)
+          .values({ cycleId: t.cycleId, seq: t.seq, ...event })
+          .onConflictDoUpdate({ target: [auditEvents.cycleId, auditEvents.seq], set: event, where: lt(auditEvents.occurredAt, at) });
       });
     },
 

@@ -182,7 +182,8 @@ export const workerCycles = pgTable(
   ],
 );
 
-// Append-only: who did what, when, to which cycle. (cycle_id, seq) makes each transition idempotent.
+// Who did what, when, to which cycle. (cycle_id, seq) makes each transition idempotent; a workflow task lost after
+// its local activity wrote is rewritten by the task's retry (recordTransition).
 export const auditEvents = pgTable(
   'audit_events',
   {

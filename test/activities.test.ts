@@ -54,6 +54,33 @@ describe('activities', () => {
     expect(row).toMatchObject({ stage: 'selected', lastSeq: 2, employerId: 'B21999999' });
   });
 
+  it('recordTransition: the retry of a lost workflow task rewrites what the lost task wrote, and no step is recorded twice', async () => {
+    const [cand] = await handle.db.insert(candidates).values(sampleCandidate() as typeof candidates.$inferInsert).returning();
+    const cycleId = `worker-${base.campaignId}-${cand!.id}`;
+    const first = { ...base, cycleId, candidateId: cand!.id };
+    await acts.recordTransition(first);
+    await acts.recordTransition({ ...first, seq: 2, step: 'selection', stage: 'selected' });
+    // A lost task (worker killed before it completed) took the return first: seqs 3-4 written at its time
+    const lost = new Date(Date.parse(base.occurredAt) + 1_000).toISOString();
+    const retry = new Date(Date.parse(base.occurredAt) + 12_000).toISOString();
+    const later = new Date(Date.parse(base.occurredAt) + 13_000).toISOString();
+    const returned = { cycle: { returnedOn: '2027-07-30', nextSeasonEligible: true } };
+    await acts.recordTransition({ ...first, seq: 3, step: 'return_verified', stage: 'awaiting_return', occurredAt: lost, ...returned });
+    await acts.recordTransition({ ...first, seq: 4, step: 'returned', stage: 'closed', outcome: 'returned', occurredAt: lost, ...returned });
+    // its retry took the deadline first, then the return in the next task
+    await acts.recordTransition({ ...first, seq: 3, step: 'contract_ended', stage: 'awaiting_return', occurredAt: retry, cycle: {} });
+    let [row] = await handle.db.select().from(workerCycles).where(eq(workerCycles.id, cycleId));
+    expect(row).toMatchObject({ stage: 'awaiting_return', outcome: null, lastSeq: 3 });
+    await acts.recordTransition({ ...first, seq: 4, step: 'return_verified', stage: 'awaiting_return', occurredAt: later, ...returned });
+    await acts.recordTransition({ ...first, seq: 5, step: 'returned', stage: 'closed', outcome: 'returned', occurredAt: later, ...returned });
+    // a stale retry of seq 3 from the lost task changes nothing
+    await acts.recordTransition({ ...first, seq: 3, step: 'return_verified', stage: 'awaiting_return', occurredAt: lost, ...returned });
+    const audit = await handle.db.select().from(auditEvents).where(eq(auditEvents.cycleId, cycleId)).orderBy(asc(auditEvents.seq));
+    expect(audit.map((a) => `${a.seq} ${a.step}`)).toEqual(['1 preselection', '2 selection', '3 contract_ended', '4 return_verified', '5 returned']);
+    [row] = await handle.db.select().from(workerCycles).where(eq(workerCycles.id, cycleId));
+    expect(row).toMatchObject({ stage: 'closed', outcome: 'returned', lastSeq: 5 });
+  });
+
   it('issueContractDocuments stores each document once', async () => {
     const first = await acts.issueContractDocuments({ cycleId });
     const second = await acts.issueContractDocuments({ cycleId });
