@@ -500,7 +500,7 @@ async function main(): Promise<void> {
       const failures = [
         ...(v.stranded.total > 0 ? [`${v.stranded.total} stranded`] : []),
         ...(v.duplicateDocuments > 0 ? [`${v.duplicateDocuments} duplicate documents`] : []),
-        ...(v.duplicateAuditSteps > 0 ? [`${v.duplicateAuditSteps} duplicate audit steps`] : []),
+        ...(v.duplicateAuditSteps > 0 ? [`${v.duplicateAuditSteps} duplicate audit steps (${v.duplicateAuditExamples.join('; ')})`] : []),
         ...(v.auditGaps > 0 ? [`${v.auditGaps} cycles with a gap in their audit trail`] : []),
         ...(v.unexplained > 0 ? [`${v.unexplained} e-mail duplicates not explained by a retried send`] : []),
         ...(v.sms.undecided > 0 ? [`${v.sms.undecided} SMS sent and never decided by a stored receipt`] : []),
@@ -518,6 +518,7 @@ async function main(): Promise<void> {
         strandedDetail: v.stranded,
         duplicateDocuments: v.duplicateDocuments,
         duplicateAuditSteps: v.duplicateAuditSteps,
+        duplicateAuditExamples: v.duplicateAuditExamples,
         auditGaps: v.auditGaps,
         emailDuplicates: v.emailDuplicates,
         explained: v.explained,

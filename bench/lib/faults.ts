@@ -175,6 +175,8 @@ export interface SeasonVerdict {
   };
   duplicateDocuments: number;
   duplicateAuditSteps: number;
+  /** up to 5 of them: cycle, step and the seqs it was recorded at */
+  duplicateAuditExamples: string[];
   /** cycles whose audit trail has a hole (seq 1..n not all there) or whose row's last_seq is not its last event */
   auditGaps: number;
   openContexts: { visaBatches: number; departures: number; bulkOperations: number };
@@ -273,6 +275,9 @@ export async function verifySeason(o: {
               where c.campaign_id = ${campaignId} group by a.cycle_id, a.seq having count(*) > 1) x)::int
          + (select count(*) from (select a.cycle_id, a.step from audit_events a join worker_cycles c on c.id = a.cycle_id
               where c.campaign_id = ${campaignId} group by a.cycle_id, a.step having count(*) > 1) y)::int as n`;
+  const duplicateAuditExamples = (await db<{ cycle_id: string; step: string; seqs: number[] }[]>`
+    select a.cycle_id, a.step, array_agg(a.seq order by a.seq) as seqs from audit_events a join worker_cycles c on c.id = a.cycle_id
+    where c.campaign_id = ${campaignId} group by a.cycle_id, a.step having count(*) > 1 order by 1, 2 limit 5`).map((r) => `${r.cycle_id} ${r.step} at seqs ${r.seqs.join(', ')}`);
   const [gaps] = await db<{ n: number }[]>`
     select count(*)::int as n from (
       select c.id from worker_cycles c left join audit_events a on a.cycle_id = c.id where c.campaign_id = ${campaignId}
@@ -324,6 +329,7 @@ export async function verifySeason(o: {
     },
     duplicateDocuments: dupDocs?.n ?? 0,
     duplicateAuditSteps: dupAudit?.n ?? 0,
+    duplicateAuditExamples,
     auditGaps: gaps?.n ?? 0,
     openContexts: { visaBatches: ctx?.batches ?? 0, departures: ctx?.departures ?? 0, bulkOperations: ctx?.ops ?? 0 },
     emails: {
