@@ -101,7 +101,7 @@ export interface EscalationInput {
   phase: 'lodgement' | 'decision';
 }
 
-export function createVisaBatchActivities({ db, temporal, mailer, documents: renderer, config }: ActivityDeps) {
+export function createVisaBatchActivities({ db, temporal, mailer, config }: ActivityDeps) {
   async function batchOrFail(batchId: string) {
     const [batch] = await db.select().from(visaBatches).where(eq(visaBatches.id, batchId));
     if (!batch) throw ApplicationFailure.nonRetryable(`visa batch ${batchId} is not in the database`, 'VisaBatchNotFound');
@@ -130,15 +130,17 @@ export function createVisaBatchActivities({ db, temporal, mailer, documents: ren
 
   return {
     /**
-     * Checks the batch's dossier renders and fingerprints it. The manifest is not stored: the API renders it on
-     * demand from the database (GET /visa-batches/:id/manifest), so it always shows the current decisions.
+     * Counts the batch's dossier and fingerprints what its manifest lists. The manifest is not stored: the API renders
+     * it on demand from the database (GET /visa-batches/:id/manifest), so it always shows the current decisions, and
+     * the worker does not render it: the lodgement waits on this step, and rendering a PDF only to hash it made a
+     * lodgement take seconds under load. `sizeBytes` is the listed content's size.
      */
     async generateVisaBatchManifest({ batchId }: { batchId: string }): Promise<{ members: number; sha256: string; sizeBytes: number }> {
       // The batch's rows are committed before its workflow starts (activities/start-workflow.ts): no row, no batch.
       const data = await loadVisaBatchManifestData(db, batchId);
       if (!data) throw ApplicationFailure.nonRetryable(`visa batch ${batchId} is not in the database`, 'VisaBatchNotFound');
-      const pdf = await renderer.renderVisaBatchManifest(data);
-      return { members: data.members.length, sha256: sha256(pdf), sizeBytes: pdf.length };
+      const content = Buffer.from(JSON.stringify(data));
+      return { members: data.members.length, sha256: sha256(content), sizeBytes: content.length };
     },
 
     /** Marks the batch lodged and starts the bulk operation that submits every member's visa file. */

@@ -46,24 +46,20 @@ export function createDocumentRenderer(threads: number): DocumentRendererPool {
     // a thread holds fonts and shaped runs worth keeping: never retire it for being idle
     idleTimeout: Number.MAX_SAFE_INTEGER,
   });
-  // Manifests (a visa batch's 1,500 lines, a sailing's passengers) are few, and someone waits on each: a batch is
-  // lodged only once its dossier's manifest is made. A lane of their own, not behind the workers' documents queued
-  // by a file being applied (the lodgement waited 12–28 s there in 500-worker seasons).
-  const manifests = new Piscina<RenderTask, Uint8Array>({ filename, execArgv, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
-  const run = (kind: RenderKind, lane: Piscina<RenderTask, Uint8Array>) => async (data: unknown): Promise<Buffer> => {
-    const bytes = await lane.run({ kind, data });
+  const run = (kind: RenderKind) => async (data: unknown): Promise<Buffer> => {
+    const bytes = await pool.run({ kind, data });
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
   return {
-    renderContract: run('renderContract', pool),
-    renderReturnCommitment: run('renderReturnCommitment', pool),
-    renderConvocation: run('renderConvocation', pool),
-    renderPredepartureSheet: run('renderPredepartureSheet', pool),
-    renderEmbarkationManifest: run('renderEmbarkationManifest', manifests),
-    renderVisaBatchManifest: run('renderVisaBatchManifest', manifests),
+    renderContract: run('renderContract'),
+    renderReturnCommitment: run('renderReturnCommitment'),
+    renderConvocation: run('renderConvocation'),
+    renderPredepartureSheet: run('renderPredepartureSheet'),
+    renderEmbarkationManifest: run('renderEmbarkationManifest'),
+    renderVisaBatchManifest: run('renderVisaBatchManifest'),
     threads,
     close: async () => {
-      await Promise.all([pool.destroy(), manifests.destroy()]);
+      await pool.destroy();
     },
   };
 }

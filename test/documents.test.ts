@@ -245,7 +245,7 @@ describe('documents rendered on threads (the worker process: templates/render-po
         expect(Buffer.isBuffer(threaded)).toBe(true);
         expect(threaded!.equals(inProcess!)).toBe(true);
       }
-      // manifests have a lane of their own: the same bytes too
+      // manifests (the API renders them; the pool can too): the same bytes
       const member = {
         n: 1, cycleId: 'worker-x-1', nationalId: 'BK123456', firstName: 'فاطمة', lastName: 'العمراني', province: 'القنيطرة',
         passportNumber: 'VK7654321', passportExpiry: '2031-09-30', employerId: 'B21123456', employerName: 'Fresas del Condado S.L.',
