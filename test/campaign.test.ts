@@ -3,10 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { campaigns, reserveCalls, workerCycles } from '../db/schema';
+import { recordHistories } from './record-histories';
 import { requestsTo, withTestStack, bulkOperationDone, sampleCampaign, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
-withTestStack((s) => (stack = s));
+/** The campaigns this file ran, kept for the replay test when RECORD_HISTORIES=<version> (test/record-histories.ts). */
+const recorded: { name: string; workflowId: string }[] = [];
+withTestStack((s) => (stack = s), (s) => recordHistories(s, recorded));
 
 const { post } = requestsTo(() => stack);
 const longTimings = encodeURIComponent(JSON.stringify({ selectionDeadline: '120s', authorisationDeadline: '120s' }));
@@ -16,6 +19,7 @@ const operationDone = (operationId: string) => bulkOperationDone(stack.app, oper
 describe('campaign workflow', () => {
   it('moves stage by stage and refuses moves that skip a stage or whose preconditions fail', async () => {
     const id = `cp-${uniqueSuffix()}`;
+    recorded.push({ name: 'campaign-stage-moves', workflowId: `campaign-${id}` });
     const created = await post('/campaigns', { ...sampleCampaign(id, 'B21555555'), reserveCheckInterval: '1s' });
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json().stage).toBe('draft');
@@ -41,6 +45,7 @@ describe('campaign workflow', () => {
 
   it('replaces a selected worker who withdraws with the first reserve, until the cut-off', async () => {
     const id = `cp-${uniqueSuffix()}`;
+    recorded.push({ name: 'campaign-reserve-list', workflowId: `campaign-${id}` });
     const created = await post('/campaigns', { ...sampleCampaign(id, 'B21666666'), reserveCheckInterval: '1s', reserveCutoff: '2099-12-31' });
     const offerId = created.json().offers[0].id;
     const tag = Date.now().toString().slice(-5);

@@ -1,5 +1,5 @@
-// Recording the histories of coordination workflows (visa batches, sailings) for test/replay.test.ts: set
-// RECORD_HISTORIES=<version> when running test/visa-batches.test.ts or test/departures.test.ts, then copy
+// Recording the histories of coordination workflows (visa batches, sailings, campaigns) for test/replay.test.ts: set
+// RECORD_HISTORIES=<version> when running test/visa-batches.test.ts, test/departures.test.ts or test/campaign.test.ts, then copy
 // .data/histories/<version>-*.history.pb into test/histories/. Histories are kept as the server stores them: payloads
 // encrypted with the tests' development key, which the replay test's codec decrypts.
 import fs from 'node:fs';

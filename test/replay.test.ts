@@ -8,6 +8,8 @@
 // v8-* after the operator repairs: the repair workflow, a visa batch and a sailing told of a released member (behind
 // 'visa-batch-members-changed', 'departure-members-changed'), a cycle released from its sailing and convoked again
 // (the releaseFromSailing Update), a cycle's run after a reset (test/repairs.test.ts, RECORD_HISTORIES=v8).
+// v13-* after 'stage-move-local' (a campaign's stage move counts and records in local activities; campaigns recorded
+// from v12 on, test/campaign.test.ts) and 'lodge-local' (a visa batch's manifest count and lodgement likewise).
 // Worker cycles and circular-framework cycles are recorded (test/worker-cycle.test.ts, test/circular.test.ts).
 // Record new ones with `npm run record-histories`; never delete old ones while such cycles may still run.
 // Histories recorded since payload encryption hold payloads encrypted with the development key (worker/payload-codec.ts);
