@@ -41,13 +41,61 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
       if (!campaign) return { called: 0, vacancies: 0 };
       if (campaign.reserveCutoff && new Date().toISOString().slice(0, 10) > campaign.reserveCutoff) return { called: 0, vacancies: 0 };
 
+      /** One call to one reserve for one post: the same eligibility gate as every other path, then the selection. */
+      const callReserve = async (call: { id: number; reserveCycleId: string; vacatedCycleId: string }, candidateId: number, offer: typeof offers.$inferSelect): Promise<'selected' | 'refused' | 'offer_full'> => {
+        // A blocked reserve is not selected; the call says why.
+        const gate = await admitOne(db, { candidateId, cycleId: call.reserveCycleId, offerId: offer.id }, { hold: 'reserve', campaignId });
+        if (isQuotaOnly(gate.refusals)) {
+          // the offer is full (the vacated post was refilled another way): no reserve is used up for it
+          await db.delete(reserveCalls).where(eq(reserveCalls.id, call.id));
+          return 'offer_full';
+        }
+        if (gate.refusals.length) {
+          await db.update(reserveCalls).set({ status: 'refused', reason: gate.refusals.map((r) => r.reason).join('; ') }).where(eq(reserveCalls.id, call.id));
+          return 'refused';
+        }
+        try {
+          // the call's id is the update's: a call finished again after a crash is one selection, not two
+          await temporal.workflow.getHandle(call.reserveCycleId).executeUpdate(recordSelectionUpdate, {
+            args: [{ decision: 'selected', employerId: offer.employerId, offerId: offer.id, contractStart: offer.contractStart, contractEnd: offer.contractEnd, decidedBy: `reserve list (replaces ${call.vacatedCycleId})` }],
+            updateId: `reserve-call-${call.id}`,
+          });
+          await db.update(reserveCalls).set({ status: 'selected' }).where(eq(reserveCalls.id, call.id));
+          return 'selected';
+        } catch (err) {
+          if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError)) throw err;
+          // dropped unprocessed by the server: not the reserve's refusal; the activity's retry calls again
+          if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE) throw err;
+          // that reserve is no longer available (expired, withdrew): record why and try the next one
+          await releaseSeat(db, call.reserveCycleId);
+          await db.update(reserveCalls).set({ status: 'refused', reason: err.message }).where(eq(reserveCalls.id, call.id));
+          return 'refused';
+        }
+      };
+
+      // A call still at 'called' was left by an attempt that died between recording it and the reserve's answer (its
+      // worker killed): it holds its post and its reserve, so it is finished before anything else, or never would be.
+      let called = 0;
+      const interrupted = await db
+        .select({ id: reserveCalls.id, offerId: reserveCalls.offerId, vacatedCycleId: reserveCalls.vacatedCycleId, reserveCycleId: reserveCalls.reserveCycleId, candidateId: workerCycles.candidateId })
+        .from(reserveCalls)
+        .innerJoin(workerCycles, eq(workerCycles.id, reserveCalls.reserveCycleId))
+        .where(and(eq(reserveCalls.campaignId, campaignId), eq(reserveCalls.status, 'called')))
+        .orderBy(asc(reserveCalls.id));
+      if (interrupted.length) {
+        const interruptedOffers = new Map((await db.select().from(offers).where(inArray(offers.id, [...new Set(interrupted.map((c) => c.offerId))]))).map((o) => [o.id, o]));
+        for (const call of interrupted) {
+          if ((await callReserve(call, call.candidateId, interruptedOffers.get(call.offerId)!)) === 'selected') called += 1;
+        }
+      }
+
       const filled = db.select({ id: reserveCalls.vacatedCycleId }).from(reserveCalls).where(and(eq(reserveCalls.campaignId, campaignId), ne(reserveCalls.status, 'refused')));
       const vacated = await db
         .select({ cycleId: workerCycles.id, offerId: workerCycles.offerId })
         .from(workerCycles)
         .where(and(eq(workerCycles.campaignId, campaignId), isNotNull(workerCycles.offerId), inArray(workerCycles.outcome, [...DROP_OUT_OUTCOMES]), notInArray(workerCycles.id, filled)))
         .orderBy(asc(workerCycles.updatedAt), asc(workerCycles.id));
-      if (vacated.length === 0) return { called: 0, vacancies: 0 };
+      if (vacated.length === 0) return { called, vacancies: 0 };
 
       const offerRows = await db.select().from(offers).where(eq(offers.campaignId, campaignId));
       const offerById = new Map(offerRows.map((o) => [o.id, o]));
@@ -58,7 +106,6 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
         .where(and(eq(workerCycles.campaignId, campaignId), isNotNull(workerCycles.reserveRank), eq(workerCycles.stage, 'preselected'), isNull(workerCycles.outcome), notInArray(workerCycles.id, alreadyCalled)))
         .orderBy(asc(workerCycles.reserveRank), asc(workerCycles.id));
 
-      let called = 0;
       let next = 0;
       for (const post of vacated) {
         const offer = offerById.get(post.offerId!);
@@ -71,33 +118,14 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
             .onConflictDoNothing()
             .returning();
           if (!call) continue;
-          // The same eligibility gate as every other path: a blocked reserve is not selected; the call says why.
-          const gate = await admitOne(db, { candidateId: reserve.candidateId, cycleId: reserve.cycleId, offerId: offer.id }, { hold: 'reserve', campaignId });
-          if (isQuotaOnly(gate.refusals)) {
-            // the offer is full (the vacated post was refilled another way): no reserve is used up for it
-            await db.delete(reserveCalls).where(eq(reserveCalls.id, call.id));
+          const answer = await callReserve(call, reserve.candidateId, offer);
+          if (answer === 'offer_full') {
             next -= 1;
             break;
           }
-          if (gate.refusals.length) {
-            await db.update(reserveCalls).set({ status: 'refused', reason: gate.refusals.map((r) => r.reason).join('; ') }).where(eq(reserveCalls.id, call.id));
-            continue;
-          }
-          try {
-            await temporal.workflow.getHandle(reserve.cycleId).executeUpdate(recordSelectionUpdate, {
-              args: [{ decision: 'selected', employerId: offer.employerId, offerId: offer.id, contractStart: offer.contractStart, contractEnd: offer.contractEnd, decidedBy: `reserve list (replaces ${post.cycleId})` }],
-              updateId: `reserve-call-${call.id}`,
-            });
-            await db.update(reserveCalls).set({ status: 'selected' }).where(eq(reserveCalls.id, call.id));
+          if (answer === 'selected') {
             called += 1;
             break;
-          } catch (err) {
-            if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError)) throw err;
-            // dropped unprocessed by the server: not the reserve's refusal; the activity's retry calls again
-            if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE) throw err;
-            // that reserve is no longer available (expired, withdrew): record why and try the next one
-            await releaseSeat(db, reserve.cycleId);
-            await db.update(reserveCalls).set({ status: 'refused', reason: err.message }).where(eq(reserveCalls.id, call.id));
           }
         }
         if (next >= reserves.length) break;

@@ -498,7 +498,7 @@ async function main(): Promise<void> {
     if (injector) {
       const v = verdict!;
       const failures = [
-        ...(v.stranded.total > 0 ? [`${v.stranded.total} stranded`] : []),
+        ...(v.stranded.total > 0 ? [`${v.stranded.total} stranded (${v.stranded.examples.slice(0, 5).join('; ')})`] : []),
         ...(v.duplicateDocuments > 0 ? [`${v.duplicateDocuments} duplicate documents`] : []),
         ...(v.duplicateAuditSteps > 0 ? [`${v.duplicateAuditSteps} duplicate audit steps (${v.duplicateAuditExamples.join('; ')})`] : []),
         ...(v.auditGaps > 0 ? [`${v.auditGaps} cycles with a gap in their audit trail`] : []),

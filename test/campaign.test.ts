@@ -86,4 +86,41 @@ describe('campaign workflow', () => {
     await new Promise((r) => setTimeout(r, 2500));
     expect((await stack.db.select().from(reserveCalls).where(eq(reserveCalls.campaignId, id))).filter((c) => c.status === 'selected')).toHaveLength(1);
   });
+
+  it('finishes a reserve call that a crashed check recorded but never made', async () => {
+    const id = `cp-${uniqueSuffix()}`;
+    // the check runs on each stage move only: the test says when
+    const created = await post('/campaigns', { ...sampleCampaign(id, 'B21666666'), reserveCheckInterval: '1h', reserveCutoff: '2099-12-31' });
+    const offerId = created.json().offers[0].id;
+    const tag = Date.now().toString().slice(-5);
+    const person = (i: number, reserveRank?: number) => ({
+      nationalId: `CR${tag}${i}`, firstName: 'Naima', lastName: `Test${i}`, birthDate: '1990-01-01', sex: 'F', province: 'Larache',
+      commune: 'Mnasra', householdSituation: 'mariée', phone: '+212600000000', ...(reserveRank ? { reserveRank } : {}),
+    });
+    const load = await post(`/campaigns/${id}/intake/candidates?loadedBy=coord&timings=${longTimings}`, [person(1), person(2), person(3, 1)]);
+    await operationDone(load.json().operationId);
+    for (const to of ['registration', 'preselection', 'selection']) expect((await post(`/campaigns/${id}/stage`, { to, by: 'coord' })).statusCode).toBe(200);
+    const sel = await post(`/campaigns/${id}/intake/selection?loadedBy=coord`, [1, 2].map((i) => ({ nationalId: `CR${tag}${i}`, decision: 'selected', offerId, decidedBy: 'employer' })));
+    await operationDone(sel.json().operationId);
+    const cycles = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, id));
+    const worker1 = cycles.find((c) => c.reserveRank === null && c.offerId === offerId)!;
+    const reserve = cycles.find((c) => c.reserveRank === 1)!;
+    expect((await post(`/cycles/${worker1.id}/withdrawal`, { reason: 'pregnant', recordedBy: 'agency' })).statusCode).toBe(202);
+    await waitUntil(async () => (await stack.db.select().from(workerCycles).where(eq(workerCycles.id, worker1.id)))[0]?.outcome === 'withdrawn');
+
+    // What a check killed between recording the call and selecting the reserve leaves behind: the call, 'called'.
+    await stack.db.insert(reserveCalls).values({ campaignId: id, offerId, vacatedCycleId: worker1.id, reserveCycleId: reserve.id });
+    expect((await post(`/campaigns/${id}/stage`, { to: 'authorisation', by: 'coord' })).statusCode).toBe(200);
+
+    const reserveRow = await waitUntil(async () => {
+      const [r] = await stack.db.select().from(workerCycles).where(eq(workerCycles.id, reserve.id));
+      return r?.stage === 'selected' ? r : undefined;
+    }, 30_000);
+    expect(reserveRow).toMatchObject({ offerId });
+    const calls = await waitUntil(async () => {
+      const rows = await stack.db.select().from(reserveCalls).where(eq(reserveCalls.campaignId, id));
+      return rows.every((c) => c.status === 'selected') ? rows : undefined;
+    });
+    expect(calls.map((c) => [c.vacatedCycleId, c.reserveCycleId])).toEqual([[worker1.id, reserve.id]]);
+  });
 });

@@ -171,6 +171,8 @@ export interface SeasonVerdict {
     mirrorMismatches: number;
     visaMembersWithoutDecision: number;
     passengersWithoutStatus: number;
+    /** reserve calls recorded and never answered (selected or refused): they hold a post and a reserve */
+    reserveCallsUnanswered: number;
     examples: string[];
   };
   duplicateDocuments: number;
@@ -238,6 +240,10 @@ export async function verifySeason(o: {
     select p.departure_id, p.cycle_id from departure_passengers p join departures d on d.id = p.departure_id where d.campaign_id = ${campaignId} and p.status = 'convoked' limit 3`) {
     examples.push(`${r.cycle_id} neither embarked nor no-show on ${r.departure_id}`);
   }
+
+  const unansweredCalls = await db<{ vacated_cycle_id: string; reserve_cycle_id: string }[]>`
+    select vacated_cycle_id, reserve_cycle_id from reserve_calls where campaign_id = ${campaignId} and status = 'called'`;
+  for (const r of unansweredCalls.slice(0, 3)) examples.push(`reserve call for ${r.vacated_cycle_id}'s post to ${r.reserve_cycle_id} never answered`);
 
   // Temporal: every worker-cycle workflow of the campaign completed, at the stage its row says
   const rows = new Map((await db<{ id: string; stage: string }[]>`select id, stage from worker_cycles where campaign_id = ${campaignId}`).map((r) => [r.id, r.stage]));
@@ -319,12 +325,13 @@ export async function verifySeason(o: {
     cycles: c?.total ?? 0,
     outcomes,
     stranded: {
-      total: openCycles + workflowsNotClosed + mirrorMismatches + visaMembers + unresolved,
+      total: openCycles + workflowsNotClosed + mirrorMismatches + visaMembers + unresolved + unansweredCalls.length,
       openCycles,
       workflowsNotClosed,
       mirrorMismatches,
       visaMembersWithoutDecision: visaMembers,
       passengersWithoutStatus: unresolved,
+      reserveCallsUnanswered: unansweredCalls.length,
       examples,
     },
     duplicateDocuments: dupDocs?.n ?? 0,
