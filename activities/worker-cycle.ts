@@ -128,19 +128,20 @@ export function createCycleActivities(deps: ActivityDeps) {
       const at = new Date(t.occurredAt);
       const fields = { stage: t.stage, outcome: t.outcome ?? null, ...rowOfState(t.cycle), lastSeq: t.seq, updatedAt: new Date() };
       const event = { step: t.step, stage: t.stage, outcome: t.outcome ?? null, actor: t.actor, details: t.details, occurredAt: at };
-      await db.transaction(async (tx) => {
-        // the row first, while the event it mirrors (at its last_seq) is still the one it was written with
-        const rowWrittenAt = sql`coalesce((select e.occurred_at from ${auditEvents} e where e.cycle_id = ${workerCycles.id} and e.seq = ${workerCycles.lastSeq}), '-infinity')`;
-        await tx
-          .insert(workerCycles)
-          .values({ id: t.cycleId, campaignId: t.campaignId, candidateId: t.candidateId, province: t.province, ...fields })
-          .onConflictDoUpdate({ target: workerCycles.id, set: fields, where: sql`(${rowWrittenAt}, ${workerCycles.lastSeq}) < (${t.occurredAt}::timestamptz, ${t.seq}::int)` });
-        await tx.delete(auditEvents).where(and(eq(auditEvents.cycleId, t.cycleId), gt(auditEvents.seq, t.seq), lt(auditEvents.occurredAt, at)));
-        await tx
-          .insert(auditEvents)
-          .values({ cycleId: t.cycleId, seq: t.seq, ...event })
-          .onConflictDoUpdate({ target: [auditEvents.cycleId, auditEvents.seq], set: event, where: lt(auditEvents.occurredAt, at) });
-      });
+      // One statement (one round trip, atomic): every part reads the same snapshot, so the row's guard compares with
+      // the event the row was written with, before this statement replaces it.
+      const rowWrittenAt = sql`coalesce((select e.occurred_at from ${auditEvents} e where e.cycle_id = ${workerCycles.id} and e.seq = ${workerCycles.lastSeq}), '-infinity')`;
+      const mirror = db
+        .insert(workerCycles)
+        .values({ id: t.cycleId, campaignId: t.campaignId, candidateId: t.candidateId, province: t.province, ...fields })
+        .onConflictDoUpdate({ target: workerCycles.id, set: fields, where: sql`(${rowWrittenAt}, ${workerCycles.lastSeq}) < (${t.occurredAt}::timestamptz, ${t.seq}::int)` });
+      // events after this one written by a lost attempt that took another path
+      const superseded = db.delete(auditEvents).where(and(eq(auditEvents.cycleId, t.cycleId), gt(auditEvents.seq, t.seq), lt(auditEvents.occurredAt, at)));
+      const record = db
+        .insert(auditEvents)
+        .values({ cycleId: t.cycleId, seq: t.seq, ...event })
+        .onConflictDoUpdate({ target: [auditEvents.cycleId, auditEvents.seq], set: event, where: lt(auditEvents.occurredAt, at) });
+      await db.execute(sql`with mirrored as (${mirror.getSQL()}), superseded as (${superseded.getSQL()}) ${record.getSQL()}`);
     },
 
     /** Prints the contract, the return commitment and the pre-departure sheet (worker's language + Spanish) for the pre-departure session. */
