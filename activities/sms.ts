@@ -2,7 +2,7 @@
 // activity is retried), and what happens to its delivery receipts: stored; an undelivered SMS is sent again after
 // SMS_RETRY_DELAY up to SMS_MAX_ATTEMPTS in all, then escalated: the worker goes on her agency's call list and the
 // agency gets an e-mail. Workers without a phone are reached through their agency's call list only.
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { candidates, departurePassengers, emailOutbox, smsReceipts, workerCycles } from '../db/schema';
 import { renderSms, SMS_TEMPLATES, type SmsTemplate } from '../templates/sms';
@@ -57,11 +57,13 @@ export async function sendWorkerSms(deps: SmsDeps, n: WorkerSmsInput, text: stri
   if (ALWAYS_CALLED.includes(n.template)) await addToCallList(db, { ...call, reason: 'announcement' });
 
   const key = `${n.key}:sms`;
-  await db
+  const [created] = await db
     .insert(emailOutbox)
     .values({ idempotencyKey: key, channel: 'sms', cycleId: n.cycleId, toAddresses: [candidate.phone], subject: n.template, body: text, delivery: 'pending' })
-    .onConflictDoNothing();
-  const [sms] = await db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, key));
+    .onConflictDoNothing()
+    .returning();
+  // a retry finds the row its first attempt wrote
+  const sms = created ?? (await db.select().from(emailOutbox).where(eq(emailOutbox.idempotencyKey, key)))[0];
   if (!sms) throw new Error(`outbox row ${key} vanished`);
   if (sms.sentAt) return { sent: false, parts: sms.smscMessageIds?.length ?? 0 };
   if (!deps.sms) {
@@ -159,17 +161,24 @@ export function createSmsDelivery(deps: SmsDeps): {
     await db.update(emailOutbox).set({ delivery: 'escalated' }).where(eq(emailOutbox.id, sms.id));
   }
 
-  async function settle(outboxId: number): Promise<void> {
-    const [sms] = await db.select().from(emailOutbox).where(eq(emailOutbox.id, outboxId));
-    const ids = sms?.smscMessageIds ?? [];
+  /**
+   * Decides the SMS `which` selects from the receipts stored for its current parts, in two round trips: one reads the
+   * SMS and its receipts and attaches the receipts stored before its ids were written (whatever its state: a receipt
+   * belongs to its SMS), the other writes the decision if there is one.
+   */
+  async function settleWhere(which: SQL): Promise<void> {
+    const [sms] = await db.execute<{ id: number; delivery: string; ids: string[] | null; receipts: { id: string; stat: string; err: string | null }[] }>(sql`
+      with sms as (select ${emailOutbox.id} as id, ${emailOutbox.delivery} as delivery, ${emailOutbox.smscMessageIds} as ids from ${emailOutbox} where ${which}),
+      attached as (update ${smsReceipts} set outbox_id = sms.id from sms where ${smsReceipts.smscMessageId} = any(sms.ids) and ${smsReceipts.outboxId} is null)
+      select sms.id, sms.delivery, sms.ids,
+        (select coalesce(json_agg(json_build_object('id', r.smsc_message_id, 'stat', r.stat, 'err', r.err)), '[]'::json) from ${smsReceipts} r where r.smsc_message_id = any(sms.ids)) as receipts
+      from sms`);
+    const ids = sms?.ids ?? [];
     if (!sms || sms.delivery !== 'pending' || !ids.length) return;
-    // receipts stored before the ids were written are attached now
-    await db.update(smsReceipts).set({ outboxId: sms.id }).where(and(inArray(smsReceipts.smscMessageId, ids), isNull(smsReceipts.outboxId)));
-    const receipts = await db.select({ id: smsReceipts.smscMessageId, stat: smsReceipts.stat, err: smsReceipts.err }).from(smsReceipts).where(inArray(smsReceipts.smscMessageId, ids));
-    const failure = receipts.find((r) => FAILED.has(r.stat));
+    const failure = sms.receipts.find((r) => FAILED.has(r.stat));
     if (!failure) {
       // delivered when every part of the current submission is
-      const delivered = new Set(receipts.filter((r) => r.stat === 'DELIVRD').map((r) => r.id));
+      const delivered = new Set(sms.receipts.filter((r) => r.stat === 'DELIVRD').map((r) => r.id));
       if (ids.every((id) => delivered.has(id))) {
         await db.update(emailOutbox).set({ delivery: 'delivered', deliveredAt: new Date() }).where(and(eq(emailOutbox.id, sms.id), eq(emailOutbox.delivery, 'pending')));
       }
@@ -186,20 +195,16 @@ export function createSmsDelivery(deps: SmsDeps): {
     else await escalate(failed);
   }
 
+  const settle = (outboxId: number): Promise<void> => settleWhere(eq(emailOutbox.id, outboxId));
+
   async function store(receipt: SmsReceipt): Promise<void> {
-    // The receipt is written before its SMS is looked up. Looked up first, a submission writing its ids at that moment
-    // could miss this receipt in its settle while this lookup missed its ids, and the SMS stayed pending for good
-    // (2 SMS in a CI fault season). Now either the submission's settle sees the receipt or this lookup sees the ids;
-    // settle attaches the receipt to its SMS.
+    // The receipt is written (and committed) before its SMS is looked up. Looked up first, a submission writing its
+    // ids at that moment could miss this receipt in its settle while this lookup missed its ids, and the SMS stayed
+    // pending for good (2 SMS in a CI fault season). Now either the submission's settle sees the receipt or this
+    // lookup sees the ids; the settle attaches the receipt to its SMS. A receipt delivered again (stored, then the
+    // process died before acknowledging it) settles its SMS again: that settle may be the one the crash cut short.
     await db.insert(smsReceipts).values({ smscMessageId: receipt.messageId, outboxId: null, stat: receipt.stat, err: receipt.err }).onConflictDoNothing();
-    const [sms] = await db
-      .select({ id: emailOutbox.id })
-      .from(emailOutbox)
-      .where(and(eq(emailOutbox.channel, 'sms'), sql`${emailOutbox.smscMessageIds} @> array[${receipt.messageId}]::text[]`));
-    if (!sms) return;
-    // attached here too: a settle that finds the SMS already decided attaches nothing
-    await db.update(smsReceipts).set({ outboxId: sms.id }).where(and(eq(smsReceipts.smscMessageId, receipt.messageId), isNull(smsReceipts.outboxId)));
-    await settle(sms.id);
+    await settleWhere(and(eq(emailOutbox.channel, 'sms'), sql`${emailOutbox.smscMessageIds} @> array[${receipt.messageId}]::text[]`)!);
   }
 
   /** After a restart: the resends that were waiting in the stopped process are scheduled again. */
