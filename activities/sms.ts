@@ -31,11 +31,14 @@ async function workerOf(db: ActivityDeps['db'], cycleId: string) {
   return row;
 }
 
+type WorkerRow = NonNullable<Awaited<ReturnType<typeof workerOf>>>;
+
 /** The SMS for a worker step (selection, visa issued, convocation, return reminder), and her place on the call list. */
-export async function sendWorkerSms(deps: SmsDeps, n: WorkerSmsInput, text: string): Promise<{ sent: boolean; parts: number }> {
+export async function sendWorkerSms(deps: SmsDeps, n: WorkerSmsInput, text: string, loaded?: WorkerRow): Promise<{ sent: boolean; parts: number }> {
   if (!SMS_TEMPLATES.includes(n.template)) return { sent: false, parts: 0 };
   const { db } = deps;
-  const row = await workerOf(db, n.cycleId);
+  // the caller that has just read her cycle (a step's notification) passes it: one query less per SMS
+  const row = loaded ?? (await workerOf(db, n.cycleId));
   if (!row) return { sent: false, parts: 0 };
   const { cycle, candidate } = row;
   const departure = n.template === 'convocation'

@@ -83,12 +83,13 @@ export function createCycleActivities(deps: ActivityDeps) {
     const existing = await documentId.execute({ cycleId, kind, version });
     if (existing[0]) return existing[0].id;
     const content = await render();
-    await db
+    const [stored] = await db
       .insert(documents)
       .values({ cycleId, kind, version, filename, content, sha256: sha256(content), sizeBytes: content.length })
-      .onConflictDoNothing();
-    const [row] = await documentId.execute({ cycleId, kind, version });
-    return row!.id;
+      .onConflictDoNothing()
+      .returning({ id: documents.id });
+    // stored meanwhile by an attempt running alongside (a timed-out one): that copy is the document
+    return stored?.id ?? (await documentId.execute({ cycleId, kind, version }))[0]!.id;
   }
 
   type CycleContext = Awaited<ReturnType<typeof loadCycleContext>>;
@@ -233,7 +234,7 @@ export function createCycleActivities(deps: ActivityDeps) {
           port: ctx.cycle.port,
           contractEnd: ctx.cycle.contractEnd,
         });
-        smsParts = (await sendWorkerSms(deps, { key: n.key, cycleId: n.cycleId, template: n.template }, smsText)).parts;
+        smsParts = (await sendWorkerSms(deps, { key: n.key, cycleId: n.cycleId, template: n.template }, smsText, ctx)).parts;
       }
       return { ...mail, smsParts };
     },
