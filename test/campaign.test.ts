@@ -16,6 +16,32 @@ const longTimings = encodeURIComponent(JSON.stringify({ selectionDeadline: '120s
 
 const operationDone = (operationId: string) => bulkOperationDone(stack.app, operationId);
 
+/**
+ * A campaign at the selection stage: its candidates loaded (`reserveRanks[i]` for candidate i + 1: a rank puts her on
+ * the reserve list), candidates 1 and 2 selected on its first offer, and the first of them (worker1).
+ */
+async function campaignAtSelection(id: string, o: { prefix: string; reserveCheckInterval: string; reserveRanks: (number | undefined)[]; province: (i: number) => string }) {
+  const created = await post('/campaigns', { ...sampleCampaign(id, 'B21666666'), reserveCheckInterval: o.reserveCheckInterval, reserveCutoff: '2099-12-31' });
+  const offerId: string = created.json().offers[0].id;
+  const tag = Date.now().toString().slice(-5);
+  const person = (i: number, reserveRank?: number) => ({
+    nationalId: `${o.prefix}${tag}${i}`, firstName: 'Naima', lastName: `Test${i}`, birthDate: '1990-01-01', sex: 'F', province: o.province(i),
+    commune: 'Mnasra', householdSituation: 'mariée', phone: '+212600000000', ...(reserveRank ? { reserveRank } : {}),
+  });
+  const load = await post(`/campaigns/${id}/intake/candidates?loadedBy=coord&timings=${longTimings}`, o.reserveRanks.map((rank, i) => person(i + 1, rank)));
+  expect(load.statusCode, load.body).toBe(201);
+  await operationDone(load.json().operationId);
+
+  for (const to of ['registration', 'preselection', 'selection']) expect((await post(`/campaigns/${id}/stage`, { to, by: 'coord' })).statusCode).toBe(200);
+  const sel = await post(`/campaigns/${id}/intake/selection?loadedBy=coord`, [1, 2].map((i) => ({ nationalId: `${o.prefix}${tag}${i}`, decision: 'selected', offerId, decidedBy: 'employer' })));
+  await operationDone(sel.json().operationId);
+
+  const cycles = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, id));
+  const worker1 = cycles.find((c) => c.reserveRank === null && c.offerId === offerId)!;
+  expect(worker1).toBeTruthy();
+  return { offerId, cycles, worker1 };
+}
+
 describe('campaign workflow', () => {
   it('moves stage by stage and refuses moves that skip a stage or whose preconditions fail', async () => {
     const id = `cp-${uniqueSuffix()}`;
@@ -46,24 +72,7 @@ describe('campaign workflow', () => {
   it('replaces a selected worker who withdraws with the first reserve, until the cut-off', async () => {
     const id = `cp-${uniqueSuffix()}`;
     recorded.push({ name: 'campaign-reserve-list', workflowId: `campaign-${id}` });
-    const created = await post('/campaigns', { ...sampleCampaign(id, 'B21666666'), reserveCheckInterval: '1s', reserveCutoff: '2099-12-31' });
-    const offerId = created.json().offers[0].id;
-    const tag = Date.now().toString().slice(-5);
-    const person = (i: number, reserveRank?: number) => ({
-      nationalId: `CP${tag}${i}`, firstName: 'Naima', lastName: `Test${i}`, birthDate: '1990-01-01', sex: 'F', province: i % 2 ? 'Kénitra' : 'Larache',
-      commune: 'Mnasra', householdSituation: 'mariée', phone: '+212600000000', ...(reserveRank ? { reserveRank } : {}),
-    });
-    const load = await post(`/campaigns/${id}/intake/candidates?loadedBy=coord&timings=${longTimings}`, [person(1), person(2), person(3, 2), person(4, 1)]);
-    expect(load.statusCode, load.body).toBe(201);
-    await operationDone(load.json().operationId);
-
-    for (const to of ['registration', 'preselection', 'selection']) expect((await post(`/campaigns/${id}/stage`, { to, by: 'coord' })).statusCode).toBe(200);
-    const sel = await post(`/campaigns/${id}/intake/selection?loadedBy=coord`, [1, 2].map((i) => ({ nationalId: `CP${tag}${i}`, decision: 'selected', offerId, decidedBy: 'employer' })));
-    await operationDone(sel.json().operationId);
-
-    const cycles = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, id));
-    const worker1 = cycles.find((c) => c.reserveRank === null && c.offerId === offerId)!;
-    expect(worker1).toBeTruthy();
+    const { offerId, worker1 } = await campaignAtSelection(id, { prefix: 'CP', reserveCheckInterval: '1s', reserveRanks: [undefined, undefined, 2, 1], province: (i) => (i % 2 ? 'Kénitra' : 'Larache') });
     expect((await post(`/cycles/${worker1.id}/withdrawal`, { reason: 'pregnant', recordedBy: 'agency' })).statusCode).toBe(202);
 
     // The first reserve (rank 1) is selected for the vacated post; rank 2 stays on the list.
@@ -90,20 +99,7 @@ describe('campaign workflow', () => {
   it('finishes a reserve call that a crashed check recorded but never made', async () => {
     const id = `cp-${uniqueSuffix()}`;
     // the check runs on each stage move only: the test says when
-    const created = await post('/campaigns', { ...sampleCampaign(id, 'B21666666'), reserveCheckInterval: '1h', reserveCutoff: '2099-12-31' });
-    const offerId = created.json().offers[0].id;
-    const tag = Date.now().toString().slice(-5);
-    const person = (i: number, reserveRank?: number) => ({
-      nationalId: `CR${tag}${i}`, firstName: 'Naima', lastName: `Test${i}`, birthDate: '1990-01-01', sex: 'F', province: 'Larache',
-      commune: 'Mnasra', householdSituation: 'mariée', phone: '+212600000000', ...(reserveRank ? { reserveRank } : {}),
-    });
-    const load = await post(`/campaigns/${id}/intake/candidates?loadedBy=coord&timings=${longTimings}`, [person(1), person(2), person(3, 1)]);
-    await operationDone(load.json().operationId);
-    for (const to of ['registration', 'preselection', 'selection']) expect((await post(`/campaigns/${id}/stage`, { to, by: 'coord' })).statusCode).toBe(200);
-    const sel = await post(`/campaigns/${id}/intake/selection?loadedBy=coord`, [1, 2].map((i) => ({ nationalId: `CR${tag}${i}`, decision: 'selected', offerId, decidedBy: 'employer' })));
-    await operationDone(sel.json().operationId);
-    const cycles = await stack.db.select().from(workerCycles).where(eq(workerCycles.campaignId, id));
-    const worker1 = cycles.find((c) => c.reserveRank === null && c.offerId === offerId)!;
+    const { offerId, cycles, worker1 } = await campaignAtSelection(id, { prefix: 'CR', reserveCheckInterval: '1h', reserveRanks: [undefined, undefined, 1], province: () => 'Larache' });
     const reserve = cycles.find((c) => c.reserveRank === 1)!;
     expect((await post(`/cycles/${worker1.id}/withdrawal`, { reason: 'pregnant', recordedBy: 'agency' })).statusCode).toBe(202);
     await waitUntil(async () => (await stack.db.select().from(workerCycles).where(eq(workerCycles.id, worker1.id)))[0]?.outcome === 'withdrawn');
