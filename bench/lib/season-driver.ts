@@ -79,7 +79,7 @@ interface CampaignView {
   offers: { id: string; posts: number }[];
   stageCounts: Record<string, number>;
   outcomeCounts: Record<string, number>;
-  reserve: { onList: number; called: number };
+  reserve: { onList: number; called: number; refused: number };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -774,7 +774,8 @@ export class SeasonDriver {
       // Stage moves and the end of the season (on the view read at the start of the iteration).
       const count = (stages: string[]) => stages.reduce((n, s) => n + (counts[s] ?? 0), 0);
       const vacancies = DROP_OUT_OUTCOMES.reduce((n, o) => n + (view.outcomeCounts[o] ?? 0), 0);
-      const uncalled = counts.preselected ?? 0;
+      // a reserve the gate refused (blocked…) stays preselected but is never called: no vacancy waits for her
+      const uncalled = Math.max(0, (counts.preselected ?? 0) - view.reserve.refused);
       const busyBeforeEmbarkation = [...this.runningJobs].some((job) => !job.startsWith('returns-'));
       const quietBeforeEmbarkation = count(PRE_EMBARKATION_STAGES) === 0 && !busyBeforeEmbarkation && (view.reserve.called >= vacancies || uncalled === 0);
       if (this.campaignStage === 'departures') {
