@@ -2,13 +2,12 @@
 import { createHash } from 'node:crypto';
 import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
-import { auditEvents, campaigns, candidates, documents, employers, offers, workerCycles } from '../db/schema';
+import { agencies, auditEvents, campaigns, candidates, documents, employers, offers, workerCycles } from '../db/schema';
 import type { ContractDocumentData, DocumentKind } from '../templates/types';
 import { renderNotification, type NotificationTemplate } from '../templates/notifications';
 import type { CycleOutcome, CycleStage } from '../workflows/contracts/worker-cycle';
 import { rowOfState, type MirroredState } from '../db/cycle-mirror';
 
-import { agencyForProvince } from './call-lists';
 import type { ActivityDeps } from './deps';
 import { sendOutboxEmail } from './outbox';
 import { sendWorkerSms, workerSmsText } from './sms';
@@ -58,12 +57,14 @@ export function createCycleActivities(deps: ActivityDeps) {
   // Built once: every activity of a cycle reads its context, and drizzle building this five-table selection again
   // for each call was the larger part of its cost on the worker's main thread (profile of a 2,000-worker season).
   const cycleContext = db
-    .select({ cycle: workerCycles, candidate: candidates, campaign: campaigns, offer: offers, employer: employers })
+    .select({ cycle: workerCycles, candidate: candidates, campaign: campaigns, offer: offers, employer: employers, agency: agencies })
     .from(workerCycles)
     .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
     .innerJoin(campaigns, eq(campaigns.id, workerCycles.campaignId))
     .leftJoin(offers, eq(offers.id, workerCycles.offerId))
     .leftJoin(employers, eq(employers.id, workerCycles.employerId))
+    // her province's agency (one per province), which her notices copy and which phones her: read with her cycle
+    .leftJoin(agencies, eq(agencies.province, candidates.province))
     .where(eq(workerCycles.id, sql.placeholder('cycleId')))
     .prepare('cycle_context');
   const documentId = db
@@ -199,8 +200,7 @@ export function createCycleActivities(deps: ActivityDeps) {
      */
     async sendNotification(n: NotificationInput): Promise<{ sent: boolean; recipients: string[]; smsParts: number }> {
       const ctx = await loadCycleContext(n.cycleId);
-      const agency = await agencyForProvince(db, ctx.candidate.province);
-      const agencyEmail = agency?.email ?? config.AGENCY_EMAIL;
+      const agencyEmail = ctx.agency?.email ?? config.AGENCY_EMAIL;
       const recipients = new Set<string>();
       for (const a of n.audience) {
         // no e-mail address: the documents go to her agency, which prints them and phones her
