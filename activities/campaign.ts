@@ -41,6 +41,10 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
       if (!campaign) return { called: 0, vacancies: 0 };
       if (campaign.reserveCutoff && new Date().toISOString().slice(0, 10) > campaign.reserveCutoff) return { called: 0, vacancies: 0 };
 
+      // read once, and only when a call is to be made (most checks find nothing to do)
+      let offersOfCampaign: Map<string, typeof offers.$inferSelect> | undefined;
+      const campaignOffers = async () => (offersOfCampaign ??= new Map((await db.select().from(offers).where(eq(offers.campaignId, campaignId))).map((o) => [o.id, o])));
+
       /** One call to one reserve for one post: the same eligibility gate as every other path, then the selection. */
       const callReserve = async (call: { id: number; reserveCycleId: string; vacatedCycleId: string }, candidateId: number, offer: typeof offers.$inferSelect): Promise<'selected' | 'refused' | 'offer_full'> => {
         // A blocked reserve is not selected; the call says why.
@@ -82,11 +86,8 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
         .innerJoin(workerCycles, eq(workerCycles.id, reserveCalls.reserveCycleId))
         .where(and(eq(reserveCalls.campaignId, campaignId), eq(reserveCalls.status, 'called')))
         .orderBy(asc(reserveCalls.id));
-      if (interrupted.length) {
-        const interruptedOffers = new Map((await db.select().from(offers).where(inArray(offers.id, [...new Set(interrupted.map((c) => c.offerId))]))).map((o) => [o.id, o]));
-        for (const call of interrupted) {
-          if ((await callReserve(call, call.candidateId, interruptedOffers.get(call.offerId)!)) === 'selected') called += 1;
-        }
+      for (const call of interrupted) {
+        if ((await callReserve(call, call.candidateId, (await campaignOffers()).get(call.offerId)!)) === 'selected') called += 1;
       }
 
       const filled = db.select({ id: reserveCalls.vacatedCycleId }).from(reserveCalls).where(and(eq(reserveCalls.campaignId, campaignId), ne(reserveCalls.status, 'refused')));
@@ -97,8 +98,7 @@ export function createCampaignActivities({ db, temporal }: ActivityDeps) {
         .orderBy(asc(workerCycles.updatedAt), asc(workerCycles.id));
       if (vacated.length === 0) return { called, vacancies: 0 };
 
-      const offerRows = await db.select().from(offers).where(eq(offers.campaignId, campaignId));
-      const offerById = new Map(offerRows.map((o) => [o.id, o]));
+      const offerById = await campaignOffers();
       const alreadyCalled = db.select({ id: reserveCalls.reserveCycleId }).from(reserveCalls).where(eq(reserveCalls.campaignId, campaignId));
       const reserves = await db
         .select({ cycleId: workerCycles.id, candidateId: workerCycles.candidateId })
