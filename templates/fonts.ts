@@ -16,6 +16,9 @@ export interface Face {
   /** Naskh reads smaller than Noto Sans at the same point size */
   scale: number;
   arabic: boolean;
+  /** the font's units per em and ascent, read once: fontkit reads them from its tables on every access */
+  unitsPerEm: number;
+  ascent: number;
 }
 
 const sans = (subset: string, weight: number, italic = false) =>
@@ -81,7 +84,7 @@ export function faces(): Record<FontStyle, Face[]> {
       const buffer = woffToSfnt(fs.readFileSync(require.resolve(file)));
       const font = fontkit.create(buffer) as fontkit.Font;
       const arabic = file.includes('naskh');
-      return { id: `${style}-${i}`, buffer, font, scale: arabic ? ARABIC_SCALE : 1, arabic };
+      return { id: `${style}-${i}`, buffer, font, scale: arabic ? ARABIC_SCALE : 1, arabic, unitsPerEm: font.unitsPerEm, ascent: font.ascent };
     });
   loaded = { regular: load('regular'), bold: load('bold'), italic: load('italic') };
   return loaded;

@@ -40,6 +40,9 @@ function renderPdf(options: RenderOptions, draw: (doc: Doc) => void): Promise<Bu
       layout: options.layout ?? 'portrait',
       margins: options.margins ?? { top: 62, bottom: 58, left: 56, right: 56 },
       compress: true,
+      // no default font: pdfkit would parse Helvetica's metrics for every document, which none of ours uses
+      // (every text is set in an embedded face, typeset.ts)
+      font: null as unknown as string,
       bufferPages: true, // needed to write "page n / N" once the page count is known
       lang: PDF_LANG[options.lang ?? 'fr'],
       info: {
