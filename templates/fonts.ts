@@ -73,6 +73,27 @@ export function woffToSfnt(woff: Buffer): Buffer {
   });
   return Buffer.concat(chunks);
 }
+/**
+ * Every document embeds a subset of each face it uses, and fontkit's subsetter decodes each glyph's outline again
+ * (to find composite glyphs' parts) for every document: a tenth of a document's CPU. The decoded outlines of these
+ * static fonts never change, so each is decoded once per process. Variable fonts (none here) are left alone.
+ */
+function keepDecodedGlyphs(font: fontkit.Font): void {
+  type Glyph = { _font: { _variationProcessor?: unknown }; id: number };
+  const proto = Object.getPrototypeOf(font.getGlyph(0)) as { _decode?: (this: Glyph) => unknown; _decodeSimple?: unknown; geccoDecoded?: true };
+  if (!proto._decode || !proto._decodeSimple || proto.geccoDecoded) return;
+  proto.geccoDecoded = true;
+  const decode = proto._decode;
+  const decoded = new WeakMap<object, Map<number, unknown>>();
+  proto._decode = function keptDecode(this: Glyph) {
+    if (this._font._variationProcessor) return decode.call(this);
+    let byId = decoded.get(this._font);
+    if (!byId) decoded.set(this._font, (byId = new Map()));
+    if (!byId.has(this.id)) byId.set(this.id, decode.call(this));
+    return byId.get(this.id);
+  };
+}
+
 const require = createRequire(import.meta.url);
 let loaded: Record<FontStyle, Face[]> | undefined;
 
@@ -83,6 +104,7 @@ export function faces(): Record<FontStyle, Face[]> {
     FILES[style].map((file, i): Face => {
       const buffer = woffToSfnt(fs.readFileSync(require.resolve(file)));
       const font = fontkit.create(buffer) as fontkit.Font;
+      keepDecodedGlyphs(font);
       const arabic = file.includes('naskh');
       return { id: `${style}-${i}`, buffer, font, scale: arabic ? ARABIC_SCALE : 1, arabic, unitsPerEm: font.unitsPerEm, ascent: font.ascent };
     });
