@@ -23,6 +23,8 @@ export interface CallListInput {
   message: string;
   dueOn: string;
   departureId?: string | null;
+  /** her province's agency, when the caller has already read it (a step's notification): one query less */
+  agencyId?: string | null;
 }
 
 /**
@@ -30,12 +32,12 @@ export interface CallListInput {
  * reason (no phone, SMS failed) replaces 'announcement' and reopens an entry already called.
  */
 export async function addToCallList(db: Db, e: CallListInput): Promise<number> {
-  const agency = await agencyForProvince(db, e.province);
+  const agencyId = e.agencyId !== undefined ? e.agencyId : ((await agencyForProvince(db, e.province))?.id ?? null);
   const [row] = await db
     .insert(callListEntries)
     .values({
       idempotencyKey: `${e.cycleId}:${e.purpose}`,
-      agencyId: agency?.id ?? null,
+      agencyId,
       province: e.province,
       campaignId: e.campaignId,
       cycleId: e.cycleId,

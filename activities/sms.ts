@@ -31,14 +31,14 @@ async function workerOf(db: ActivityDeps['db'], cycleId: string) {
   return row;
 }
 
-type WorkerRow = NonNullable<Awaited<ReturnType<typeof workerOf>>>;
+type WorkerRow = NonNullable<Awaited<ReturnType<typeof workerOf>>> & { agency?: { id: string } | null };
 
 /** The SMS for a worker step (selection, visa issued, convocation, return reminder), and her place on the call list. */
 export async function sendWorkerSms(deps: SmsDeps, n: WorkerSmsInput, text: string, loaded?: WorkerRow): Promise<{ sent: boolean; parts: number }> {
   if (!SMS_TEMPLATES.includes(n.template)) return { sent: false, parts: 0 };
   const { db } = deps;
   // the caller that has just read her cycle (a step's notification) passes it: one query less per SMS
-  const row = loaded ?? (await workerOf(db, n.cycleId));
+  const row: WorkerRow | undefined = loaded ?? (await workerOf(db, n.cycleId));
   if (!row) return { sent: false, parts: 0 };
   const { cycle, candidate } = row;
   const departure = n.template === 'convocation'
@@ -52,6 +52,8 @@ export async function sendWorkerSms(deps: SmsDeps, n: WorkerSmsInput, text: stri
     message: text,
     dueOn: n.template === 'convocation' && cycle.departureAt ? casablancaDay(cycle.departureAt) : casablancaDay(new Date()),
     departureId: departure ?? null,
+    // read with her cycle by a step's notification (cycleContext); looked up by addToCallList otherwise
+    ...(row.agency !== undefined ? { agencyId: row.agency?.id ?? null } : {}),
   };
   if (!candidate.phone) {
     await addToCallList(db, { ...call, reason: 'no_phone' });
@@ -165,28 +167,28 @@ export function createSmsDelivery(deps: SmsDeps): {
   }
 
   /**
-   * Decides the SMS `which` selects from the receipts stored for its current parts, in two round trips: one reads the
-   * SMS and its receipts and attaches the receipts stored before its ids were written (whatever its state: a receipt
-   * belongs to its SMS), the other writes the decision if there is one.
+   * Decides the SMS `which` selects from the receipts stored for its current parts. One statement reads the SMS and
+   * its receipts, attaches the receipts stored before its ids were written (whatever its state: a receipt belongs to
+   * its SMS) and marks it delivered when every part of its current submission is (the usual end, in the same round
+   * trip); a failed part is decided by a second statement here, which retries or escalates.
    */
   async function settleWhere(which: SQL): Promise<void> {
     const [sms] = await db.execute<{ id: number; delivery: string; ids: string[] | null; receipts: { id: string; stat: string; err: string | null }[] }>(sql`
       with sms as (select ${emailOutbox.id} as id, ${emailOutbox.delivery} as delivery, ${emailOutbox.smscMessageIds} as ids from ${emailOutbox} where ${which}),
-      attached as (update ${smsReceipts} set outbox_id = sms.id from sms where ${smsReceipts.smscMessageId} = any(sms.ids) and ${smsReceipts.outboxId} is null)
-      select sms.id, sms.delivery, sms.ids,
-        (select coalesce(json_agg(json_build_object('id', r.smsc_message_id, 'stat', r.stat, 'err', r.err)), '[]'::json) from ${smsReceipts} r where r.smsc_message_id = any(sms.ids)) as receipts
-      from sms`);
+      attached as (update ${smsReceipts} set outbox_id = sms.id from sms where ${smsReceipts.smscMessageId} = any(sms.ids) and ${smsReceipts.outboxId} is null),
+      seen as (select sms.id, sms.delivery, sms.ids,
+        (select coalesce(json_agg(json_build_object('id', r.smsc_message_id, 'stat', r.stat, 'err', r.err)), '[]'::json) from ${smsReceipts} r where r.smsc_message_id = any(sms.ids)) as receipts,
+        cardinality(sms.ids) > 0 and (select count(distinct r.smsc_message_id) from ${smsReceipts} r where r.smsc_message_id = any(sms.ids) and r.stat = 'DELIVRD') = cardinality(sms.ids)
+          and not exists (select 1 from ${smsReceipts} r where r.smsc_message_id = any(sms.ids) and r.stat in (${sql.join([...FAILED].map((f) => sql`${f}`), sql`, `)})) as all_delivered
+        from sms),
+      delivered as (update ${emailOutbox} set delivery = 'delivered', delivered_at = now() from seen
+        where ${emailOutbox.id} = seen.id and seen.all_delivered and ${emailOutbox.delivery} = 'pending')
+      select id, delivery, ids, receipts from seen`);
     const ids = sms?.ids ?? [];
     if (!sms || sms.delivery !== 'pending' || !ids.length) return;
     const failure = sms.receipts.find((r) => FAILED.has(r.stat));
-    if (!failure) {
-      // delivered when every part of the current submission is
-      const delivered = new Set(sms.receipts.filter((r) => r.stat === 'DELIVRD').map((r) => r.id));
-      if (ids.every((id) => delivered.has(id))) {
-        await db.update(emailOutbox).set({ delivery: 'delivered', deliveredAt: new Date() }).where(and(eq(emailOutbox.id, sms.id), eq(emailOutbox.delivery, 'pending')));
-      }
-      return;
-    }
+    // without a failed part: delivered by the statement above when every part is, else still pending
+    if (!failure) return;
     // the first failed part of a submission decides (a later settle finds it already failed)
     const [failed] = await db
       .update(emailOutbox)

@@ -1,6 +1,6 @@
 // Activities are built once per worker process from their dependencies; each is idempotent on a business key.
 import { createHash } from 'node:crypto';
-import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
 import { agencies, auditEvents, campaigns, candidates, documents, employers, offers, workerCycles } from '../db/schema';
 import type { ContractDocumentData, DocumentKind } from '../templates/types';
@@ -67,30 +67,48 @@ export function createCycleActivities(deps: ActivityDeps) {
     .leftJoin(agencies, eq(agencies.province, candidates.province))
     .where(eq(workerCycles.id, sql.placeholder('cycleId')))
     .prepare('cycle_context');
-  const documentId = db
-    .select({ id: documents.id })
-    .from(documents)
-    .where(and(eq(documents.cycleId, sql.placeholder('cycleId')), eq(documents.kind, sql.placeholder('kind')), eq(documents.version, sql.placeholder('version'))))
-    .prepare('cycle_document_id');
-
   async function loadCycleContext(cycleId: string) {
     const [row] = await cycleContext.execute({ cycleId });
     if (!row) throw ApplicationFailure.nonRetryable(`worker cycle ${cycleId} is not in the database`, 'CycleNotFound');
     return row;
   }
 
+  interface DocumentToStore {
+    kind: DocumentKind;
+    version: number;
+    filename: string;
+    render: () => Promise<Buffer>;
+  }
+  /**
+   * Stores each rendered document once per (cycle, kind, version) and returns their ids, in order. One query finds
+   * those already stored (a retry renders nothing again), one stores the others.
+   */
+  async function storeDocuments(cycleId: string, docs: DocumentToStore[]): Promise<number[]> {
+    const stored = () =>
+      db
+        .select({ id: documents.id, kind: documents.kind, version: documents.version })
+        .from(documents)
+        .where(and(eq(documents.cycleId, cycleId), inArray(documents.kind, docs.map((d) => d.kind))));
+    const idOf = (rows: { id: number; kind: string; version: number }[], d: DocumentToStore) => rows.find((r) => r.kind === d.kind && r.version === d.version)?.id;
+    let rows = await stored();
+    const missing = docs.filter((d) => idOf(rows, d) === undefined);
+    if (missing.length) {
+      const contents = await Promise.all(missing.map((d) => d.render()));
+      const inserted = await db
+        .insert(documents)
+        .values(missing.map((d, i) => ({ cycleId, kind: d.kind, version: d.version, filename: d.filename, content: contents[i]!, sha256: sha256(contents[i]!), sizeBytes: contents[i]!.length })))
+        .onConflictDoNothing()
+        .returning({ id: documents.id, kind: documents.kind, version: documents.version });
+      // one stored meanwhile by an attempt running alongside (a timed-out one): that copy is the document
+      rows = inserted.length === missing.length ? [...rows, ...inserted] : await stored();
+    }
+    return docs.map((d) => idOf(rows, d)!);
+  }
+
   /** Stores a rendered document once per (cycle, kind, version) and returns its id. */
   async function storeDocument(cycleId: string, kind: DocumentKind, version: number, filename: string, render: () => Promise<Buffer>) {
-    const existing = await documentId.execute({ cycleId, kind, version });
-    if (existing[0]) return existing[0].id;
-    const content = await render();
-    const [stored] = await db
-      .insert(documents)
-      .values({ cycleId, kind, version, filename, content, sha256: sha256(content), sizeBytes: content.length })
-      .onConflictDoNothing()
-      .returning({ id: documents.id });
-    // stored meanwhile by an attempt running alongside (a timed-out one): that copy is the document
-    return stored?.id ?? (await documentId.execute({ cycleId, kind, version }))[0]!.id;
+    const [id] = await storeDocuments(cycleId, [{ kind, version, filename, render }]);
+    return id!;
   }
 
   type CycleContext = Awaited<ReturnType<typeof loadCycleContext>>;
@@ -150,16 +168,12 @@ export function createCycleActivities(deps: ActivityDeps) {
     async issueContractDocuments({ cycleId }: { cycleId: string }): Promise<{ documentIds: number[] }> {
       const ctx = await loadCycleContext(cycleId);
       const data = contractData(ctx);
-      const contractId = await storeDocument(cycleId, 'employment_contract', 1, `${DOCUMENT_FILE_PREFIX.employment_contract}-${cycleId}.pdf`, () =>
-        renderer.renderContract(data),
-      );
-      const commitmentId = await storeDocument(cycleId, 'return_commitment', 1, `${DOCUMENT_FILE_PREFIX.return_commitment}-${cycleId}.pdf`, () =>
-        renderer.renderReturnCommitment(data),
-      );
-      const sheetId = await storeDocument(cycleId, 'predeparture_sheet', 1, `${DOCUMENT_FILE_PREFIX.predeparture_sheet}-${cycleId}.pdf`, () =>
-        renderer.renderPredepartureSheet(data),
-      );
-      return { documentIds: [contractId, commitmentId, sheetId] };
+      const documentIds = await storeDocuments(cycleId, [
+        { kind: 'employment_contract', version: 1, filename: `${DOCUMENT_FILE_PREFIX.employment_contract}-${cycleId}.pdf`, render: () => renderer.renderContract(data) },
+        { kind: 'return_commitment', version: 1, filename: `${DOCUMENT_FILE_PREFIX.return_commitment}-${cycleId}.pdf`, render: () => renderer.renderReturnCommitment(data) },
+        { kind: 'predeparture_sheet', version: 1, filename: `${DOCUMENT_FILE_PREFIX.predeparture_sheet}-${cycleId}.pdf`, render: () => renderer.renderPredepartureSheet(data) },
+      ]);
+      return { documentIds };
     },
 
     /** Prints the convocation letter for the sailing the worker is convoked to. */
