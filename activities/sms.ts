@@ -11,6 +11,8 @@ import { addToCallList, agencyForProvince, ALWAYS_CALLED } from './call-lists';
 import type { ActivityDeps } from './deps';
 import { sendOutboxEmail } from './outbox';
 
+/** receipts stored by one statement at most */
+const RECEIPT_BATCH_MAX = 200;
 const FAILED = new Set(['UNDELIV', 'REJECTD', 'EXPIRED', 'DELETED', 'UNKNOWN']);
 const casablancaDay = (iso: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Casablanca' }).format(iso);
 
@@ -173,7 +175,7 @@ export function createSmsDelivery(deps: SmsDeps): {
    * trip); a failed part is decided by a second statement here, which retries or escalates.
    */
   async function settleWhere(which: SQL): Promise<void> {
-    const [sms] = await db.execute<{ id: number; delivery: string; ids: string[] | null; receipts: { id: string; stat: string; err: string | null }[] }>(sql`
+    const rows = await db.execute<{ id: number; delivery: string; ids: string[] | null; receipts: { id: string; stat: string; err: string | null }[] }>(sql`
       with sms as (select ${emailOutbox.id} as id, ${emailOutbox.delivery} as delivery, ${emailOutbox.smscMessageIds} as ids from ${emailOutbox} where ${which}),
       attached as (update ${smsReceipts} set outbox_id = sms.id from sms where ${smsReceipts.smscMessageId} = any(sms.ids) and ${smsReceipts.outboxId} is null),
       seen as (select sms.id, sms.delivery, sms.ids,
@@ -184,10 +186,13 @@ export function createSmsDelivery(deps: SmsDeps): {
       delivered as (update ${emailOutbox} set delivery = 'delivered', delivered_at = now() from seen
         where ${emailOutbox.id} = seen.id and seen.all_delivered and ${emailOutbox.delivery} = 'pending')
       select id, delivery, ids, receipts from seen`);
-    const ids = sms?.ids ?? [];
-    if (!sms || sms.delivery !== 'pending' || !ids.length) return;
+    for (const sms of rows) await decideFailure(sms);
+  }
+
+  async function decideFailure(sms: { id: number; delivery: string; ids: string[] | null; receipts: { id: string; stat: string; err: string | null }[] }): Promise<void> {
+    if (sms.delivery !== 'pending' || !sms.ids?.length) return;
     const failure = sms.receipts.find((r) => FAILED.has(r.stat));
-    // without a failed part: delivered by the statement above when every part is, else still pending
+    // without a failed part: delivered by the settling statement when every part is, else still pending
     if (!failure) return;
     // the first failed part of a submission decides (a later settle finds it already failed)
     const [failed] = await db
@@ -202,14 +207,50 @@ export function createSmsDelivery(deps: SmsDeps): {
 
   const settle = (outboxId: number): Promise<void> => settleWhere(eq(emailOutbox.id, outboxId));
 
-  async function store(receipt: SmsReceipt): Promise<void> {
-    // The receipt is written (and committed) before its SMS is looked up. Looked up first, a submission writing its
-    // ids at that moment could miss this receipt in its settle while this lookup missed its ids, and the SMS stayed
-    // pending for good (2 SMS in a CI fault season). Now either the submission's settle sees the receipt or this
-    // lookup sees the ids; the settle attaches the receipt to its SMS. A receipt delivered again (stored, then the
-    // process died before acknowledging it) settles its SMS again: that settle may be the one the crash cut short.
-    await db.insert(smsReceipts).values({ smscMessageId: receipt.messageId, outboxId: null, stat: receipt.stat, err: receipt.err }).onConflictDoNothing();
-    await settleWhere(and(eq(emailOutbox.channel, 'sms'), sql`${emailOutbox.smscMessageIds} @> array[${receipt.messageId}]::text[]`)!);
+  /**
+   * Stores receipts and settles their SMS. The receipts are written (and committed) before their SMS are looked up.
+   * Looked up first, a submission writing its ids at that moment could miss a receipt in its settle while this lookup
+   * missed its ids, and the SMS stayed pending for good (2 SMS in a CI fault season). Now either the submission's
+   * settle sees the receipt or this lookup sees the ids; the settle attaches the receipt to its SMS. A receipt
+   * delivered again (stored, then the process died before acknowledging it) settles its SMS again: that settle may be
+   * the one the crash cut short.
+   */
+  async function storeAll(receipts: SmsReceipt[]): Promise<void> {
+    await db
+      .insert(smsReceipts)
+      .values(receipts.map((r) => ({ smscMessageId: r.messageId, outboxId: null, stat: r.stat, err: r.err })))
+      .onConflictDoNothing();
+    const ids = receipts.map((r) => r.messageId);
+    await settleWhere(and(eq(emailOutbox.channel, 'sms'), sql`${emailOutbox.smscMessageIds} && array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::text[]`)!);
+  }
+
+  // Receipts come in bursts (two or three parts per Arabic SMS, a whole sailing's convocations at once). Those that
+  // arrive while a batch is being stored wait for the next one, so a burst costs two statements per batch instead of
+  // two per receipt; a lone receipt is stored at once. Each receipt is acknowledged once its batch is stored: a failed
+  // batch leaves all of its receipts unacknowledged, and the SMSC delivers them again.
+  const waiting: { receipt: SmsReceipt; stored: () => void; failed: (err: unknown) => void }[] = [];
+  let storing = false;
+  async function storeWaiting(): Promise<void> {
+    storing = true;
+    try {
+      while (waiting.length) {
+        const batch = waiting.splice(0, RECEIPT_BATCH_MAX);
+        try {
+          await storeAll(batch.map((w) => w.receipt));
+          for (const w of batch) w.stored();
+        } catch (err) {
+          for (const w of batch) w.failed(err);
+        }
+      }
+    } finally {
+      storing = false;
+    }
+  }
+  function store(receipt: SmsReceipt): Promise<void> {
+    return new Promise<void>((stored, failed) => {
+      waiting.push({ receipt, stored, failed });
+      if (!storing) void storeWaiting();
+    });
   }
 
   /** After a restart: the resends that were waiting in the stopped process are scheduled again. */
