@@ -178,11 +178,12 @@ export function createSmsDelivery(deps: SmsDeps): {
     const rows = await db.execute<{ id: number; delivery: string; ids: string[] | null; receipts: { id: string; stat: string; err: string | null }[] }>(sql`
       with sms as (select ${emailOutbox.id} as id, ${emailOutbox.delivery} as delivery, ${emailOutbox.smscMessageIds} as ids from ${emailOutbox} where ${which}),
       attached as (update ${smsReceipts} set outbox_id = sms.id from sms where ${smsReceipts.smscMessageId} = any(sms.ids) and ${smsReceipts.outboxId} is null),
-      seen as (select sms.id, sms.delivery, sms.ids,
-        (select coalesce(json_agg(json_build_object('id', r.smsc_message_id, 'stat', r.stat, 'err', r.err)), '[]'::json) from ${smsReceipts} r where r.smsc_message_id = any(sms.ids)) as receipts,
-        cardinality(sms.ids) > 0 and (select count(distinct r.smsc_message_id) from ${smsReceipts} r where r.smsc_message_id = any(sms.ids) and r.stat = 'DELIVRD') = cardinality(sms.ids)
-          and not exists (select 1 from ${smsReceipts} r where r.smsc_message_id = any(sms.ids) and r.stat in (${sql.join([...FAILED].map((f) => sql`${f}`), sql`, `)})) as all_delivered
-        from sms),
+      seen as (select sms.id, sms.delivery, sms.ids, coalesce(r.receipts, '[]'::json) as receipts,
+        cardinality(sms.ids) > 0 and r.delivered = cardinality(sms.ids) and not r.failed as all_delivered
+        from sms cross join lateral (select json_agg(json_build_object('id', r.smsc_message_id, 'stat', r.stat, 'err', r.err)) as receipts,
+          count(distinct r.smsc_message_id) filter (where r.stat = 'DELIVRD') as delivered,
+          coalesce(bool_or(r.stat in (${sql.join([...FAILED].map((f) => sql`${f}`), sql`, `)})), false) as failed
+          from ${smsReceipts} r where r.smsc_message_id = any(sms.ids)) r),
       delivered as (update ${emailOutbox} set delivery = 'delivered', delivered_at = now() from seen
         where ${emailOutbox.id} = seen.id and seen.all_delivered and ${emailOutbox.delivery} = 'pending')
       select id, delivery, ids, receipts from seen`);

@@ -10,9 +10,10 @@ if [[ ! -d node_modules ]]; then
 elif [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "updating npm dependencies..." >&2
   npm install --no-audit --no-fund >&2
-elif [[ -n "$(find patches -type f -newer node_modules/.package-lock.json 2>/dev/null)" && ( ! -f node_modules/.patches-applied || -n "$(find patches -type f -newer node_modules/.patches-applied)" ) ]]; then
+elif [[ ! -f node_modules/.patches-applied || -n "$(find patches -type f -newer node_modules/.patches-applied)" ]]; then
   # a checkout that brought a new fix to a dependency (patches/): applied to the installed tree (already applied: kept)
   echo "applying patches/ to node_modules..." >&2
   npx --no-install patch-package >&2
-  touch node_modules/.patches-applied
 fi
+# npm ci and npm install apply patches/ themselves (postinstall)
+touch node_modules/.patches-applied

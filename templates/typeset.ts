@@ -50,6 +50,21 @@ interface PdfkitEmbeddedFont {
   geccoTextMap?: true;
 }
 
+/**
+ * What the process keeps of the typesetting (shaped runs, widths, laid-out blocks): read, never changed, once made.
+ * A season's documents repeat the same template text; its names and numbers add a few entries each, so a cache that
+ * reaches `max` entries is simply emptied.
+ */
+function kept<K, V>(cache: Map<K, V>, key: K, max: number, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    if (cache.size >= max) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 // Shaped runs per fontkit font, for the process (see keepLettersApart)
 const shapedRuns = new WeakMap<object, Map<string, ShapedRun>>();
 // a season's names and numbers each add a few runs; the template text is a few thousand
@@ -87,13 +102,7 @@ function keepLettersApart(embedded: PdfkitEmbeddedFont): void {
     let runs = shapedRuns.get(this.font);
     if (!runs) shapedRuns.set(this.font, (runs = new Map()));
     const key = features?.length ? `${features.join(',')}\u0000${text}` : text;
-    let run = runs.get(key);
-    if (!run) {
-      run = layout(text, features, false);
-      if (runs.size >= SHAPED_RUNS_MAX) runs.clear();
-      runs.set(key, run);
-    }
-    return run;
+    return kept(runs, key, SHAPED_RUNS_MAX, () => layout(text, features, false));
   };
   const slotByKey = new Map<string, number>();
   const seen = new Set<number>();
@@ -196,17 +205,13 @@ function assignFaces(text: string, chain: Face[]): Face[] {
 
 // Shaped widths in font units, per face and text: documents repeat the same words and labels many times.
 const widthCache = new Map<Face, Map<string, number>>();
+const WIDTHS_MAX = 50_000;
 
 function advance(face: Face, text: string, size: number): number {
   if (!text) return 0;
   let cache = widthCache.get(face);
   if (!cache) widthCache.set(face, (cache = new Map()));
-  let units = cache.get(text);
-  if (units === undefined) {
-    units = face.font.layout(text, FEATURES).advanceWidth;
-    if (cache.size > 50_000) cache.clear();
-    cache.set(text, units);
-  }
+  const units = kept(cache, text, WIDTHS_MAX, () => face.font.layout(text, FEATURES).advanceWidth);
   return (units / face.unitsPerEm) * size * face.scale;
 }
 
@@ -341,7 +346,6 @@ function lineHeight(line: Line, options: BlockOptions): number {
 
 // Laid-out blocks for the process: a document measures a block, then draws it, and every document of a season sets
 // the same template paragraphs at the same widths (bidi levels, faces and wrapping were ~15 % of a document's CPU).
-// What is kept is read, never changed.
 const laidOut = new Map<string, { p: Paragraph; lines: Line[] }[]>();
 const LAID_OUT_MAX = 20_000;
 
@@ -349,16 +353,12 @@ function layout(text: string, options: BlockOptions): { p: Paragraph; lines: Lin
   const style = options.style ?? 'regular';
   const dir = options.dir ?? 'auto';
   const key = `${style}\u0000${dir}\u0000${options.width}\u0000${options.size}\u0000${text}`;
-  let blocks = laidOut.get(key);
-  if (!blocks) {
-    blocks = text.split('\n').map((t) => {
+  return kept(laidOut, key, LAID_OUT_MAX, () =>
+    text.split('\n').map((t) => {
       const p = paragraph(t, style, dir);
       return { p, lines: t.trim() ? wrap(p, options.width, options.size) : [] };
-    });
-    if (laidOut.size >= LAID_OUT_MAX) laidOut.clear();
-    laidOut.set(key, blocks);
-  }
-  return blocks;
+    }),
+  );
 }
 
 /** Height the text takes in a block of this width. */
