@@ -52,6 +52,9 @@ class Measurements {
   readonly latencies: number[] = [];
   readonly byRoute = new Map<string, number[]>();
   readonly statuses = new Map<number, number>();
+  /** the slowest requests, to say which call of a route was slow and when (seconds since the first request) */
+  readonly slowest: { request: string; ms: number; atSeconds: number }[] = [];
+  readonly firstAt = performance.now();
   errors = 0;
   /** requests sent again after an outage answer or a network error, and the longest a request waited that way */
   retries = 0;
@@ -59,6 +62,7 @@ class Measurements {
   longestOutageMs = 0;
 }
 
+const SLOWEST_KEPT = 15;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Api {
@@ -144,6 +148,11 @@ export class Api {
     let list = r.byRoute.get(route);
     if (!list) r.byRoute.set(route, (list = []));
     list.push(ms);
+    if (r.slowest.length < SLOWEST_KEPT || ms > r.slowest[r.slowest.length - 1]!.ms) {
+      r.slowest.push({ request: `${method} ${url.split('?')[0]}`, ms: round(ms), atSeconds: round((started - r.firstAt) / 1000) });
+      r.slowest.sort((a, b) => b.ms - a.ms);
+      r.slowest.length = Math.min(r.slowest.length, SLOWEST_KEPT);
+    }
     r.statuses.set(status, (r.statuses.get(status) ?? 0) + 1);
     let parsed: unknown = text;
     try {
@@ -194,6 +203,7 @@ export class Api {
       // sent again after an outage answer or a network error (each attempt above is counted with its status)
       outage: { retries: r.retries, retriedRequests: r.retriedRequests, longestWaitMs: Math.round(r.longestOutageMs) },
       byRoute: routes,
+      slowest: r.slowest,
     };
   }
 }
