@@ -135,6 +135,12 @@ describe('tracing and request IDs', () => {
     }, 30_000, 250);
   });
 
+  it('looks for the trace context in the header the SDK writes it to (the workflow interceptors load OpenTelemetry only when it is there)', async () => {
+    const sdk = await import('@temporalio/interceptors-opentelemetry/lib/instrumentation');
+    const ours = await import('../worker/workflow-interceptors');
+    expect(ours.TRACE_HEADER).toBe(sdk.TRACE_HEADER);
+  });
+
   it('replaces an x-request-id that is not a plain token (it could carry personal data) with a new one, also on the span', async () => {
     const { campaignId } = await openSampleCampaign(stack, 'trace-id', 'B21333334');
     const res = await stack.app.inject({ method: 'GET', url: `/campaigns/${campaignId}`, headers: { 'x-request-id': 'Fatima El Amrani' } });

@@ -8,7 +8,9 @@
 // - OpenTelemetry (@temporalio/interceptors-opentelemetry): a workflow traces (RunWorkflow, HandleUpdate,
 //   StartActivity… spans, exported through the worker's `exporter` sink) once a start, signal or Update reaches it
 //   with a trace context, i.e. once a caller with tracing on sent it one. Without one, nothing of OpenTelemetry
-//   runs: no tracer, no spans, no sink calls.
+//   runs: no tracer, no spans, no sink calls, and its modules are not even loaded. The sandbox gives each workflow
+//   its own copy of every module it loads: loaded up front, OpenTelemetry's ~115 modules cost each workflow ~0.24 MB
+//   of heap and ~2 ms at its start and at every replay after an eviction (bench/README.md, worker memory).
 import type {
   ActivateInput,
   ActivityInput,
@@ -28,11 +30,19 @@ import type {
   WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 import type { Payload } from '@temporalio/common';
-import { OpenTelemetryInboundInterceptor, OpenTelemetryInternalsInterceptor, OpenTelemetryOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/workflow';
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import type { OpenTelemetryInboundInterceptor, OpenTelemetryInternalsInterceptor, OpenTelemetryOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import { headersWithRequestId, requestIdFromHeaders } from './request-id-header';
 
 type Headers = Record<string, Payload>;
+
+/** The header a traced caller's span context travels in (@temporalio/interceptors-opentelemetry's TRACE_HEADER; test/tracing.test.ts checks they agree). */
+export const TRACE_HEADER = '_tracer-data';
+
+/** OpenTelemetry's workflow interceptors, loaded by the first traced workflow (webpack bundles the module; this evaluates it). */
+function loadOpenTelemetry(): typeof import('@temporalio/interceptors-opentelemetry/lib/workflow') {
+  // a lazy load: untraced workflows never evaluate it
+  return require('@temporalio/interceptors-opentelemetry/lib/workflow');
+}
 
 interface Otel {
   inbound: OpenTelemetryInboundInterceptor;
@@ -51,7 +61,8 @@ class RequestScope {
     if (!headers) return;
     this.requestId = requestIdFromHeaders(headers) ?? this.requestId;
     if (headers[TRACE_HEADER] && !this.otel) {
-      this.otel = { inbound: new OpenTelemetryInboundInterceptor(), outbound: new OpenTelemetryOutboundInterceptor(), internals: new OpenTelemetryInternalsInterceptor() };
+      const otel = loadOpenTelemetry();
+      this.otel = { inbound: new otel.OpenTelemetryInboundInterceptor(), outbound: new otel.OpenTelemetryOutboundInterceptor(), internals: new otel.OpenTelemetryInternalsInterceptor() };
     }
   }
 

@@ -5,17 +5,23 @@ import { bulkItems, bulkOperations, intakeFiles } from '../../db/schema';
 
 /** Counts in SQL, and only the refused rows (the first 1,000 by line) come back. */
 export async function bulkProgress(db: Db, operationId: string) {
-  const [op] = await db.select().from(bulkOperations).where(eq(bulkOperations.id, operationId));
-  if (!op) return undefined;
-  const [counts] = await db
+  // Polled every few hundred ms while a file is applied: the operation and its counts in one statement.
+  const counts = db
     .select({
-      all: sql<number>`count(*)::int`,
-      applied: sql<number>`(count(*) filter (where ${bulkItems.status} = 'applied'))::int`,
-      refused: sql<number>`(count(*) filter (where ${bulkItems.status} = 'refused'))::int`,
+      all: sql<number>`count(*)::int`.as('items_all'),
+      applied: sql<number>`(count(*) filter (where ${bulkItems.status} = 'applied'))::int`.as('items_applied'),
+      refused: sql<number>`(count(*) filter (where ${bulkItems.status} = 'refused'))::int`.as('items_refused'),
     })
     .from(bulkItems)
-    .where(eq(bulkItems.operationId, op.id));
-  const c = counts!;
+    .where(eq(bulkItems.operationId, bulkOperations.id))
+    .as('counts');
+  const [row] = await db
+    .select({ op: bulkOperations, all: counts.all, applied: counts.applied, refused: counts.refused })
+    .from(bulkOperations)
+    .innerJoinLateral(counts, sql`true`)
+    .where(eq(bulkOperations.id, operationId));
+  if (!row) return undefined;
+  const { op, ...c } = row;
   const refusals = c.refused === 0
     ? []
     : await db

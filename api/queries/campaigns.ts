@@ -8,6 +8,9 @@ import { conflict, notFound, unprocessable } from '../errors';
 import type { Page } from '../paging';
 import type { campaignInput, campaignView } from '../schemas';
 
+/** The outcomes a province's report counts as returned (an early return with its proof is one). */
+const RETURNED_OUTCOMES = new Set(['returned', 'returned_late', 'early_return']);
+
 export type CampaignRow = typeof campaigns.$inferSelect;
 
 /** The campaign, or 404 naming it. */
@@ -88,52 +91,69 @@ export async function insertCampaign(db: Db, body: z.infer<typeof campaignInput>
 }
 
 export async function loadCampaignView(db: Db, campaignId: string): Promise<z.infer<typeof campaignView> | undefined> {
-  const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
+  // Coordinators poll this view through the season: its statements run side by side on the pool, and the cycles are
+  // scanned once (counts by province, stage and outcome, summed here) instead of once per count.
+  const [[campaign], offerRows, cycleGroups, [calls], refusals] = await Promise.all([
+    db.select().from(campaigns).where(eq(campaigns.id, campaignId)),
+    db
+      .select({ offer: offers, employerName: employers.name })
+      .from(offers)
+      .innerJoin(employers, eq(employers.id, offers.employerId))
+      .where(eq(offers.campaignId, campaignId))
+      .orderBy(asc(offers.id)),
+    db
+      .select({
+        province: workerCycles.province,
+        stage: workerCycles.stage,
+        outcome: workerCycles.outcome,
+        cycles: count(),
+        women: sql<number>`count(*) filter (where ${candidates.sex} = 'F')`.mapWith(Number),
+        selected: sql<number>`count(*) filter (where ${workerCycles.offerId} is not null)`.mapWith(Number),
+        embarked: sql<number>`count(*) filter (where ${workerCycles.embarkedAt} is not null)`.mapWith(Number),
+        onReserveList: sql<number>`count(*) filter (where ${workerCycles.reserveRank} is not null)`.mapWith(Number),
+      })
+      .from(workerCycles)
+      .leftJoin(candidates, eq(candidates.id, workerCycles.candidateId))
+      .where(eq(workerCycles.campaignId, campaignId))
+      .groupBy(workerCycles.province, workerCycles.stage, workerCycles.outcome),
+    db
+      .select({
+        called: sql<number>`count(*) filter (where ${reserveCalls.status} = 'selected')`.mapWith(Number),
+        refused: sql<number>`count(*) filter (where ${reserveCalls.status} = 'refused')`.mapWith(Number),
+      })
+      .from(reserveCalls)
+      .where(eq(reserveCalls.campaignId, campaignId)),
+    // Reserves the eligibility gate or their own cycle refused, with why (the 50 latest; the count is exact).
+    db
+      .select({ reserveCycleId: reserveCalls.reserveCycleId, offerId: reserveCalls.offerId, reason: reserveCalls.reason, calledAt: reserveCalls.calledAt })
+      .from(reserveCalls)
+      .where(and(eq(reserveCalls.campaignId, campaignId), eq(reserveCalls.status, 'refused')))
+      .orderBy(desc(reserveCalls.calledAt))
+      .limit(50),
+  ]);
   if (!campaign) return undefined;
-  const offerRows = await db
-    .select({ offer: offers, employerName: employers.name })
-    .from(offers)
-    .innerJoin(employers, eq(employers.id, offers.employerId))
-    .where(eq(offers.campaignId, campaignId))
-    .orderBy(asc(offers.id));
   // the seats the eligibility gate counts (an employer change moves one to the new employer's offer)
   const filled = await seatsHeldByOffer(db, offerRows.map((r) => r.offer.id));
-  const stageRows = await db
-    .select({ stage: workerCycles.stage, n: count() })
-    .from(workerCycles)
-    .where(eq(workerCycles.campaignId, campaignId))
-    .groupBy(workerCycles.stage);
-  const outcomeRows = await db
-    .select({ outcome: workerCycles.outcome, n: count() })
-    .from(workerCycles)
-    .where(and(eq(workerCycles.campaignId, campaignId), sql`${workerCycles.outcome} is not null`))
-    .groupBy(workerCycles.outcome);
-  const provinceRows = await db
-    .select({
-      province: workerCycles.province,
-      cycles: count(),
-      women: sql<number>`count(*) filter (where ${candidates.sex} = 'F')`.mapWith(Number),
-      selected: sql<number>`count(*) filter (where ${workerCycles.offerId} is not null)`.mapWith(Number),
-      embarked: sql<number>`count(*) filter (where ${workerCycles.embarkedAt} is not null)`.mapWith(Number),
-      returned: sql<number>`count(*) filter (where ${workerCycles.outcome} in ('returned', 'returned_late', 'early_return'))`.mapWith(Number),
-      nonReturn: sql<number>`count(*) filter (where ${workerCycles.outcome} = 'non_return')`.mapWith(Number),
-    })
-    .from(workerCycles)
-    .innerJoin(candidates, eq(candidates.id, workerCycles.candidateId))
-    .where(eq(workerCycles.campaignId, campaignId))
-    .groupBy(workerCycles.province)
-    .orderBy(asc(workerCycles.province));
-  const [reserve] = await db
-    .select({ onList: sql<number>`count(*) filter (where ${workerCycles.reserveRank} is not null)`.mapWith(Number) })
-    .from(workerCycles)
-    .where(eq(workerCycles.campaignId, campaignId));
-  const called = await db.$count(reserveCalls, and(eq(reserveCalls.campaignId, campaignId), eq(reserveCalls.status, 'selected')));
-  // Reserves the eligibility gate or their own cycle refused, with why (the 50 latest; the count is exact).
-  const refusedWhere = and(eq(reserveCalls.campaignId, campaignId), eq(reserveCalls.status, 'refused'));
-  const refused = await db.$count(reserveCalls, refusedWhere);
-  const refusals = refused
-    ? await db.select({ reserveCycleId: reserveCalls.reserveCycleId, offerId: reserveCalls.offerId, reason: reserveCalls.reason, calledAt: reserveCalls.calledAt }).from(reserveCalls).where(refusedWhere).orderBy(desc(reserveCalls.calledAt)).limit(50)
-    : [];
+  const stageCounts: Record<string, number> = {};
+  const outcomeCounts: Record<string, number> = {};
+  const byProvince = new Map<string, { province: string; cycles: number; women: number; selected: number; embarked: number; returned: number; nonReturn: number }>();
+  let onList = 0;
+  for (const g of cycleGroups) {
+    stageCounts[g.stage] = (stageCounts[g.stage] ?? 0) + g.cycles;
+    if (g.outcome) outcomeCounts[g.outcome] = (outcomeCounts[g.outcome] ?? 0) + g.cycles;
+    onList += g.onReserveList;
+    const p = byProvince.get(g.province) ?? { province: g.province, cycles: 0, women: 0, selected: 0, embarked: 0, returned: 0, nonReturn: 0 };
+    p.cycles += g.cycles;
+    p.women += g.women;
+    p.selected += g.selected;
+    p.embarked += g.embarked;
+    if (g.outcome && RETURNED_OUTCOMES.has(g.outcome)) p.returned += g.cycles;
+    if (g.outcome === 'non_return') p.nonReturn += g.cycles;
+    byProvince.set(g.province, p);
+  }
+  const provinceRows = [...byProvince.values()].sort((a, b) => (a.province < b.province ? -1 : a.province > b.province ? 1 : 0));
+  const called = calls?.called ?? 0;
+  const refused = calls?.refused ?? 0;
   const offerViews = offerRows.map(({ offer, employerName }) => ({ ...offer, employerName, filled: filled.get(offer.id) ?? 0 }));
   const byEmployer = new Map<string, { employerId: string; name: string; posts: number; filled: number }>();
   for (const o of offerViews) {
@@ -146,11 +166,11 @@ export async function loadCampaignView(db: Db, campaignId: string): Promise<z.in
     ...campaign,
     createdAt: campaign.createdAt.toISOString(),
     offers: offerViews,
-    stageCounts: Object.fromEntries(stageRows.map((r) => [r.stage, r.n])),
-    outcomeCounts: Object.fromEntries(outcomeRows.map((r) => [r.outcome ?? 'none', r.n])),
+    stageCounts,
+    outcomeCounts,
     employers: [...byEmployer.values()],
     provinces: provinceRows,
-    reserve: { onList: reserve?.onList ?? 0, called, refused, refusals: refusals.map((r) => ({ ...r, reason: r.reason ?? '', calledAt: r.calledAt.toISOString() })) },
+    reserve: { onList, called, refused, refusals: refusals.map((r) => ({ ...r, reason: r.reason ?? '', calledAt: r.calledAt.toISOString() })) },
   };
 }
 
