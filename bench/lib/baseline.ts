@@ -2,22 +2,12 @@
 // task queue and Worker in this process, started with bounded concurrency, driven by their Updates in waves
 // (every workflow's step 1, then every workflow's step 2, ...: the season's files move a stage at a time), and
 // timed from the first start to the last completion.
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { BASELINE_TASK_QUEUE, baselineStepUpdate, type BaselineActivities, type BaselineInput } from '../baseline-workflow';
 import { countEvents, type EventCounts } from './history';
-import { startChild, stopChild, type Child } from './infra';
-
-async function waitForLine(file: string, text: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(text)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${file}: no "${text}" within ${timeoutMs} ms`);
-}
+import { startChild, stopChild, waitForLine, type Child } from './infra';
 
 export const baselineWorkflowsPath = fileURLToPath(new URL('../baseline-workflow.ts', import.meta.url));
 

@@ -84,6 +84,16 @@ export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, 
   return child;
 }
 
+/** Waits until a child's log holds `text` (a process saying it is ready). */
+export async function waitForLine(file: string, text: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(text)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${file}: no "${text}" within ${timeoutMs} ms`);
+}
+
 async function waitForHttp(url: string, timeoutMs: number, children: Child[]): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -332,6 +342,9 @@ export async function startInfra(opts: {
     cleanups.push({ name: 'worker and API', run: stopChildren });
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitForHttp(`${apiUrl}/${deployment ? 'ready' : 'health'}`, 90_000, children());
+    // the season starts once every worker polls, as in production, where workers run before a campaign opens (the
+    // API answers before a worker has bundled its workflows: a first stage move waited for it)
+    for (const w of workers) await waitForLine(w.logFile, 'worker started', 120_000);
     log(`worker (pid ${workers.map((w) => w.process.pid).join(', ')}) and API (pid ${api.process.pid}) started; API at ${apiUrl}`);
     if (metricsPort) {
       const [w, a] = await Promise.all([fetch(`http://127.0.0.1:${metricsPort}/metrics`), fetch(`${apiUrl}/metrics`)]);
