@@ -21,8 +21,11 @@ export function cyclesInReach(reach: Reach): SQL | undefined {
 
 export async function listCycles(db: Db, q: { campaignId: string; stage?: string; outcome?: string; limit: number; offset: number; reach: Reach }) {
   const where = and(eq(workerCycles.campaignId, q.campaignId), q.stage ? eq(workerCycles.stage, q.stage) : undefined, q.outcome ? eq(workerCycles.outcome, q.outcome) : undefined, cyclesInReach(q.reach));
-  const total = await db.$count(workerCycles, where);
-  const rows = await db.select().from(workerCycles).where(where).orderBy(byRegistration).limit(q.limit).offset(q.offset);
+  // side by side on the pool: a desk polls this list through the season
+  const [total, rows] = await Promise.all([
+    db.$count(workerCycles, where),
+    db.select().from(workerCycles).where(where).orderBy(byRegistration).limit(q.limit).offset(q.offset),
+  ]);
   return { total, rows };
 }
 

@@ -88,8 +88,11 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
     querystring: pageQuery.extend({ stage: z.string().max(40).optional(), outcome: z.string().max(40).optional() }),
     response: { 200: paged(cycleListItem) }, problems: [404],
   }), async (req) => {
-    const campaign = await campaignOr404(db, req.params.campaignId);
-    const { total, rows } = await listCycles(db, { campaignId: campaign.id, ...req.query, reach: reachOf(actorOf(req)) });
+    // the campaign's 404 and the page are read side by side (the page of an unknown campaign is empty and dropped)
+    const [, { total, rows }] = await Promise.all([
+      campaignOr404(db, req.params.campaignId),
+      listCycles(db, { campaignId: req.params.campaignId, ...req.query, reach: reachOf(actorOf(req)) }),
+    ]);
     const items = rows.map((r) => ({ cycleId: r.id, candidateId: r.candidateId, province: r.province, stage: r.stage, outcome: r.outcome, employerId: r.employerId, offerId: r.offerId, updatedAt: r.updatedAt.toISOString() }));
     return { total, limit: req.query.limit, offset: req.query.offset, items };
   });
