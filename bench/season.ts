@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { Client, Connection } from '@temporalio/client';
@@ -120,6 +121,7 @@ function machine() {
 
 const load: Record<string, number[]> = { season: [], baseline: [] };
 let loadPhase: 'season' | 'baseline' | undefined;
+const benchLoop = monitorEventLoopDelay({ resolution: 10 });
 const loadTimer = setInterval(() => {
   if (loadPhase) load[loadPhase]!.push(os.loadavg()[0]!);
 }, 2_000);
@@ -146,6 +148,37 @@ function pollRss(infra: Infra, peaks: RssPeaks): void {
   if (a) peaks.api = Math.max(peaks.api, a.hwmMb, a.rssMb);
   if (t) peaks.temporal = Math.max(peaks.temporal, t.hwmMb, t.rssMb);
   peaks.bench = Math.max(peaks.bench, process.memoryUsage().rss / 1024 ** 2);
+}
+
+/**
+ * The API's own view of its requests (its Prometheus histogram, from the request's arrival to its answer): per route,
+ * the share answered within 50 ms and within 1 s, beside the bench's client-side latencies (which also count the
+ * bench's own waits on a busy machine), and the API's event-loop lag.
+ */
+async function serverSideLatency(apiUrl: string) {
+  try {
+    const text = await (await fetch(`${apiUrl}/metrics`)).text();
+    const byRoute = new Map<string, { requests: number; within50ms: number; within1s: number }>();
+    for (const m of text.matchAll(/^gecco_http_request_duration_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+      const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      const key = `${labels.method} ${labels.route}`;
+      const r = byRoute.get(key) ?? { requests: 0, within50ms: 0, within1s: 0 };
+      const n = Number(m[2]);
+      if (labels.le === '+Inf') r.requests += n;
+      if (labels.le === '0.05') r.within50ms += n;
+      if (labels.le === '1') r.within1s += n;
+      byRoute.set(key, r);
+    }
+    const lag = (q: string) => Number(new RegExp(`^nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+    return {
+      routes: [...byRoute.entries()]
+        .map(([route, r]) => ({ route, requests: r.requests, within50ms: round(r.within50ms / r.requests, 3), within1s: round(r.within1s / r.requests, 3) }))
+        .sort((a, b) => b.requests - a.requests),
+      eventLoopLagMs: { p50: round(lag('p50')), p99: round(lag('p99')), max: round(lag('max')) },
+    };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }
 
 function stats(values: number[]) {
@@ -316,6 +349,9 @@ async function main(): Promise<void> {
     const cpuAtStart = cpu(infra);
     const seasonStart = Date.now();
     loadPhase = 'season';
+    // the bench's own event loop (it also runs the mail catcher, the SMSC and the identity provider): its lag is in
+    // every latency it measures
+    benchLoop.enable();
     let seasonSeconds: number | undefined;
     let seasonError: string | undefined;
     const drv = driver;
@@ -499,7 +535,12 @@ async function main(): Promise<void> {
     const timersPerWorker = perCycle ? perCycle.updatesAccepted + perCycle.timersFired : 9;
     const updatesPerWorker = perCycle?.updatesAccepted ?? 8;
 
-    const apiSummary = api.current.summary();
+    benchLoop.disable();
+    const apiSummary = {
+      ...api.current.summary(),
+      serverSide: await serverSideLatency(infra.apiUrl),
+      benchEventLoopLagMs: { p50: round(benchLoop.percentile(50) / 1e6), p99: round(benchLoop.percentile(99) / 1e6), max: round(benchLoop.max / 1e6) },
+    };
     Object.assign(result, {
       completed: seasonError === undefined && !stopReason,
       ...(seasonError ? { error: seasonError } : {}),

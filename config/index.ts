@@ -62,6 +62,10 @@ export const configFields = z.object({
   // on METRICS_HOST:WORKER_METRICS_PORT/metrics; unset: none (several workers share a machine in tests and the bench).
   // The API serves its own on /metrics.
   METRICS_HOST: z.string().default('127.0.0.1'),
+  // The worker process's CPU priority (nice, 0-19; threads it starts inherit it). A worker is throughput work: where it
+  // shares cores with the API, PostgreSQL or Temporal (one server, docker-compose), requests are served first and the
+  // worker takes the CPU they leave; on a host of its own it changes nothing. 0 keeps the default priority.
+  WORKER_CPU_NICE: z.coerce.number().int().min(0).max(19).default(5),
   WORKER_METRICS_PORT: z.coerce.number().int().positive().optional(),
 
   // OpenTelemetry tracing: the OTLP/HTTP collector's base URL (spans go to <url>/v1/traces, as JSON), e.g.

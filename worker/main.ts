@@ -1,4 +1,6 @@
 // The worker process: polls the task queues, runs workflows and activities; stops gracefully on SIGINT/SIGTERM.
+import fs from 'node:fs';
+import os from 'node:os';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { loadConfig } from '../config';
@@ -14,8 +16,25 @@ import { createSmsGateway } from './sms';
 import { temporalConnectionOptions } from './temporal-connection';
 import { startTracing } from './tracing';
 
+/**
+ * The process's threads take the worker's CPU priority: Linux keeps a nice value per thread, and those Node started
+ * before this (V8's GC and compiler helpers, libuv's pool) would keep theirs; the SDK's runtime and the render threads,
+ * started next, inherit the main thread's.
+ */
+function lowerCpuPriority(nice: number): void {
+  const threads = process.platform === 'linux' ? fs.readdirSync('/proc/self/task').map(Number) : [0];
+  for (const tid of threads) {
+    try {
+      os.setPriority(tid, Math.max(os.getPriority(tid), nice));
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
+  if (config.WORKER_CPU_NICE > 0) lowerCpuPriority(config.WORKER_CPU_NICE);
   // before connecting anything: bad payload keys stop the worker at once, naming the setting
   const dataConverter = dataConverterFrom(config);
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker', serializers: { err: safeErrSerializer(pino.stdSerializers.err) } });
@@ -50,7 +69,7 @@ async function main(): Promise<void> {
   });
   // idempotent: every worker process ensures the nightly retention schedule exists
   const retention = await ensureRetentionSchedule(temporal);
-  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue), retentionSchedule: retention, documentRenderThreads: documents.threads }, 'worker started');
+  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueues: workers.map((w) => w.options.taskQueue), retentionSchedule: retention, documentRenderThreads: documents.threads, cpuNice: os.getPriority() }, 'worker started');
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {

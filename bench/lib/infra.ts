@@ -7,6 +7,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { COORDINATION_TASK_QUEUE } from '../../workflows/contracts/bulk';
+import { WORKER_CYCLE_TASK_QUEUE } from '../../workflows/contracts/worker-cycle';
 import { projectRoot, type Config } from '../../config';
 import { applyMigrations } from '../../db/migrate';
 import type { PostgresHandle } from '../../db/embedded';
@@ -92,6 +96,25 @@ export async function waitForLine(file: string, text: string, timeoutMs: number)
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${file}: no "${text}" within ${timeoutMs} ms`);
+}
+
+/** Waits until a worker polls each task queue (Temporal lists its pollers), so that the season's first step is not kept waiting. */
+async function waitForPollers(address: string, namespace: string, taskQueues: string[], timeoutMs: number, children: Child[]): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (const name of taskQueues) {
+      for (;;) {
+        for (const c of children) if (c.exited) throw new Error(`${c.name} exited during start-up (${c.exited}):\n${tail(c.logFile)}`);
+        const res = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name }, taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
+        if ((res.pollers?.length ?? 0) > 0) break;
+        if (Date.now() > deadline) throw new Error(`no worker polled ${name} within ${timeoutMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 async function waitForHttp(url: string, timeoutMs: number, children: Child[]): Promise<void> {
@@ -344,7 +367,7 @@ export async function startInfra(opts: {
     await waitForHttp(`${apiUrl}/${deployment ? 'ready' : 'health'}`, 90_000, children());
     // the season starts once every worker polls, as in production, where workers run before a campaign opens (the
     // API answers before a worker has bundled its workflows: a first stage move waited for it)
-    for (const w of workers) await waitForLine(w.logFile, 'worker started', 120_000);
+    await waitForPollers(temporal.address, config.TEMPORAL_NAMESPACE, [WORKER_CYCLE_TASK_QUEUE, COORDINATION_TASK_QUEUE], 120_000, children());
     log(`worker (pid ${workers.map((w) => w.process.pid).join(', ')}) and API (pid ${api.process.pid}) started; API at ${apiUrl}`);
     if (metricsPort) {
       const [w, a] = await Promise.all([fetch(`http://127.0.0.1:${metricsPort}/metrics`), fetch(`${apiUrl}/metrics`)]);
