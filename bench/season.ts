@@ -21,6 +21,7 @@ import { pool, runBaseline, type BaselineResult } from './lib/baseline';
 import { countEvents, historyBytes, type EventCounts } from './lib/history';
 import { cpuSeconds, postgresCpuSeconds, readRss, startInfra, tail, type Infra } from './lib/infra';
 import { SeasonDriver } from './lib/season-driver';
+import { updateThroughput } from './lib/throughput';
 import { FaultInjector, seasonProgress, verifySeason, type SeasonVerdict } from './lib/faults';
 import { clientCredentialsToken } from '../scripts/lib/client-credentials';
 import { demoIdentity, type DemoLogin } from '../scripts/lib/demo-identities';
@@ -420,49 +421,7 @@ async function main(): Promise<void> {
       temporalServer: round(peaks.temporal),
       bench: round(peaks.bench),
     };
-    // Updates/s as the season applied them: each bulk operation of at least 200 steps (its rows written, then its
-    // workflow applying them as Updates) from creation to finish; the season's transitions per 10 s beside it, to see
-    // where a slow operation fell. Smaller operations are dominated by the driver's polling, not by throughput.
-    const ops = await db<{ kind: string; total: number; applied: number; seconds: number; startedAt: number }[]>`
-      select kind, total, applied, extract(epoch from (finished_at - created_at))::float8 as seconds,
-             extract(epoch from created_at)::float8 as "startedAt"
-      from bulk_operations where campaign_id = ${campaignId} and finished_at is not null and total >= 200 order by created_at`;
-    const [first] = await db<{ t: number | null }[]>`select extract(epoch from min(a.recorded_at))::float8 as t from audit_events a join worker_cycles c on c.id = a.cycle_id where c.campaign_id = ${campaignId}`;
-    const tenSeconds = await db<{ bucket: number; n: number }[]>`
-      select floor((extract(epoch from a.recorded_at) - ${first?.t ?? 0}) / 10)::int as bucket, count(*)::int as n
-      from audit_events a join worker_cycles c on c.id = a.cycle_id
-      where c.campaign_id = ${campaignId} and a.actor <> 'system' and a.step <> 'preselection' group by 1 order by 1`;
-    const series: number[] = [];
-    for (const r of tenSeconds) series[r.bucket] = r.n;
-    const windows = Array.from(series, (n) => n ?? 0);
-    const windowPeak = Math.max(0, ...windows);
-    const busy = windows.map((n, i) => (n >= windowPeak / 2 ? i : -1)).filter((i) => i >= 0);
-    const span = busy.length ? windows.slice(busy[0], busy[busy.length - 1]! + 1) : [];
-    const underWay = { peak: windowPeak, min: span.length ? Math.min(...span) : 0, minOverPeak: windowPeak ? round(Math.min(...span) / windowPeak, 2) : null, windows: span.length };
-    const byOperation = ops.map((o) => ({
-      kind: o.kind,
-      at: round(o.startedAt - (first?.t ?? o.startedAt), 0),
-      steps: o.total,
-      applied: o.applied,
-      seconds: round(o.seconds, 1),
-      perSecond: round(o.applied / Math.max(o.seconds, 0.001), 1),
-    }));
-    // Starting cycles is not an Update: the Updates/s of the season are the steps' operations.
-    const rates = byOperation.filter((o) => o.kind !== 'start_cycles').map((o) => o.perSecond);
-    const peakRate = rates.length ? Math.max(...rates) : 0;
-    const minRate = rates.length ? Math.min(...rates) : 0;
-    const updateThroughput = {
-      measuredAs: 'steps applied per second by each bulk operation of >= 200 steps, from its creation to its finish',
-      peak: peakRate,
-      min: minRate,
-      minOverPeak: peakRate ? round(minRate / peakRate, 2) : null,
-      slowest: byOperation.find((o) => o.perSecond === minRate)?.kind ?? null,
-      byOperation,
-      // people's steps (audit events not by the system, the start's preselection aside) recorded per 10 s; the season
-      // is under way from the first window at half the peak to the last (before, the files load; after, it drains)
-      stepsPer10s: windows,
-      stepsPer10sUnderWay: underWay,
-    };
+    const throughput = await updateThroughput(db, campaignId);
     const byStage = Object.fromEntries(
       (await db<{ stage: string; n: number }[]>`select stage, count(*)::int as n from worker_cycles where campaign_id = ${campaignId} group by stage order by stage`).map((r) => [r.stage, r.n]),
     );
@@ -550,7 +509,7 @@ async function main(): Promise<void> {
       workersPerSecond: seasonSeconds !== undefined ? round(WORKERS / wall, 2) : null,
       returnedPerSecond: seasonSeconds !== undefined ? round(((byOutcome.returned as number | undefined) ?? 0) / wall, 2) : null,
       api: apiSummary,
-      updateThroughput,
+      updateThroughput: throughput,
       documents: docs?.n ?? 0,
       documentsByKind: docsByKind,
       documentBytes: Number(docs?.bytes ?? 0),

@@ -10,7 +10,7 @@
 //   with a trace context, i.e. once a caller with tracing on sent it one. Without one, nothing of OpenTelemetry
 //   runs: no tracer, no spans, no sink calls, and its modules are not even loaded. The sandbox gives each workflow
 //   its own copy of every module it loads: loaded up front, OpenTelemetry's ~115 modules cost each workflow ~0.24 MB
-//   of heap and ~2 ms at its start and at every replay after an eviction (bench/README.md, worker memory).
+//   of heap and ~2 ms at its start and at every replay after an eviction (docs/scale-out.md, worker memory).
 import type {
   ActivateInput,
   ActivityInput,

@@ -98,6 +98,11 @@ export async function waitForLine(file: string, text: string, timeoutMs: number)
   throw new Error(`${file}: no "${text}" within ${timeoutMs} ms`);
 }
 
+/** A child that died while the bench waited for it to come up, with its log's tail. */
+function failIfExited(children: Child[]): void {
+  for (const c of children) if (c.exited) throw new Error(`${c.name} exited during start-up (${c.exited}):\n${tail(c.logFile)}`);
+}
+
 /** Waits until a worker polls each task queue (Temporal lists its pollers), so that the season's first step is not kept waiting. */
 async function waitForPollers(address: string, namespace: string, taskQueues: string[], timeoutMs: number, children: Child[]): Promise<void> {
   const connection = await Connection.connect({ address });
@@ -105,7 +110,7 @@ async function waitForPollers(address: string, namespace: string, taskQueues: st
     const deadline = Date.now() + timeoutMs;
     for (const name of taskQueues) {
       for (;;) {
-        for (const c of children) if (c.exited) throw new Error(`${c.name} exited during start-up (${c.exited}):\n${tail(c.logFile)}`);
+        failIfExited(children);
         const res = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name }, taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
         if ((res.pollers?.length ?? 0) > 0) break;
         if (Date.now() > deadline) throw new Error(`no worker polled ${name} within ${timeoutMs / 1000} s`);
@@ -120,7 +125,7 @@ async function waitForPollers(address: string, namespace: string, taskQueues: st
 async function waitForHttp(url: string, timeoutMs: number, children: Child[]): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    for (const c of children) if (c.exited) throw new Error(`${c.name} exited during start-up (${c.exited}):\n${tail(c.logFile)}`);
+    failIfExited(children);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       if (res.ok) return;
