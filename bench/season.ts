@@ -249,6 +249,8 @@ async function main(): Promise<void> {
       workerProcesses: WORKER_PROCESSES,
       workflowCachePerWorker: CACHE_PER_WORKER,
       workerHeapMb: WORKER_HEAP_MB,
+      // the season's workers and the baseline's alike
+      workflowStackTraces: config.WORKFLOW_STACK_TRACES,
     },
   };
   const writeResult = () => {
@@ -602,6 +604,7 @@ async function main(): Promise<void> {
           temporalWorkers: WORKER_PROCESSES,
           logDir: benchDir,
           workflowCacheSize: CACHE_PER_WORKER,
+          workflowStackTraces: config.WORKFLOW_STACK_TRACES,
           log,
           shouldStop,
         });

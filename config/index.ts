@@ -67,6 +67,11 @@ export const configFields = z.object({
   // worker takes the CPU they leave; on a host of its own it changes nothing. 0 keeps the default priority.
   WORKER_CPU_NICE: z.coerce.number().int().min(0).max(19).default(5),
   WORKER_METRICS_PORT: z.coerce.number().int().positive().optional(),
+  // The Temporal UI's "Stack Trace" of a running workflow. The SDK records a stack for every promise a workflow
+  // creates to answer it: ~40 % of the workflow threads' CPU (measured replaying the recorded histories) and memory
+  // per cached workflow. Off by default: each workflow's current details in the UI say what it waits for and until
+  // when; turn it on for a worker while debugging a stuck workflow (patches/@temporalio+worker*.patch).
+  WORKFLOW_STACK_TRACES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 
   // OpenTelemetry tracing: the OTLP/HTTP collector's base URL (spans go to <url>/v1/traces, as JSON), e.g.
   // http://otel-collector:4318. Unset: no tracing at all (no tracer, no spans, no exporter).

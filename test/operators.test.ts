@@ -65,6 +65,9 @@ describe('workflows that explain themselves', () => {
     const waiting = await currentDetails(cycleId);
     expect(waiting).toMatch(/^\*\*Waiting for the employer selection\*\* until \d{4}-\d\d-\d\d \d\d:\d\d UTC, then the preselection lapses \(selection_expired\)\./);
     expect(waiting).toContain(`Campaign ${campaignId} · candidate #${candidate.id} · stage preselected`);
+    // the UI's "Stack Trace" is off by default (WORKFLOW_STACK_TRACES): the query says so instead of hanging or
+    // answering nothing, and the current details above are what an operator reads
+    await expect(handle.query('__stack_trace')).rejects.toThrow(/stack traces are not enabled on this worker/);
 
     // the deadline's timer and the transition are named in the history (user metadata, encrypted like every payload)
     const history = await handle.fetchHistory();

@@ -56,6 +56,8 @@ export async function createWorkers(opts: {
   workflowCacheSize?: number;
   /** OpenTelemetry (worker/tracing.ts): activity spans, and the workflows' spans exported; unset, none */
   tracing?: Tracing;
+  /** answer the stack trace query (config WORKFLOW_STACK_TRACES); unset: off */
+  workflowStackTraces?: boolean;
 }): Promise<Worker[]> {
   const workflowBundle = opts.workflowBundle ?? (await bundleWorkflows());
   const activities = createActivities(opts.deps);
@@ -80,6 +82,7 @@ export async function createWorkers(opts: {
       namespace: opts.namespace,
       taskQueue: WORKER_CYCLE_TASK_QUEUE,
       workflowBundle,
+      workflowStackTraces: opts.workflowStackTraces ?? false,
       dataConverter: opts.dataConverter,
       activities,
       interceptors,
@@ -95,6 +98,7 @@ export async function createWorkers(opts: {
       namespace: opts.namespace,
       taskQueue: COORDINATION_TASK_QUEUE,
       workflowBundle,
+      workflowStackTraces: opts.workflowStackTraces ?? false,
       dataConverter: opts.dataConverter,
       activities,
       interceptors,

@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     deps: { db, mailer, sms, documents, temporal, config },
     dataConverter,
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
+    workflowStackTraces: config.WORKFLOW_STACK_TRACES,
     ...(tracing ? { tracing } : {}),
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });

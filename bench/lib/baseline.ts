@@ -11,8 +11,11 @@ import { startChild, stopChild, waitForLine, type Child } from './infra';
 
 export const baselineWorkflowsPath = fileURLToPath(new URL('../baseline-workflow.ts', import.meta.url));
 
-/** One baseline Worker (in this process or a replica's), configured as the project's worker-cycle worker. */
-export async function createBaselineWorker(connection: NativeConnection, namespace: string, workflowCacheSize?: number): Promise<Worker> {
+/**
+ * One baseline Worker (in this process or a replica's), configured as the project's worker-cycle worker: the same
+ * sticky cache and the same workflow stack traces setting (WORKFLOW_STACK_TRACES; unset: the SDK's default).
+ */
+export async function createBaselineWorker(connection: NativeConnection, namespace: string, workflowCacheSize?: number, workflowStackTraces?: boolean): Promise<Worker> {
   const activities: BaselineActivities = { noop: async () => {} };
   return Worker.create({
     connection,
@@ -23,6 +26,7 @@ export async function createBaselineWorker(connection: NativeConnection, namespa
     maxConcurrentActivityTaskExecutions: 100,
     maxConcurrentWorkflowTaskExecutions: 100,
     ...(workflowCacheSize !== undefined ? { maxCachedWorkflows: workflowCacheSize } : {}),
+    ...(workflowStackTraces !== undefined ? { workflowStackTraces } : {}),
   });
 }
 
@@ -71,6 +75,7 @@ export async function runBaseline(opts: {
   /** where the replicas' logs go */
   logDir: string;
   workflowCacheSize?: number;
+  workflowStackTraces?: boolean;
   log: (msg: string) => void;
   shouldStop: () => boolean;
 }): Promise<BaselineResult> {
@@ -78,11 +83,11 @@ export async function runBaseline(opts: {
   const nativeConnection = await NativeConnection.connect({ address: opts.address });
   const connection = await Connection.connect({ address: opts.address });
   const client = new Client({ connection, namespace: opts.namespace });
-  const worker = await createBaselineWorker(nativeConnection, opts.namespace, opts.workflowCacheSize);
+  const worker = await createBaselineWorker(nativeConnection, opts.namespace, opts.workflowCacheSize, opts.workflowStackTraces);
   // the other replicas in their own processes (one Worker per task queue per process)
   const replicas: Child[] = [];
   for (let i = 1; i < (opts.temporalWorkers ?? 1); i++) {
-    const args = [opts.address, opts.namespace, String(opts.workflowCacheSize ?? '')];
+    const args = [opts.address, opts.namespace, String(opts.workflowCacheSize ?? ''), String(opts.workflowStackTraces ?? '')];
     replicas.push(startChild(`baseline-worker-${i + 1}`, 'bench/baseline-worker.ts', process.env, opts.logDir, args));
   }
   for (const r of replicas) await waitForLine(r.logFile, 'baseline worker ready', 60_000);
