@@ -152,8 +152,8 @@ export const agencyRoutes: FastifyPluginAsyncZod = async (app) => {
     problems: [404, 422],
   }), async (req) => {
     const agency = await agencyOr404(req, req.params.agencyId);
-    const { rows } = readRows(req, req.body);
-    const { ok, errors } = validateRows(rows, callInput.extend({ entryId: dbIdParam }));
+    const { rows } = await readRows(req, req.body);
+    const { ok, errors } = await validateRows(rows, callInput.extend({ entryId: dbIdParam }));
     const own = await agencyEntryIds(db, agency.id, ok.map((r) => r.row.entryId));
     const rejected: RowError[] = [...errors];
     let accepted = 0;

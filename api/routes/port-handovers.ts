@@ -55,7 +55,7 @@ export const portHandoverRoutes: FastifyPluginAsyncZod = async (app) => {
   }), async (req) => {
     const d = await departureOr404(db, req.params.departureId);
     beforeDeparture(d);
-    const { ok, errors } = validateRows(readRows(req, req.body).rows, handoverRow);
+    const { ok, errors } = await validateRows((await readRows(req, req.body)).rows, handoverRow);
     const passengers = await passengersByNationalId(db, d.id);
     const refused: RowError[] = [...errors];
     const seen = new Set<string>();

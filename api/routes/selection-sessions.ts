@@ -108,8 +108,8 @@ export const selectionSessionRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   /** A list of rows in the body (CSV, XLSX or JSON, as the file routes take them), validated; bad rows by line. */
-  function rowsOf<S extends z.ZodType>(req: Parameters<typeof readRows>[0], body: z.infer<typeof fileBody>, schema: S) {
-    const { rows } = readRows(req, body);
+  async function rowsOf<S extends z.ZodType>(req: Parameters<typeof readRows>[0], body: z.infer<typeof fileBody>, schema: S) {
+    const { rows } = await readRows(req, body);
     if (rows.length === 0) throw unprocessable('no row', [{ field: 'body', reason: 'the list is empty' }]);
     return validateRows(rows, schema);
   }
@@ -122,7 +122,7 @@ export const selectionSessionRoutes: FastifyPluginAsyncZod = async (app) => {
     response: { 200: z.object({ recorded: z.number(), errors: rowErrors }) }, problems: [404, 422],
   }), async (req) => {
     const session = await sessionOr404(db, req.params.sessionId, reachOf(actorOf(req)));
-    const { ok, errors } = rowsOf(req, req.body, attendanceRow);
+    const { ok, errors } = await rowsOf(req, req.body, attendanceRow);
     const recorded = await recordAttendance(db, session, ok, errors, actedBy(req));
     return { recorded, errors: errors.sort((a, b) => a.line - b.line) };
   });
@@ -135,7 +135,7 @@ export const selectionSessionRoutes: FastifyPluginAsyncZod = async (app) => {
     response: { 200: z.object({ selected: z.number(), rejected: z.number(), reserves: z.number(), operationId: z.string().nullable(), errors: rowErrors }) }, problems: [404, 422],
   }), async (req) => {
     const session = await sessionOr404(db, req.params.sessionId, reachOf(actorOf(req)));
-    const { ok, errors } = rowsOf(req, req.body, resultRow);
+    const { ok, errors } = await rowsOf(req, req.body, resultRow);
     const out = await recordResults(deps, session, ok, errors, actedBy(req));
     return { ...out, errors };
   });
