@@ -1,5 +1,5 @@
 // Campaign reads and writes (SQL only; the routes map and answer).
-import { seatsHeldByOffer } from '../../db/queries/contracting';
+import { seatsHeldInCampaign } from '../../db/queries/contracting';
 import { and, asc, desc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db } from '../../db/client';
@@ -93,7 +93,7 @@ export async function insertCampaign(db: Db, body: z.infer<typeof campaignInput>
 export async function loadCampaignView(db: Db, campaignId: string): Promise<z.infer<typeof campaignView> | undefined> {
   // Coordinators poll this view through the season: its statements run side by side on the pool, and the cycles are
   // scanned once (counts by province, stage and outcome, summed here) instead of once per count.
-  const [[campaign], offerRows, cycleGroups, [calls], refusals] = await Promise.all([
+  const [[campaign], offerRows, cycleGroups, [calls], refusals, filled] = await Promise.all([
     db.select().from(campaigns).where(eq(campaigns.id, campaignId)),
     db
       .select({ offer: offers, employerName: employers.name })
@@ -130,10 +130,10 @@ export async function loadCampaignView(db: Db, campaignId: string): Promise<z.in
       .where(and(eq(reserveCalls.campaignId, campaignId), eq(reserveCalls.status, 'refused')))
       .orderBy(desc(reserveCalls.calledAt))
       .limit(50),
+    // the seats the eligibility gate counts (an employer change moves one to the new employer's offer)
+    seatsHeldInCampaign(db, campaignId),
   ]);
   if (!campaign) return undefined;
-  // the seats the eligibility gate counts (an employer change moves one to the new employer's offer)
-  const filled = await seatsHeldByOffer(db, offerRows.map((r) => r.offer.id));
   const stageCounts: Record<string, number> = {};
   const outcomeCounts: Record<string, number> = {};
   const byProvince = new Map<string, { province: string; cycles: number; women: number; selected: number; embarked: number; returned: number; nonReturn: number }>();
