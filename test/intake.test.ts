@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
+import { z } from 'zod';
+import { readRows, validateRows } from '../api/files';
 import { candidates, workerCycles } from '../db/schema';
 import { bulkOperationDone, fastTimings, openSampleCampaign, waitUntil, withTestStack, type TestStack } from './support';
 
@@ -127,8 +129,6 @@ describe('bulk intake', () => {
 
 describe('a large file shares the event loop', () => {
   it('reads and validates 6,000 rows a slice at a time: other requests are served in between, rows and lines unchanged', async () => {
-    const { readRows, validateRows } = await import('../api/files');
-    const { z } = await import('zod');
     // a quoted cell spanning lines and characters outside the BMP, so slices are cut where a record may continue
     const text = ['nationalId,note', ...Array.from({ length: 6000 }, (_, i) => `AB${100000 + i},"line ${i}\nnext 😀 é"`)].join('\r\n');
     let turns = 0;

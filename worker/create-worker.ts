@@ -60,6 +60,7 @@ export async function createWorkers(opts: {
   workflowStackTraces?: boolean;
 }): Promise<Worker[]> {
   const workflowBundle = opts.workflowBundle ?? (await bundleWorkflows());
+  const workflowStackTraces = opts.workflowStackTraces ?? false;
   const activities = createActivities(opts.deps);
   // request IDs and tracing; heartbeats while running, poison data non-retryable, failed queries without their values
   const interceptors = { activity: workerActivityInterceptors(opts.tracing) };
@@ -82,7 +83,7 @@ export async function createWorkers(opts: {
       namespace: opts.namespace,
       taskQueue: WORKER_CYCLE_TASK_QUEUE,
       workflowBundle,
-      workflowStackTraces: opts.workflowStackTraces ?? false,
+      workflowStackTraces,
       dataConverter: opts.dataConverter,
       activities,
       interceptors,
@@ -98,7 +99,7 @@ export async function createWorkers(opts: {
       namespace: opts.namespace,
       taskQueue: COORDINATION_TASK_QUEUE,
       workflowBundle,
-      workflowStackTraces: opts.workflowStackTraces ?? false,
+      workflowStackTraces,
       dataConverter: opts.dataConverter,
       activities,
       interceptors,
