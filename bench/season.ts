@@ -59,6 +59,8 @@ const { values: args } = parseArgs({
     'postgres-restarts': { type: 'string', default: '1' },
     // stop when no cycle moved for this long with nothing in flight (a stranded cycle); 0: wait for --max-minutes
     'stall-minutes': { type: 'string', default: '3' },
+    // stop when no cycle moved for this long although files, batches or sailings are in flight (a frozen engine); 0: never
+    'frozen-minutes': { type: 'string', default: '10' },
   },
   strict: true,
 });
@@ -337,6 +339,7 @@ async function main(): Promise<void> {
       shouldStop,
       filesInFlight: Number(args['files-in-flight']),
       ...(Number(args['stall-minutes']) > 0 ? { stallMs: Number(args['stall-minutes']) * 60_000 } : {}),
+      ...(Number(args['frozen-minutes']) > 0 ? { frozenMs: Number(args['frozen-minutes']) * 60_000 } : {}),
       mapCandidates: async (nids) => {
         const rows = await db<{ national_id: string; id: number }[]>`select national_id, id from candidates where national_id in ${db(nids)}`;
         return new Map(rows.map((r) => [r.national_id, r.id]));
@@ -388,7 +391,17 @@ async function main(): Promise<void> {
       seasonError = (err as Error).message;
       log(`season did not complete: ${seasonError}`);
       injector?.stop();
-      await driver.settle();
+      // what the season measured so far is written first: the measurements below need PostgreSQL and Temporal
+      result.error = seasonError;
+      result.api = api.current.summary();
+      result.driver = driver.stats;
+      result.peakRssMbSoFar = { ...peaks };
+      writeResult();
+      const unsettled = await driver.settle(120_000);
+      if (unsettled > 0) {
+        result.unsettledJobs = unsettled;
+        log(`${unsettled} job(s) still in flight after 2 min: measuring without them`);
+      }
     }
     if (injector) {
       // the checks: from PostgreSQL and Temporal, once the rows written last have had a moment (a few seconds at most)

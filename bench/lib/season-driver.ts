@@ -43,6 +43,12 @@ export interface DriverOptions {
    * the bench's time limit. Unset: never.
    */
   stallMs?: number;
+  /**
+   * The season is frozen when no cycle changed stage or outcome for this long although files, batches or sailings are
+   * in flight: the engine or the worker stopped answering (seen once: the dev server's SQLite store failing 45 minutes
+   * into a 20,000-worker season, its jobs waiting for ever). Stop and report rather than wait. Unset: never.
+   */
+  frozenMs?: number;
   /** nationalId -> candidateId, read once after the candidate files are applied (the cycle list has no nationalId) */
   mapCandidates: (nationalIds: string[]) => Promise<Map<string, number>>;
   /** bulk files in flight at once, across desks */
@@ -735,6 +741,7 @@ export class SeasonDriver {
   private stableSince: number | undefined;
   private lastCounts = '';
   private lastChangeAt = Date.now();
+  private lastMovedAt = Date.now();
 
   /** Runs until every cycle that should finish has closed; returns the final campaign view. */
   async drive(): Promise<CampaignView> {
@@ -799,6 +806,10 @@ export class SeasonDriver {
         );
       }
       const seen = JSON.stringify([counts, view.outcomeCounts]);
+      if (seen !== this.lastCounts) this.lastMovedAt = Date.now();
+      else if (this.o.frozenMs !== undefined && Date.now() - this.lastMovedAt > this.o.frozenMs) {
+        throw new Error(`the season is frozen: no cycle moved for ${Math.round((Date.now() - this.lastMovedAt) / 1000)} s with ${this.runningJobs.size} job(s) in flight (${[...this.runningJobs].join(', ')})`);
+      }
       if (seen !== this.lastCounts || this.runningJobs.size > 0) {
         this.lastCounts = seen;
         this.lastChangeAt = Date.now();
@@ -836,8 +847,16 @@ export class SeasonDriver {
     return this.campaignView();
   }
 
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.jobs]);
+  /** Waits for the jobs in flight, at most `timeoutMs`: after a frozen engine they never end. Returns how many did not. */
+  async settle(timeoutMs: number): Promise<number> {
+    const jobs = [...this.jobs];
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      Promise.allSettled(jobs).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return settled ? 0 : [...this.jobs].length;
   }
 }
 
