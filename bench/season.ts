@@ -395,7 +395,7 @@ async function main(): Promise<void> {
       result.error = seasonError;
       result.api = api.current.summary();
       result.driver = driver.stats;
-      result.peakRssMbSoFar = { ...peaks };
+      result.peakRssMb = { ...peaks }; // replaced by the rounded peaks below when the measurements finish
       writeResult();
       const unsettled = await driver.settle(120_000);
       if (unsettled > 0) {

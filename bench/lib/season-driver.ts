@@ -849,14 +849,10 @@ export class SeasonDriver {
 
   /** Waits for the jobs in flight, at most `timeoutMs`: after a frozen engine they never end. Returns how many did not. */
   async settle(timeoutMs: number): Promise<number> {
-    const jobs = [...this.jobs];
     let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([
-      Promise.allSettled(jobs).then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-    ]);
+    await Promise.race([Promise.allSettled([...this.jobs]), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
-    return settled ? 0 : [...this.jobs].length;
+    return this.jobs.size;
   }
 }
 
