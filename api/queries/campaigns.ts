@@ -1,9 +1,10 @@
 // Campaign reads and writes (SQL only; the routes map and answer).
-import { seatsHeldInCampaign } from '../../db/queries/contracting';
-import { and, asc, desc, count, eq, inArray, sql } from 'drizzle-orm';
+import { readCampaignTallies } from '../../db/queries/campaign-tallies';
+import { SEAT_FREED_BY } from '../../db/queries/contracting';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db } from '../../db/client';
-import { campaigns, candidates, consulates, employers, offers, reserveCalls, workerCycles } from '../../db/schema';
+import { campaigns, consulates, employers, offers, reserveCalls } from '../../db/schema';
 import { conflict, notFound, unprocessable } from '../errors';
 import type { Page } from '../paging';
 import type { campaignInput, campaignView } from '../schemas';
@@ -91,9 +92,10 @@ export async function insertCampaign(db: Db, body: z.infer<typeof campaignInput>
 }
 
 export async function loadCampaignView(db: Db, campaignId: string): Promise<z.infer<typeof campaignView> | undefined> {
-  // Coordinators poll this view through the season: its statements run side by side on the pool, and the cycles are
-  // scanned once (counts by province, stage and outcome, summed here) instead of once per count.
-  const [[campaign], offerRows, cycleGroups, [calls], refusals, filled] = await Promise.all([
+  // Coordinators poll this view through the season: its counts come from the tallies the database keeps as cycles
+  // move (db/queries/campaign-tallies.ts), a few hundred rows whatever the campaign's size, and its statements run
+  // side by side on the pool.
+  const [[campaign], offerRows, tallies, [calls], refusals] = await Promise.all([
     db.select().from(campaigns).where(eq(campaigns.id, campaignId)),
     db
       .select({ offer: offers, employerName: employers.name })
@@ -101,21 +103,7 @@ export async function loadCampaignView(db: Db, campaignId: string): Promise<z.in
       .innerJoin(employers, eq(employers.id, offers.employerId))
       .where(eq(offers.campaignId, campaignId))
       .orderBy(asc(offers.id)),
-    db
-      .select({
-        province: workerCycles.province,
-        stage: workerCycles.stage,
-        outcome: workerCycles.outcome,
-        cycles: count(),
-        women: sql<number>`count(*) filter (where ${candidates.sex} = 'F')`.mapWith(Number),
-        selected: sql<number>`count(*) filter (where ${workerCycles.offerId} is not null)`.mapWith(Number),
-        embarked: sql<number>`count(*) filter (where ${workerCycles.embarkedAt} is not null)`.mapWith(Number),
-        onReserveList: sql<number>`count(*) filter (where ${workerCycles.reserveRank} is not null)`.mapWith(Number),
-      })
-      .from(workerCycles)
-      .leftJoin(candidates, eq(candidates.id, workerCycles.candidateId))
-      .where(eq(workerCycles.campaignId, campaignId))
-      .groupBy(workerCycles.province, workerCycles.stage, workerCycles.outcome),
+    readCampaignTallies(db, campaignId),
     db
       .select({
         called: sql<number>`count(*) filter (where ${reserveCalls.status} = 'selected')`.mapWith(Number),
@@ -130,26 +118,27 @@ export async function loadCampaignView(db: Db, campaignId: string): Promise<z.in
       .where(and(eq(reserveCalls.campaignId, campaignId), eq(reserveCalls.status, 'refused')))
       .orderBy(desc(reserveCalls.calledAt))
       .limit(50),
-    // the seats the eligibility gate counts (an employer change moves one to the new employer's offer)
-    seatsHeldInCampaign(db, campaignId),
   ]);
   if (!campaign) return undefined;
   const stageCounts: Record<string, number> = {};
   const outcomeCounts: Record<string, number> = {};
   const byProvince = new Map<string, { province: string; cycles: number; women: number; selected: number; embarked: number; returned: number; nonReturn: number }>();
+  // the seats the eligibility gate counts (an employer change moves one to the new employer's offer)
+  const filled = new Map<string, number>();
   let onList = 0;
-  for (const g of cycleGroups) {
-    stageCounts[g.stage] = (stageCounts[g.stage] ?? 0) + g.cycles;
-    if (g.outcome) outcomeCounts[g.outcome] = (outcomeCounts[g.outcome] ?? 0) + g.cycles;
-    onList += g.onReserveList;
-    const p = byProvince.get(g.province) ?? { province: g.province, cycles: 0, women: 0, selected: 0, embarked: 0, returned: 0, nonReturn: 0 };
-    p.cycles += g.cycles;
-    p.women += g.women;
-    p.selected += g.selected;
-    p.embarked += g.embarked;
-    if (g.outcome && RETURNED_OUTCOMES.has(g.outcome)) p.returned += g.cycles;
-    if (g.outcome === 'non_return') p.nonReturn += g.cycles;
-    byProvince.set(g.province, p);
+  for (const t of tallies) {
+    stageCounts[t.stage] = (stageCounts[t.stage] ?? 0) + t.cycles;
+    if (t.outcome) outcomeCounts[t.outcome] = (outcomeCounts[t.outcome] ?? 0) + t.cycles;
+    if (t.onReserveList) onList += t.cycles;
+    if (t.seatOfferId && !SEAT_FREED_BY.includes(t.outcome)) filled.set(t.seatOfferId, (filled.get(t.seatOfferId) ?? 0) + t.cycles);
+    const p = byProvince.get(t.province) ?? { province: t.province, cycles: 0, women: 0, selected: 0, embarked: 0, returned: 0, nonReturn: 0 };
+    p.cycles += t.cycles;
+    if (t.woman) p.women += t.cycles;
+    if (t.selected) p.selected += t.cycles;
+    if (t.embarked) p.embarked += t.cycles;
+    if (RETURNED_OUTCOMES.has(t.outcome)) p.returned += t.cycles;
+    if (t.outcome === 'non_return') p.nonReturn += t.cycles;
+    byProvince.set(t.province, p);
   }
   const provinceRows = [...byProvince.values()].sort((a, b) => (a.province < b.province ? -1 : a.province > b.province ? 1 : 0));
   const called = calls?.called ?? 0;

@@ -3,7 +3,7 @@
 // One transaction locks the offers concerned (in ID order, so two admissions never deadlock), counts their held
 // seats, decides each request in order with the pure rules (workflows/contracts/eligibility.ts) and writes a seat
 // for each admitted one: 20 selections at once for 5 posts admit exactly 5.
-import { and, desc, eq, inArray, isNotNull, isNull, notInArray, or, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, notInArray, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
 import { campaigns, candidates, offerSeats, offers, workAuthorisations, workerCycles } from '../schema';
 import { eligibilityRefusals, type OfferFacts, type PersonFacts, type Refusal } from '../../workflows/contracts/eligibility';
@@ -39,7 +39,7 @@ export interface Admission {
 }
 
 /** Outcomes after which a seat no longer holds its post. */
-const SEAT_FREED_BY: string[] = [...DROP_OUT_OUTCOMES, 'not_selected', 'selection_expired'];
+export const SEAT_FREED_BY: readonly string[] = [...DROP_OUT_OUTCOMES, 'not_selected', 'selection_expired'];
 
 
 /**
@@ -116,13 +116,9 @@ export async function seatsHeld(db: Db | Tx, offerId: string): Promise<number> {
   return (await heldSeats(db as Tx, [offerId], [''])).get(offerId) ?? 0;
 }
 
-/** The same for every offer of a campaign: what its view shows as filled is what the gate counts. One statement that
- * needs no offer list first, so the view runs it beside its other statements. */
-export const seatsHeldInCampaign = (db: Db | Tx, campaignId: string) => heldSeats(db as Tx, db.select({ id: offers.id }).from(offers).where(eq(offers.campaignId, campaignId)), ['']);
-
 /** Seats held per offer by workers still in the running, the requesting cycles' own seats excluded. */
-async function heldSeats(tx: Tx, offerIds: string[] | SQLWrapper, exceptCycles: string[]): Promise<Map<string, number>> {
-  if (Array.isArray(offerIds) && offerIds.length === 0) return new Map();
+async function heldSeats(tx: Tx, offerIds: string[], exceptCycles: string[]): Promise<Map<string, number>> {
+  if (offerIds.length === 0) return new Map();
   const rows = await tx
     .select({ offerId: offerSeats.offerId, n: sql<number>`count(*)::int` })
     .from(offerSeats)
@@ -131,7 +127,7 @@ async function heldSeats(tx: Tx, offerIds: string[] | SQLWrapper, exceptCycles: 
       and(
         inArray(offerSeats.offerId, offerIds),
         notInArray(offerSeats.cycleId, exceptCycles),
-        or(isNull(workerCycles.outcome), notInArray(workerCycles.outcome, SEAT_FREED_BY)),
+        or(isNull(workerCycles.outcome), notInArray(workerCycles.outcome, [...SEAT_FREED_BY])),
       ),
     )
     .groupBy(offerSeats.offerId);

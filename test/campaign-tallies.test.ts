@@ -1,0 +1,97 @@
+// The campaign view's counts kept by the database's triggers (migration 0015) as cycles move, checked against a
+// scan of the rows they count after every kind of change: cycles written, moved, closed, embarked, put on the
+// reserve list, seats taken, moved and freed, a person's record corrected, many of them at once and while a fold runs.
+import { describe, expect, it } from 'vitest';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { candidates, offerSeats, workerCycles } from '../db/schema';
+import { foldCampaignTallies, readCampaignTallies, type CampaignTally } from '../db/queries/campaign-tallies';
+import { requestsTo, sampleCampaign, sampleCandidate, uniqueSuffix, withTestStack, type TestStack } from './support';
+
+let stack: TestStack;
+withTestStack((s) => (stack = s));
+const { post, get } = requestsTo(() => stack);
+
+/** What the tallies must say: the campaign's rows counted now, by the same facts. */
+async function scanned(campaignId: string): Promise<CampaignTally[]> {
+  const rows = await stack.db.execute<{ province: string; stage: string; outcome: string; seat_offer_id: string; woman: boolean; selected: boolean; embarked: boolean; on_reserve_list: boolean; cycles: number }>(sql`
+    select w.province, w.stage, coalesce(w.outcome, '') as outcome, coalesce(s.offer_id, '') as seat_offer_id, coalesce(p.sex = 'F', false) as woman,
+           w.offer_id is not null as selected, w.embarked_at is not null as embarked, w.reserve_rank is not null as on_reserve_list, count(*)::int as cycles
+    from worker_cycles w left join offer_seats s on s.cycle_id = w.id left join candidates p on p.id = w.candidate_id
+    where w.campaign_id = ${campaignId} group by 1, 2, 3, 4, 5, 6, 7, 8`);
+  return rows.map((r) => ({ province: r.province, stage: r.stage, outcome: r.outcome, seatOfferId: r.seat_offer_id, woman: r.woman, selected: r.selected, embarked: r.embarked, onReserveList: r.on_reserve_list, cycles: r.cycles }));
+}
+const sorted = (t: CampaignTally[]) => [...t].map((x) => JSON.stringify(x)).sort();
+async function expectTalliesRight(campaignId: string) {
+  expect(sorted(await readCampaignTallies(stack.db, campaignId))).toEqual(sorted(await scanned(campaignId)));
+}
+
+describe('campaign tallies', () => {
+  it('count what a scan of the cycles counts, through every change, concurrent ones and folds included', async () => {
+    const campaignId = `tally-${uniqueSuffix()}`;
+    const base = sampleCampaign(campaignId, 'B21777777');
+    const created = await post('/campaigns', { ...base, offers: [base.offers[0], { ...base.offers[0], posts: 20 }] });
+    expect(created.statusCode, created.body).toBe(201);
+    const [offerA, offerB] = (created.json().offers as { id: string }[]).map((o) => o.id) as [string, string];
+
+    const people = await stack.db
+      .insert(candidates)
+      .values(Array.from({ length: 60 }, (_, i) => sampleCandidate({ sex: i % 3 === 0 ? 'M' : 'F', province: ['Kénitra', 'Larache', 'Taounate'][i % 3] })))
+      .returning({ id: candidates.id, province: candidates.province });
+    const ids = people.map((_, i) => `${campaignId}-${i}`);
+    await stack.db.insert(workerCycles).values(people.map((p, i) => ({ id: ids[i]!, campaignId, candidateId: p.id, province: p.province, stage: 'preselected' })));
+    await expectTalliesRight(campaignId);
+
+    // 40 selected while their seats are written, each on its own connection: the two changes of one cycle race
+    const selected = ids.slice(0, 40);
+    await Promise.all(
+      selected.flatMap((id, i) => [
+        stack.db.update(workerCycles).set({ stage: 'selected', offerId: i % 2 ? offerA : offerB }).where(eq(workerCycles.id, id)),
+        stack.db.insert(offerSeats).values({ cycleId: id, offerId: i % 2 ? offerA : offerB, via: 'selection_file' }),
+      ]),
+    );
+    await expectTalliesRight(campaignId);
+
+    // the rest on the reserve list; a fold runs while cycles are embarked, closed and their seats freed or moved
+    await stack.db.update(workerCycles).set({ reserveRank: sql`1 + (random() * 100)::int` }).where(inArray(workerCycles.id, ids.slice(40)));
+    await Promise.all([
+      foldCampaignTallies(stack.db, campaignId),
+      ...selected.slice(0, 20).map((id) => stack.db.update(workerCycles).set({ stage: 'in_season', embarkedAt: new Date() }).where(eq(workerCycles.id, id))),
+      ...selected.slice(20, 30).map((id) => stack.db.update(workerCycles).set({ stage: 'closed', outcome: 'withdrawn' }).where(eq(workerCycles.id, id))),
+      ...selected.slice(30, 35).map((id) => stack.db.delete(offerSeats).where(eq(offerSeats.cycleId, id))),
+      ...selected.slice(35, 40).map((id) => stack.db.update(offerSeats).set({ offerId: offerA, via: 'employer_change' }).where(eq(offerSeats.cycleId, id))),
+      foldCampaignTallies(stack.db, campaignId),
+    ]);
+    await expectTalliesRight(campaignId);
+
+    // a person's record corrected; a printed document changes nothing counted (no delta written)
+    await stack.db.update(candidates).set({ sex: 'F' }).where(eq(candidates.id, people[0]!.id));
+    const before = await stack.db.execute<{ n: number }>(sql`select count(*)::int as n from campaign_tally_deltas where campaign_id = ${campaignId}`);
+    await stack.db.update(workerCycles).set({ visaNumber: 'V-1', lastSeq: 7 }).where(eq(workerCycles.id, ids[0]!));
+    const after = await stack.db.execute<{ n: number }>(sql`select count(*)::int as n from campaign_tally_deltas where campaign_id = ${campaignId}`);
+    expect(after[0]!.n).toBe(before[0]!.n);
+    await expectTalliesRight(campaignId);
+
+    // folded: no delta left, the same counts, and combinations no cycle has any more are gone
+    expect(await foldCampaignTallies(stack.db, campaignId)).toBe(true);
+    const left = await stack.db.execute<{ n: number }>(sql`select count(*)::int as n from campaign_tally_deltas where campaign_id = ${campaignId}`);
+    expect(left[0]!.n).toBe(0);
+    const zero = await stack.db.execute<{ n: number }>(sql`select count(*)::int as n from campaign_tallies where campaign_id = ${campaignId} and cycles = 0`);
+    expect(zero[0]!.n).toBe(0);
+    await expectTalliesRight(campaignId);
+
+    // and the view shows them: 20 embarked, 10 withdrawn, seats held (a withdrawal frees its post)
+    const view = (await get(`/campaigns/${campaignId}`)).json();
+    expect(view.stageCounts).toEqual({ preselected: 20, in_season: 20, closed: 10, selected: 10 });
+    expect(view.outcomeCounts).toEqual({ withdrawn: 10 });
+    expect(view.reserve.onList).toBe(20);
+    expect(view.provinces.reduce((n: number, p: { embarked: number }) => n + p.embarked, 0)).toBe(20);
+    expect(view.provinces.reduce((n: number, p: { women: number }) => n + p.women, 0)).toBe(41);
+    // 40 seats, 5 freed by deletion, 10 by withdrawal (on offer A: odd indexes 21..29 and B: even), 5 moved to A
+    const seats = await stack.db.execute<{ offer_id: string; n: number }>(sql`
+      select s.offer_id, count(*)::int as n from offer_seats s join worker_cycles w on w.id = s.cycle_id
+      where w.campaign_id = ${campaignId} and (w.outcome is null or w.outcome <> 'withdrawn') group by 1`);
+    const filled = Object.fromEntries(seats.map((s) => [s.offer_id, s.n]));
+    expect(view.offers.map((o: { id: string; filled: number }) => o.filled)).toEqual([filled[offerA] ?? 0, filled[offerB] ?? 0]);
+    expect(view.offers[0].filled + view.offers[1].filled).toBe(25);
+  });
+});
