@@ -173,12 +173,17 @@ export const workerCycles = pgTable(
     rehire: boolean('rehire').notNull().default(false),
     // last audit seq applied, so a replayed activity never moves the row backwards
     lastSeq: integer('last_seq').notNull().default(0),
+    // the person's place in registration order (candidates.registration_seq), copied by a trigger as the row is
+    // written (migration 0016): lists and first-come batches page through a campaign's cycles in that order by index
+    // instead of looking up and sorting every person of the campaign on each page
+    registrationSeq: bigint('registration_seq', { mode: 'number' }).notNull().default(0),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('worker_cycles_campaign_candidate_uq').on(t.campaignId, t.candidateId),
-    index('worker_cycles_campaign_stage_idx').on(t.campaignId, t.stage),
+    index('worker_cycles_campaign_stage_registration_idx').on(t.campaignId, t.stage, t.registrationSeq),
+    index('worker_cycles_campaign_registration_idx').on(t.campaignId, t.registrationSeq),
   ],
 );
 

@@ -35,11 +35,16 @@ describe('campaign tallies', () => {
 
     const people = await stack.db
       .insert(candidates)
-      .values(Array.from({ length: 60 }, (_, i) => sampleCandidate({ sex: i % 3 === 0 ? 'M' : 'F', province: ['Kénitra', 'Larache', 'Taounate'][i % 3] })))
+      .values(Array.from({ length: 60 }, (_, i) => ({ ...sampleCandidate({ province: ['Kénitra', 'Larache', 'Taounate'][i % 3] }), sex: i % 3 === 0 ? ('M' as const) : ('F' as const) })))
       .returning({ id: candidates.id, province: candidates.province });
     const ids = people.map((_, i) => `${campaignId}-${i}`);
     await stack.db.insert(workerCycles).values(people.map((p, i) => ({ id: ids[i]!, campaignId, candidateId: p.id, province: p.province, stage: 'preselected' })));
     await expectTalliesRight(campaignId);
+    // each row carries its person's place in registration order (migration 0016), which lists page through
+    const misplaced = await stack.db.execute<{ n: number }>(sql`
+      select count(*)::int as n from worker_cycles w join candidates c on c.id = w.candidate_id
+      where w.campaign_id = ${campaignId} and w.registration_seq <> c.registration_seq`);
+    expect(misplaced[0]!.n).toBe(0);
 
     // 40 selected while their seats are written, each on its own connection: the two changes of one cycle race
     const selected = ids.slice(0, 40);
