@@ -375,6 +375,8 @@ export const bulkOperations = pgTable('bulk_operations', {
   source: text('source').notNull(),
   status: text('status', { enum: ['running', 'done'] }).notNull().default('running'),
   total: integer('total').notNull(),
+  // kept by a trigger on bulk_items as rows are applied or refused (migration 0017): progress polls read them here
+  // instead of counting the operation's rows on each poll
   applied: integer('applied').notNull().default(0),
   refused: integer('refused').notNull().default(0),
   ...createdByAt(),
@@ -392,7 +394,12 @@ export const bulkItems = pgTable(
     error: text('error'),
     appliedAt: timestamp('applied_at', { withTimezone: true }),
   },
-  (t) => [primaryKey({ columns: [t.operationId, t.line] }), index('bulk_items_cycle_idx').on(t.cycleId)],
+  (t) => [
+    primaryKey({ columns: [t.operationId, t.line] }),
+    index('bulk_items_cycle_idx').on(t.cycleId),
+    // the refused rows a progress poll lists, without reading the operation's other rows
+    index('bulk_items_refused_idx').on(t.operationId, t.line).where(sql`status = 'refused'`),
+  ],
 );
 
 export const visaBatches = pgTable(

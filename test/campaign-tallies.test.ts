@@ -1,9 +1,10 @@
-// The campaign view's counts kept by the database's triggers (migration 0015) as cycles move, checked against a
-// scan of the rows they count after every kind of change: cycles written, moved, closed, embarked, put on the
-// reserve list, seats taken, moved and freed, a person's record corrected, many of them at once and while a fold runs.
+// Counts the database keeps as rows change, checked against a scan of the rows they count. The campaign view's
+// (migration 0015) after every kind of change: cycles written, moved, closed, embarked, put on the reserve list,
+// seats taken, moved and freed, a person's record corrected, many of them at once and while a fold runs. A bulk
+// operation's applied and refused rows (migration 0017), however their statuses are written.
 import { describe, expect, it } from 'vitest';
-import { eq, inArray, sql } from 'drizzle-orm';
-import { candidates, offerSeats, workerCycles } from '../db/schema';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { bulkItems, bulkOperations, candidates, offerSeats, workerCycles } from '../db/schema';
 import { foldCampaignTallies, readCampaignTallies, type CampaignTally } from '../db/queries/campaign-tallies';
 import { requestsTo, sampleCampaign, sampleCandidate, uniqueSuffix, withTestStack, type TestStack } from './support';
 
@@ -98,5 +99,41 @@ describe('campaign tallies', () => {
     const filled = Object.fromEntries(seats.map((s) => [s.offer_id, s.n]));
     expect(view.offers.map((o: { id: string; filled: number }) => o.filled)).toEqual([filled[offerA] ?? 0, filled[offerB] ?? 0]);
     expect(view.offers[0].filled + view.offers[1].filled).toBe(25);
+  });
+});
+
+describe('bulk operation counts', () => {
+  it('follow its rows as pages flush their statuses, a refusal is written alone, and a flush is retried', async () => {
+    const campaignId = `tally-bulk-${uniqueSuffix()}`;
+    expect((await post('/campaigns', sampleCampaign(campaignId, 'B21777777'))).statusCode).toBe(201);
+    const operationId = `bulk-${campaignId}-authorisation-counts`;
+    await stack.db.insert(bulkOperations).values({ id: operationId, campaignId, kind: 'authorisation', source: 'test', total: 6, createdBy: 'test' });
+    await stack.db.insert(bulkItems).values(Array.from({ length: 6 }, (_, i) => ({ operationId, line: i + 1, cycleId: `${campaignId}-${i}`, payload: {} })));
+    const progress = async () => (await get(`/bulk-operations/${operationId}`)).json();
+    expect(await progress()).toMatchObject({ total: 6, applied: 0, refused: 0, pending: 6, refusals: [] });
+
+    // a page's flush (several rows in one statement), as applyBulkPage writes them
+    const flush = (rows: [number, 'applied' | 'refused', string | null][]) =>
+      stack.db.execute(sql`update bulk_items set status = v.status, error = v.error, applied_at = now()
+        from (values ${sql.join(rows.map(([l, st, e]) => sql`(${l}::int, ${st}::text, ${e}::text)`), sql`, `)}) as v(line, status, error)
+        where bulk_items.operation_id = ${operationId} and bulk_items.line = v.line`);
+    await Promise.all([
+      flush([[1, 'applied', null], [2, 'applied', null], [3, 'refused', 'not selected']]),
+      // a refusal written alone, with what it releases
+      stack.db.update(bulkItems).set({ status: 'refused', error: 'no longer on the sailing' }).where(and(eq(bulkItems.operationId, operationId), eq(bulkItems.line, 5))),
+    ]);
+    // a retried page writes the same statuses again: nothing counted twice
+    await flush([[1, 'applied', null], [2, 'applied', null], [3, 'refused', 'not selected']]);
+    expect(await progress()).toMatchObject({
+      applied: 2, refused: 2, pending: 2,
+      refusals: [{ line: 3, reason: 'not selected' }, { line: 5, reason: 'no longer on the sailing' }],
+    });
+    await flush([[4, 'applied', null], [6, 'applied', null]]);
+    const [op] = await stack.db.select().from(bulkOperations).where(eq(bulkOperations.id, operationId));
+    const [counted] = await stack.db.execute<{ applied: number; refused: number }>(sql`
+      select (count(*) filter (where status = 'applied'))::int as applied, (count(*) filter (where status = 'refused'))::int as refused
+      from bulk_items where operation_id = ${operationId}`);
+    expect({ applied: op!.applied, refused: op!.refused }).toEqual(counted);
+    expect(await progress()).toMatchObject({ applied: 4, refused: 2, pending: 0 });
   });
 });

@@ -1,28 +1,15 @@
 // Bulk operations as PostgreSQL records them: the progress a coordinator polls while a file is applied.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { bulkItems, bulkOperations, intakeFiles } from '../../db/schema';
 
-/** Counts in SQL, and only the refused rows (the first 1,000 by line) come back. */
+/** The operation's counts, and only the refused rows (the first 1,000 by line). */
 export async function bulkProgress(db: Db, operationId: string) {
-  // Polled every few hundred ms while a file is applied: the operation and its counts in one statement.
-  const counts = db
-    .select({
-      all: sql<number>`count(*)::int`.as('items_all'),
-      applied: sql<number>`(count(*) filter (where ${bulkItems.status} = 'applied'))::int`.as('items_applied'),
-      refused: sql<number>`(count(*) filter (where ${bulkItems.status} = 'refused'))::int`.as('items_refused'),
-    })
-    .from(bulkItems)
-    .where(eq(bulkItems.operationId, bulkOperations.id))
-    .as('counts');
-  const [row] = await db
-    .select({ op: bulkOperations, all: counts.all, applied: counts.applied, refused: counts.refused })
-    .from(bulkOperations)
-    .innerJoinLateral(counts, sql`true`)
-    .where(eq(bulkOperations.id, operationId));
-  if (!row) return undefined;
-  const { op, ...c } = row;
-  const refusals = c.refused === 0
+  // Polled every few hundred ms while a file is applied: the operation's counts are kept by the database as its rows
+  // are applied or refused (migration 0017), so a poll reads one row, and the refused ones from their own index.
+  const [op] = await db.select().from(bulkOperations).where(eq(bulkOperations.id, operationId));
+  if (!op) return undefined;
+  const refusals = op.refused === 0
     ? []
     : await db
         .select({ line: bulkItems.line, cycleId: bulkItems.cycleId, error: bulkItems.error })
@@ -37,9 +24,9 @@ export async function bulkProgress(db: Db, operationId: string) {
     source: op.source,
     status: op.status,
     total: op.total,
-    applied: c.applied,
-    refused: c.refused,
-    pending: c.all - c.applied - c.refused,
+    applied: op.applied,
+    refused: op.refused,
+    pending: op.total - op.applied - op.refused,
     refusals: refusals.map((i) => ({ line: i.line, cycleId: i.cycleId, reason: i.error ?? '' })),
   };
 }
