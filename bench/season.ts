@@ -39,6 +39,9 @@ const { values: args } = parseArgs({
     'baseline-concurrency': { type: 'string', default: '64' },
     'files-in-flight': { type: 'string', default: '4' },
     'no-baseline': { type: 'boolean', default: false },
+    // no season: the bare baseline alone, for the season whose result JSON this names (its workers, its counts of
+    // activities, timers and updates per cycle, its wall time): a season and its baseline in two sessions of their own
+    'baseline-for': { type: 'string' },
     // the worker's sticky cache (and the baseline's, the same): by default every cycle of the season fits in it
     'workflow-cache': { type: 'string' },
     // worker replicas (processes) polling the same task queues; the cache is split between them
@@ -67,6 +70,10 @@ const { values: args } = parseArgs({
 
 const WORKERS = Number(args.workers);
 if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`--workers must be a positive integer, got ${args.workers}`);
+/** The season a --baseline-for run measures the baseline of. */
+const SEASON_MEASURED = args['baseline-for'] ? (JSON.parse(fs.readFileSync(args['baseline-for'], 'utf8')) as { workers: number; engine: string; wallSeconds?: number; completed: boolean; perWorkerCycle?: Partial<EventCounts> }) : undefined;
+if (SEASON_MEASURED && SEASON_MEASURED.workers !== WORKERS) throw new Error(`--workers must be the season's (${SEASON_MEASURED.workers}) with --baseline-for, got ${WORKERS}`);
+if (SEASON_MEASURED && (args.faults || args['no-baseline'])) throw new Error('--baseline-for runs the baseline alone: not with --faults or --no-baseline');
 const RESERVES = Math.ceil(WORKERS * Number(args['reserve-ratio']));
 const MAX_MS = Number(args['max-minutes']) * 60_000;
 const BASELINE_CONCURRENCY = Number(args['baseline-concurrency']);
@@ -202,6 +209,21 @@ async function historyLengths(client: Client, ids: string[], concurrency = 8): P
   return out;
 }
 
+/** What one bare baseline workflow does, as a season's cycle did (its history) or, without one, as the code says. */
+function perWorkerCounts(perCycle: Partial<EventCounts> | undefined, measured: string) {
+  const known = perCycle?.activities !== undefined;
+  return {
+    source: known ? measured : 'counted from workflows/worker-cycle.ts',
+    activities: perCycle?.activities ?? 4,
+    localActivities: perCycle?.localActivities ?? 12,
+    // One deadline timer per awaited step plus the timers that fire (the season). Counting TimerStarted events instead
+    // would vary from run to run: a deadline timer started and cancelled in the same workflow task (its step had
+    // already arrived) never reaches the history.
+    timers: known ? (perCycle.updatesAccepted ?? 0) + (perCycle.timersFired ?? 0) : 9,
+    updates: perCycle?.updatesAccepted ?? 8,
+  };
+}
+
 // ---------------------------------------------------------------- main
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -210,7 +232,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const engine = args.engine ?? (config.TEMPORAL_ENGINE === 'server' || args.deployment ? 'server' : 'dev');
   if (engine !== 'dev' && engine !== 'server') throw new Error(`--engine must be dev or server, got ${engine}`);
-  const resultFile = path.join(resultsDir, `season-${WORKERS}-${engine}-${stamp}.json`);
+  const resultFile = path.join(resultsDir, `${SEASON_MEASURED ? 'baseline' : 'season'}-${WORKERS}-${engine}-${stamp}.json`);
   const campaignId = `bench-${WORKERS}-${Date.now().toString(36)}`;
   const timings = {
     selectionDeadline: args.deadline,
@@ -317,6 +339,59 @@ async function main(): Promise<void> {
     const db = sql;
     connection = await Connection.connect({ address: infra.temporal.address });
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+    /** The bare baseline on this run's Temporal server, the season's processes stopped. */
+    const baselinePhase = async (perWorker: ReturnType<typeof perWorkerCounts>): Promise<BaselineResult | undefined> => {
+      log(`baseline: ${WORKERS} bare workflows x (${perWorker.activities} activities, ${perWorker.localActivities} local activities, ${perWorker.timers} timers, ${perWorker.updates} updates), ${perWorker.source}`);
+      loadPhase = 'baseline';
+      try {
+        return await runBaseline({
+          address: inf.temporal.address,
+          namespace: config.TEMPORAL_NAMESPACE,
+          workers: WORKERS,
+          activities: perWorker.activities,
+          localActivities: perWorker.localActivities,
+          timers: perWorker.timers,
+          updates: perWorker.updates,
+          firedTimerMs: msToNumber(args['season-length'] as '5s'),
+          startConcurrency: 32,
+          updateConcurrency: BASELINE_CONCURRENCY,
+          runId: Date.now().toString(36),
+          temporalWorkers: WORKER_PROCESSES,
+          logDir: benchDir,
+          workflowCacheSize: CACHE_PER_WORKER,
+          workflowStackTraces: config.WORKFLOW_STACK_TRACES,
+          log,
+          shouldStop,
+        });
+      } catch (err) {
+        result.baselineError = (err as Error).message;
+        log(`baseline failed: ${(err as Error).message}`);
+        return undefined;
+      } finally {
+        loadPhase = undefined;
+      }
+    };
+
+    if (SEASON_MEASURED) {
+      // the baseline alone: the season's worker and API are not needed
+      clearInterval(rssTimer);
+      await inf.stopChildren();
+      result.bench = 'baseline';
+      result.season = { result: args['baseline-for'], engine: SEASON_MEASURED.engine, completed: SEASON_MEASURED.completed, wallSeconds: SEASON_MEASURED.wallSeconds ?? null };
+      const baseline = await baselinePhase(perWorkerCounts(SEASON_MEASURED.perWorkerCycle, `measured from the history of a returned cycle of the season (${args['baseline-for']})`));
+      if (baseline) {
+        result.completed = !stopReason;
+        result.baseline = { ...baseline, measuredIn: `a run of its own, on a fresh ${engine} Temporal server, for the season of ${args['baseline-for']}` };
+        if (SEASON_MEASURED.completed && SEASON_MEASURED.wallSeconds) result.overheadRatio = round(SEASON_MEASURED.wallSeconds / baseline.wallSeconds, 2);
+      }
+      result.loadAverage1m = { season: loadSummary([]), baseline: loadSummary(load.baseline!) };
+      result.finishedAt = new Date().toISOString();
+      writeResult();
+      log(`baseline ${baseline ? `${baseline.wallSeconds.toFixed(1)} s; overhead ratio of the season ${String(result.overheadRatio ?? 'not measurable (season incomplete)')}` : 'failed'}; result: ${path.relative(projectRoot, resultFile)}`);
+      if (!baseline) process.exitCode = 1;
+      return;
+    }
 
     // ------------------------------------------------------------ the season
     // each desk's script client (client credentials), as the people at the desks would call the API from their scripts
@@ -500,14 +575,8 @@ async function main(): Promise<void> {
         select datname as name, pg_database_size(datname)::bigint as bytes from pg_database
         where datname = current_database() or datname like 'temporal_bench%' order by 1`).map((r) => [r.name, Number(r.bytes)]),
     );
-    const counted = perCycle ? 'measured from the history of a returned cycle in this run' : 'counted from workflows/worker-cycle.ts';
-    const activitiesPerWorker = perCycle?.activities ?? 4;
-    const localActivitiesPerWorker = perCycle?.localActivities ?? 12;
-    // One deadline timer per awaited step plus the timers that fire (the season). Counting TimerStarted events instead
-    // would vary from run to run: a deadline timer started and cancelled in the same workflow task (its step had
-    // already arrived) never reaches the history.
-    const timersPerWorker = perCycle ? perCycle.updatesAccepted + perCycle.timersFired : 9;
-    const updatesPerWorker = perCycle?.updatesAccepted ?? 8;
+    const perWorker = perWorkerCounts(perCycle, 'measured from the history of a returned cycle in this run');
+    const counted = perWorker.source;
 
     benchLoop.disable();
     const apiSummary = {
@@ -598,34 +667,7 @@ async function main(): Promise<void> {
     clearInterval(rssTimer);
     await infra.stopChildren();
     if (!args['no-baseline'] && !stopReason) {
-      log(`baseline: ${WORKERS} bare workflows x (${activitiesPerWorker} activities, ${localActivitiesPerWorker} local activities, ${timersPerWorker} timers, ${updatesPerWorker} updates), ${counted}`);
-      let baseline: BaselineResult | undefined;
-      loadPhase = 'baseline';
-      try {
-        baseline = await runBaseline({
-          address: infra.temporal.address,
-          namespace: config.TEMPORAL_NAMESPACE,
-          workers: WORKERS,
-          activities: activitiesPerWorker,
-          localActivities: localActivitiesPerWorker,
-          timers: timersPerWorker,
-          updates: updatesPerWorker,
-          firedTimerMs: msToNumber(args['season-length'] as '5s'),
-          startConcurrency: 32,
-          updateConcurrency: BASELINE_CONCURRENCY,
-          runId: Date.now().toString(36),
-          temporalWorkers: WORKER_PROCESSES,
-          logDir: benchDir,
-          workflowCacheSize: CACHE_PER_WORKER,
-          workflowStackTraces: config.WORKFLOW_STACK_TRACES,
-          log,
-          shouldStop,
-        });
-      } catch (err) {
-        result.baselineError = (err as Error).message;
-        log(`baseline failed: ${(err as Error).message}`);
-      }
-      loadPhase = undefined;
+      const baseline = await baselinePhase(perWorker);
       if (baseline) {
         result.baseline = { ...baseline, measuredIn: 'the same run, on the same Temporal server, after the season (worker and API stopped)' };
         result.overheadRatio = round(wall / baseline.wallSeconds, 2);
@@ -677,4 +719,5 @@ async function main(): Promise<void> {
   process.exit(process.exitCode ?? 0);
 }
 
-void main();
+// a --baseline-for run returns from main() (the season's summary is not its own)
+void main().then(() => process.exit(process.exitCode ?? 0));
