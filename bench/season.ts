@@ -224,6 +224,19 @@ function perWorkerCounts(perCycle: Partial<EventCounts> | undefined, measured: s
   };
 }
 
+/** Copies the run's process logs (worker, API, Temporal server) into `into`. */
+function keepLogs(from: string, into: string): void {
+  try {
+    const logs = fs.readdirSync(from, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.log'));
+    if (!logs.length) return;
+    fs.mkdirSync(into, { recursive: true });
+    for (const f of logs) fs.copyFileSync(path.join(from, f), path.join(into, f.replace(/[\\/]/g, '_')));
+    log(`logs kept in ${path.relative(projectRoot, into)}`);
+  } catch (err) {
+    log(`logs not kept: ${(err as Error).message}`);
+  }
+}
+
 // ---------------------------------------------------------------- main
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -692,6 +705,9 @@ async function main(): Promise<void> {
     if (infra) {
       log('stopping worker, API, OpenID provider, SMSC, mail catcher, Temporal, PostgreSQL');
       await infra.stop();
+      // A season that failed keeps its processes' logs beside its result (the run's folder goes): a 500 whose cause
+      // was only in the API's log was lost that way once.
+      if (!result.completed) keepLogs(benchDir, resultFile.replace(/\.json$/, '-logs'));
       if (!args.keep) fs.rmSync(benchDir, { recursive: true, force: true });
     }
     clearTimeout(guard);
