@@ -40,12 +40,15 @@ $$;
 --> statement-breakpoint
 CREATE FUNCTION worker_cycles_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    PERFORM campaign_tally_append(OLD, coalesce((SELECT s.offer_id FROM offer_seats s WHERE s.cycle_id = OLD.id), ''), -1);
-  END IF;
-  IF TG_OP <> 'DELETE' THEN
-    PERFORM campaign_tally_append(NEW, coalesce((SELECT s.offer_id FROM offer_seats s WHERE s.cycle_id = NEW.id), ''), 1);
-  END IF;
+  -- One statement for the row before and after a move (the same cycle: its seat is the same on both sides; a seat's
+  -- own change is counted by offer_seats' trigger): half the lookups of appending each side on its own.
+  INSERT INTO campaign_tally_deltas (campaign_id, province, stage, outcome, seat_offer_id, woman, selected, embarked, on_reserve_list, cycles)
+  SELECT (x.c).campaign_id, (x.c).province, (x.c).stage, coalesce((x.c).outcome, ''),
+         coalesce((SELECT s.offer_id FROM offer_seats s WHERE s.cycle_id = (x.c).id), ''),
+         coalesce((SELECT p.sex = 'F' FROM candidates p WHERE p.id = (x.c).candidate_id), false),
+         (x.c).offer_id IS NOT NULL, (x.c).embarked_at IS NOT NULL, (x.c).reserve_rank IS NOT NULL, x.sign
+  FROM (VALUES (CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD END, -1), (CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW END, 1)) AS x(c, sign)
+  WHERE (x.c).id IS NOT NULL;
   RETURN NULL;
 END $$;
 --> statement-breakpoint
