@@ -589,7 +589,6 @@ async function main(): Promise<void> {
         where datname = current_database() or datname like 'temporal_bench%' order by 1`).map((r) => [r.name, Number(r.bytes)]),
     );
     const perWorker = perWorkerCounts(perCycle, 'measured from the history of a returned cycle in this run');
-    const counted = perWorker.source;
 
     benchLoop.disable();
     const apiSummary = {
@@ -619,7 +618,7 @@ async function main(): Promise<void> {
       bulkOperationHistoryLength: { operations: bulkIds.length, ...stats(bulkLengths) },
       visaBatchHistoryLength: { batches: batchIds.length, ...stats(batchLengths) },
       departureHistoryLength: { departures: departureIds.length, ...stats(departureLengths) },
-      perWorkerCycle: { source: counted, cycleId: reference?.id ?? null, ...(perCycle ?? {}), ...(referenceHistoryBytes !== undefined ? { historyBytes: referenceHistoryBytes } : {}) },
+      perWorkerCycle: { source: perWorker.source, cycleId: reference?.id ?? null, ...(perCycle ?? {}), ...(referenceHistoryBytes !== undefined ? { historyBytes: referenceHistoryBytes } : {}) },
       databaseBytes,
       counts: {
         started: cnt?.started ?? 0,

@@ -19,7 +19,7 @@ export interface CampaignTally {
 }
 
 /** Deltas a read leaves unfolded at most: beyond, it folds them (a few ms) so reads stay short. */
-export const FOLD_AFTER_DELTAS = 500;
+const FOLD_AFTER_DELTAS = 500;
 
 const FACTS = ['province', 'stage', 'outcome', 'seat_offer_id', 'woman', 'selected', 'embarked', 'on_reserve_list'] as const;
 
