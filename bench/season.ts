@@ -44,8 +44,11 @@ const { values: args } = parseArgs({
     'baseline-for': { type: 'string' },
     // the worker's sticky cache (and the baseline's, the same): by default every cycle of the season fits in it
     'workflow-cache': { type: 'string' },
-    // worker replicas (processes) polling the same task queues; the cache is split between them
+    // worker replicas (processes) polling the worker cycles' task queue; the cache is split between them
     'worker-processes': { type: 'string' },
+    // the deployment's two worker pools (split, default): the worker processes run the cycles, one more process the
+    // coordination (WORKER_TASK_QUEUES); one: every worker process polls every task queue, as before
+    'worker-pools': { type: 'string', default: 'split' },
     'worker-heap-mb': { type: 'string' },
     'no-release': { type: 'boolean', default: false },
     // write V8 CPU profiles (.cpuprofile) of the worker processes and the API into this folder
@@ -84,6 +87,8 @@ const WORKFLOW_CACHE = args['workflow-cache'] !== undefined ? Number(args['workf
 // cycles in one worker: ~60 % of the worker's CPU in the core's workflow stream): past ~4,000 cycles per worker, more
 // worker replicas with smaller caches, as a deployment would scale out.
 const WORKER_PROCESSES = args['worker-processes'] !== undefined ? Number(args['worker-processes']) : Math.max(1, Math.ceil(WORKFLOW_CACHE / 4000));
+if (args['worker-pools'] !== 'split' && args['worker-pools'] !== 'one') throw new Error(`--worker-pools must be split or one, got ${args['worker-pools']}`);
+const COORDINATION_PROCESS = args['worker-pools'] === 'split';
 const CACHE_PER_WORKER = Math.ceil(WORKFLOW_CACHE / WORKER_PROCESSES);
 const WORKER_HEAP_MB = args['worker-heap-mb'] !== undefined ? Number(args['worker-heap-mb']) : Math.max(4096, Math.ceil(1024 + CACHE_PER_WORKER * 0.75));
 const KILLS = args.faults ? Number(args.kills) : 0;
@@ -191,6 +196,43 @@ async function serverSideLatency(apiUrl: string) {
   }
 }
 
+/**
+ * Where the worker processes' tasks waited (the SDK's Prometheus histograms of the first worker process and of the
+ * coordination one, over their lives): per task queue, workflow tasks' schedule-to-start (waiting for a poll: a starved sticky poller shows as ~10 s, the sticky
+ * queue's timeout) and execution, activities' schedule-to-start; the sticky cache's hits and misses. Quantiles are
+ * the upper bound of the bucket they fall in.
+ */
+async function workerTaskLatency(metricsUrls: string[]) {
+  try {
+    const text = (await Promise.all(metricsUrls.map(async (u) => (await fetch(u)).text()))).join('\n');
+    const hist = new Map<string, Map<string, Map<number, number>>>(); // metric -> task queue -> le -> count
+    for (const m of text.matchAll(/^temporal_(workflow_task_schedule_to_start_latency|workflow_task_execution_latency|activity_schedule_to_start_latency)(?:_seconds)?_bucket\{([^}]*)\} (\S+)/gm)) {
+      const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
+      const byQueue = hist.get(m[1]!) ?? new Map<string, Map<number, number>>();
+      const buckets = byQueue.get(labels.task_queue ?? '?') ?? new Map<number, number>();
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(m[3])); // summed over the other labels (workflow type…)
+      byQueue.set(labels.task_queue ?? '?', buckets);
+      hist.set(m[1]!, byQueue);
+    }
+    const quantiles = (buckets: Map<number, number>) => {
+      const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+      const total = sorted.at(-1)?.[1] ?? 0;
+      const q = (f: number) => sorted.find(([, n]) => n >= f * total)?.[0] ?? NaN;
+      const seconds = (le: number) => (Number.isFinite(le) ? le : `> ${sorted.at(-2)?.[0]}`);
+      return { count: total, p50s: seconds(q(0.5)), p99s: seconds(q(0.99)), within1s: round((sorted.find(([le]) => le >= 1)?.[1] ?? total) / Math.max(1, total), 3) };
+    };
+    const counter = (name: string) => [...text.matchAll(new RegExp(`^temporal_${name}(?:_total)?(?:\\{[^}]*\\})? (\\S+)`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+    return {
+      ...Object.fromEntries([...hist.entries()].map(([metric, byQueue]) => [metric, Object.fromEntries([...byQueue.entries()].map(([queue, b]) => [queue, quantiles(b)]))])),
+      stickyCache: { hits: counter('sticky_cache_hit'), misses: counter('sticky_cache_miss') },
+      workflowTaskFailures: counter('workflow_task_execution_failed'),
+    };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
 function stats(values: number[]) {
   if (values.length === 0) return { sampled: 0, mean: NaN, max: NaN, min: NaN };
   return { sampled: values.length, mean: round(values.reduce((a, b) => a + b, 0) / values.length), max: Math.max(...values), min: Math.min(...values) };
@@ -284,6 +326,7 @@ async function main(): Promise<void> {
           : 'production server v1.29.1 (config/temporal/server.yaml), fresh databases on the same PostgreSQL',
       workflowCache: WORKFLOW_CACHE,
       workerProcesses: WORKER_PROCESSES,
+      workerPools: COORDINATION_PROCESS ? 'split: the worker processes run the cycles, one process more the coordination' : 'one: every worker process polls every task queue',
       workflowCachePerWorker: CACHE_PER_WORKER,
       workerHeapMb: WORKER_HEAP_MB,
       // the season's workers and the baseline's alike
@@ -319,6 +362,7 @@ async function main(): Promise<void> {
       ownPostgres: args.faults,
       reserveCheckInterval: args['reserve-check-interval'],
       workerProcesses: WORKER_PROCESSES,
+      coordinationProcess: COORDINATION_PROCESS,
       workflowCacheSize: CACHE_PER_WORKER,
       workerHeapMb: WORKER_HEAP_MB,
       ...(args['cpu-prof'] ? { cpuProfileDir: path.resolve(args['cpu-prof']) } : {}),
@@ -434,7 +478,9 @@ async function main(): Promise<void> {
       },
     });
     const cpu = (i: Infra) => ({
+      // every worker process, the coordination one included (also on its own)
       worker: i.workers.reduce((n, c) => n + (cpuSeconds(c.process.pid) ?? 0), 0),
+      coordinationWorker: COORDINATION_PROCESS ? cpuSeconds(i.workers.at(-1)!.process.pid) : undefined,
       api: cpuSeconds(i.api.process.pid),
       temporalServer: cpuSeconds(i.temporal.pid),
       postgres: i.postgresLabel.startsWith('embedded') ? postgresCpuSeconds(path.join(benchDir, 'pg')) : undefined,
@@ -606,6 +652,7 @@ async function main(): Promise<void> {
       returnedPerSecond: seasonSeconds !== undefined ? round(((byOutcome.returned as number | undefined) ?? 0) / wall, 2) : null,
       api: apiSummary,
       updateThroughput: throughput,
+      workerTaskLatency: await workerTaskLatency(infra.workerMetricsUrls),
       documents: docs?.n ?? 0,
       documentsByKind: docsByKind,
       documentBytes: Number(docs?.bytes ?? 0),
@@ -718,6 +765,7 @@ async function main(): Promise<void> {
     `season bench, ${WORKERS} workers (+${RESERVES} reserves): ${r.completed ? 'completed' : `NOT completed (${r.stopReason ?? r.error ?? 'see JSON'})`}`,
     `  wall ${r.wallSeconds} s, ${r.workersPerSecond} workers/s; API ${r.api?.requests} requests, p50 ${r.api?.p50Ms} ms, p99 ${r.api?.p99Ms} ms`,
     `  Updates/s by bulk operation: peak ${r.updateThroughput?.peak}, min ${r.updateThroughput?.min} (${r.updateThroughput?.slowest}), min/peak ${r.updateThroughput?.minOverPeak}; steps per 10 s under way: peak ${r.updateThroughput?.stepsPer10sUnderWay?.peak}, min ${r.updateThroughput?.stepsPer10sUnderWay?.min} (${r.updateThroughput?.stepsPer10sUnderWay?.minOverPeak})`,
+    `  workflow tasks' schedule-to-start p99 by task queue: ${Object.entries(r.workerTaskLatency?.workflow_task_schedule_to_start_latency ?? {}).map(([q, l]) => `${q} ${(l as any).p99s} s`).join(', ') || 'n/a'}`,
     `  documents ${r.documents}; peak RSS worker ${r.peakRssMb?.worker} MB, API ${r.peakRssMb?.api} MB; campaign history ${r.campaignHistoryLength} events; cycle history mean ${r.workerCycleHistoryLength?.mean}, max ${r.workerCycleHistoryLength?.max}`,
     `  outcomes ${JSON.stringify(r.counts?.byOutcome)}; uncalled reserves ${r.counts?.uncalledReserves}; lost ${r.counts?.lost}`,
     r.baseline ? `  baseline ${r.baseline.wallSeconds.toFixed(1)} s (${r.baseline.activitiesPerWorker} activities, ${r.baseline.localActivitiesPerWorker} local, ${r.baseline.timersPerWorker} timers, ${r.baseline.updatesPerWorker} updates per worker); overhead ratio ${r.overheadRatio}` : '  baseline: not run',

@@ -65,7 +65,14 @@ export const configFields = z.object({
   // The worker process's CPU priority (nice, 0-19; threads it starts inherit it). A worker is throughput work: where it
   // shares cores with the API, PostgreSQL or Temporal (one server, docker-compose), requests are served first and the
   // worker takes the CPU they leave; on a host of its own it changes nothing. 0 keeps the default priority.
-  WORKER_CPU_NICE: z.coerce.number().int().min(0).max(19).default(5),
+  // Unset: 5 for a process that runs worker cycles, 0 for one that only coordinates (WORKER_TASK_QUEUES).
+  WORKER_CPU_NICE: z.coerce.number().int().min(0).max(19).optional(),
+  // The task queues this worker process polls. `all` (one process: development, small sites); or two pools, as
+  // Temporal advises for work of different urgency: `cycles` (the workers' cycles: the season's throughput, documents,
+  // messages) and `coordination` (campaigns, bulk files and their pages, visa batches, sailings: what a desk's request
+  // waits on: stage moves, lodgements, close-boarding). Split, a desk's Update is not queued behind thousands of cycle
+  // tasks in one process's event loop, and the coordination pool keeps the default CPU priority.
+  WORKER_TASK_QUEUES: z.enum(['all', 'cycles', 'coordination']).default('all'),
   WORKER_METRICS_PORT: z.coerce.number().int().positive().optional(),
   // The Temporal UI's "Stack Trace" of a running workflow. The SDK records a stack for every promise a workflow
   // creates to answer it: ~40 % of the workflow threads' CPU (measured replaying the recorded histories) and memory

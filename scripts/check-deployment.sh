@@ -5,7 +5,7 @@
 #   2. docker-compose.yml: `docker-compose config` (Debian's docker-compose v1, installed when missing) accepts it
 #      with its secrets set and refuses it without any one of them; by default nothing is published beyond this
 #      machine (127.0.0.1) and only the API, Keycloak and the Temporal UI are published at all; Temporal is mutual
-#      TLS only; Keycloak runs in production mode
+#      TLS only; Keycloak runs in production mode; the worker runs as its two pools (cycles; coordination)
 #   3. config/keycloak/gecco-realm.json: valid, with the clients, claims and roles the API expects
 #      (scripts/compose/check-realm.ts)
 #   4. what the image's build stage runs, on the image's Node (scripts/ensure-node.sh): tsc, then scripts/build.ts
@@ -72,7 +72,10 @@ if sorted(publishing) != ["api", "keycloak", "temporal-ui"]:
 env = lambda n: services[n].get("environment") or {}
 if env("temporal").get("TEMPORAL_SERVER_TLS_DIR") != "/etc/gecco/tls":
     problems.append("temporal: TEMPORAL_SERVER_TLS_DIR must point at its mounted certificates (mutual TLS)")
-for n in ("worker", "api"):
+pools = {n: str(env(n).get("WORKER_TASK_QUEUES")) for n in ("worker", "worker-coordination") if n in services}
+if pools != {"worker": "cycles", "worker-coordination": "coordination"}:
+    problems.append(f"two worker pools expected (worker: cycles, worker-coordination: coordination), found {pools}")
+for n in ("worker", "worker-coordination", "api"):
     e = env(n)
     if not (e.get("TEMPORAL_TLS_CA") and e.get("TEMPORAL_TLS_CERT") and e.get("TEMPORAL_TLS_KEY")):
         problems.append(f"{n}: TEMPORAL_TLS_CA/CERT/KEY must be set (Temporal takes no connection without a certificate)")

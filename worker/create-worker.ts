@@ -41,7 +41,7 @@ export function createMailer(config: Pick<Config, 'SMTP_HOST' | 'SMTP_PORT'>): T
 }
 
 /**
- * The worker process's Temporal workers: one per task queue (worker cycles; campaign coordination), sharing
+ * The worker process's Temporal workers: one per task queue of its pools (worker cycles; coordination and its bulk pages), sharing
  * one workflow bundle and one set of activities built from their dependencies.
  */
 export async function createWorkers(opts: {
@@ -52,6 +52,8 @@ export async function createWorkers(opts: {
   dataConverter: { payloadCodecs: PayloadCodec[] };
   /** a bundle built earlier (tests, or dist/workflow-bundle.js in the image); unset: bundled from workflows/ now */
   workflowBundle?: WorkflowBundleOption;
+  /** which pools this process runs (config WORKER_TASK_QUEUES); unset: all */
+  taskQueues?: 'all' | 'cycles' | 'coordination';
   /** worker cycles kept in the sticky cache; unset: the SDK's default from the heap size */
   workflowCacheSize?: number;
   /** OpenTelemetry (worker/tracing.ts): activity spans, and the workflows' spans exported; unset, none */
@@ -77,48 +79,57 @@ export async function createWorkers(opts: {
     );
     await delivery.resumeRetries();
   }
-  return Promise.all([
-    Worker.create({
-      connection: opts.connection,
-      namespace: opts.namespace,
-      taskQueue: WORKER_CYCLE_TASK_QUEUE,
-      workflowBundle,
-      workflowStackTraces,
-      dataConverter: opts.dataConverter,
-      activities,
-      interceptors,
-      sinks,
-      maxConcurrentActivityTaskExecutions: 100,
-      maxConcurrentWorkflowTaskExecutions: 100,
-      ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
-      // activities are idempotent: on shutdown, give them a moment, then let Temporal retry them elsewhere
-      shutdownForceTime: '15s',
-    }),
-    Worker.create({
-      connection: opts.connection,
-      namespace: opts.namespace,
-      taskQueue: COORDINATION_TASK_QUEUE,
-      workflowBundle,
-      workflowStackTraces,
-      dataConverter: opts.dataConverter,
-      activities,
-      interceptors,
-      sinks,
-      // control steps (write rows, start a workflow, count, escalate), and the pages of operations started before
-      // their own queue
-      maxConcurrentActivityTaskExecutions: 8,
-      shutdownForceTime: '15s',
-    }),
-    // bulk pages (activities only): each fans out to many workflows, few at a time, on slots of their own
-    Worker.create({
-      connection: opts.connection,
-      namespace: opts.namespace,
-      taskQueue: BULK_PAGES_TASK_QUEUE,
-      dataConverter: opts.dataConverter,
-      activities,
-      interceptors,
-      maxConcurrentActivityTaskExecutions: 8,
-      shutdownForceTime: '15s',
-    }),
-  ]);
+  const pools = opts.taskQueues ?? 'all';
+  const created: Promise<Worker>[] = [];
+  if (pools !== 'coordination') {
+    created.push(
+      Worker.create({
+        connection: opts.connection,
+        namespace: opts.namespace,
+        taskQueue: WORKER_CYCLE_TASK_QUEUE,
+        workflowBundle,
+        workflowStackTraces,
+        dataConverter: opts.dataConverter,
+        activities,
+        interceptors,
+        sinks,
+        maxConcurrentActivityTaskExecutions: 100,
+        maxConcurrentWorkflowTaskExecutions: 100,
+        ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
+        // activities are idempotent: on shutdown, give them a moment, then let Temporal retry them elsewhere
+        shutdownForceTime: '15s',
+      }),
+    );
+  }
+  if (pools !== 'cycles') {
+    created.push(
+      Worker.create({
+        connection: opts.connection,
+        namespace: opts.namespace,
+        taskQueue: COORDINATION_TASK_QUEUE,
+        workflowBundle,
+        workflowStackTraces,
+        dataConverter: opts.dataConverter,
+        activities,
+        interceptors,
+        sinks,
+        // control steps (write rows, start a workflow, count, escalate), and the pages of operations started before
+        // their own queue
+        maxConcurrentActivityTaskExecutions: 8,
+        shutdownForceTime: '15s',
+      }),
+      // bulk pages (activities only): each fans out to many workflows, few at a time, on slots of their own
+      Worker.create({
+        connection: opts.connection,
+        namespace: opts.namespace,
+        taskQueue: BULK_PAGES_TASK_QUEUE,
+        dataConverter: opts.dataConverter,
+        activities,
+        interceptors,
+        maxConcurrentActivityTaskExecutions: 8,
+        shutdownForceTime: '15s',
+      }),
+    );
+  }
+  return Promise.all(created);
 }

@@ -34,7 +34,8 @@ function lowerCpuPriority(nice: number): void {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (config.WORKER_CPU_NICE > 0) lowerCpuPriority(config.WORKER_CPU_NICE);
+  const nice = config.WORKER_CPU_NICE ?? (config.WORKER_TASK_QUEUES === 'coordination' ? 0 : 5);
+  if (nice > 0) lowerCpuPriority(nice);
   // before connecting anything: bad payload keys stop the worker at once, naming the setting
   const dataConverter = dataConverterFrom(config);
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker', serializers: { err: safeErrSerializer(pino.stdSerializers.err) } });
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     deps: { db, mailer, sms, documents, temporal, config },
     dataConverter,
+    taskQueues: config.WORKER_TASK_QUEUES,
     workflowCacheSize: config.WORKFLOW_CACHE_SIZE,
     workflowStackTraces: config.WORKFLOW_STACK_TRACES,
     ...(tracing ? { tracing } : {}),

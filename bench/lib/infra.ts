@@ -158,6 +158,8 @@ export interface Infra {
   /** the OpenID Connect provider the API trusts (OIDC_ISSUER), with the demo identities' script clients */
   oidc: OidcProviderHandle;
   apiUrl: string;
+  /** the Prometheus endpoints (the SDK's metrics: task latencies by task queue) of the first worker process and of the coordination one */
+  workerMetricsUrls: string[];
   /** the first worker process (there may be several: workers) */
   readonly worker: Child;
   /** the worker processes now (a restarted one replaces its killed predecessor in place) */
@@ -191,6 +193,12 @@ export async function startInfra(opts: {
   /** each worker process's sticky cache (workflows) and V8 heap (MiB); unset: the SDK's and Node's defaults */
   workflowCacheSize?: number;
   workerHeapMb?: number;
+  /**
+   * the deployment's two worker pools: the worker processes poll the worker cycles only, and one process more the
+   * coordination (campaign, bulk files and pages, visa batches, sailings) at the default CPU priority
+   * (WORKER_TASK_QUEUES); unset: every process polls every task queue
+   */
+  coordinationProcess?: boolean;
   /** write V8 CPU profiles of the worker processes and the API here (node's --cpu-prof, written as they exit) */
   cpuProfileDir?: string;
   /**
@@ -345,11 +353,19 @@ export async function startInfra(opts: {
     if (opts.workerHeapMb !== undefined) workerEnv.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${opts.workerHeapMb}`.trim();
     // --cpu-prof is not allowed in NODE_OPTIONS, hence node arguments
     const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
-    // the deployment's health check of the worker: its Prometheus endpoint
-    const metricsPort = deployment ? await freePort() : undefined;
+    // the first worker's Prometheus endpoint: the deployment's health check of the worker, and the SDK's task
+    // latencies by task queue in the season's result
+    const metricsPort = await freePort();
+    const cyclePools = opts.workerProcesses ?? 1;
+    if (opts.coordinationProcess) workerEnv.WORKER_TASK_QUEUES = 'cycles';
+    // the coordination pool: a few dozen workflows open at once, the SDK's default cache and Node's default heap
+    const coordinationMetricsPort = await freePort();
+    const coordinationEnv: NodeJS.ProcessEnv = { ...env, WORKER_TASK_QUEUES: 'coordination', WORKER_METRICS_PORT: String(coordinationMetricsPort) };
     const startWorker = (i: number) =>
-      startChild(i === 0 ? 'worker' : `worker-${i + 1}`, entry('worker/main.ts', 'dist/worker.js'), i === 0 && metricsPort ? { ...workerEnv, WORKER_METRICS_PORT: String(metricsPort) } : workerEnv, benchDir, [], profile, deployment);
-    const workers = Array.from({ length: opts.workerProcesses ?? 1 }, (_, i) => startWorker(i));
+      i === cyclePools
+        ? startChild('worker-coordination', entry('worker/main.ts', 'dist/worker.js'), coordinationEnv, benchDir, [], profile, deployment)
+        : startChild(i === 0 ? 'worker' : `worker-${i + 1}`, entry('worker/main.ts', 'dist/worker.js'), i === 0 ? { ...workerEnv, WORKER_METRICS_PORT: String(metricsPort) } : workerEnv, benchDir, [], profile, deployment);
+    const workers = Array.from({ length: cyclePools + (opts.coordinationProcess ? 1 : 0) }, (_, i) => startWorker(i));
     const api = startChild('api', entry('api/server.ts', 'dist/api.js'), env, benchDir, [], profile, deployment);
     const children = () => [...workers, api];
     const stopChildren = async () => {
@@ -374,7 +390,7 @@ export async function startInfra(opts: {
     // API answers before a worker has bundled its workflows: a first stage move waited for it)
     await waitForPollers(temporal.address, config.TEMPORAL_NAMESPACE, [WORKER_CYCLE_TASK_QUEUE, COORDINATION_TASK_QUEUE], 120_000, children());
     log(`worker (pid ${workers.map((w) => w.process.pid).join(', ')}) and API (pid ${api.process.pid}) started; API at ${apiUrl}`);
-    if (metricsPort) {
+    if (deployment) {
       const [w, a] = await Promise.all([fetch(`http://127.0.0.1:${metricsPort}/metrics`), fetch(`${apiUrl}/metrics`)]);
       const count = async (r: Response, prefix: string) => (await r.text()).split('\n').filter((l) => l.startsWith(prefix)).length;
       log(`metrics: worker ${w.status} (${await count(w, 'temporal_')} temporal_* samples), API ${a.status} (${await count(a, 'gecco_http_')} gecco_http_* samples)`);
@@ -389,6 +405,7 @@ export async function startInfra(opts: {
       smsc,
       oidc,
       apiUrl,
+      workerMetricsUrls: [metricsPort, ...(opts.coordinationProcess ? [coordinationMetricsPort] : [])].map((p) => `http://127.0.0.1:${p}/metrics`),
       get worker() {
         return workers[0]!;
       },
