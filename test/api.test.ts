@@ -1,7 +1,7 @@
 // API behaviour with app.inject on real PostgreSQL and Temporal: bad input, unknown ids, conflicts, docs.
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { campaigns, offers } from '../db/schema';
+import { campaigns, offers, workerCycles } from '../db/schema';
 import { requestsTo, withTestStack, sampleCampaign, sampleCandidate, uniqueSuffix, waitUntil, type TestStack } from './support';
 
 let stack: TestStack;
@@ -132,6 +132,38 @@ describe('candidates and cycles', () => {
     expect(unknownStep.statusCode).toBe(404);
     // terminate so the open cycle doesn't linger on the shared dev server
     await stack.client.workflow.getHandle(first.json().cycleId).terminate('test done');
+  });
+
+  it("walks a campaign's cycle list page after page with `after`, in registration order", async () => {
+    const id = `api-${uniqueSuffix()}`;
+    expect((await post('/campaigns', sampleCampaign(id, 'B21000005'))).statusCode).toBe(201);
+    const people = [];
+    for (let i = 0; i < 7; i++) people.push((await post('/candidates', sampleCandidate())).json() as { id: number; province: string });
+    // the list reads rows only: cycles written as the worker mirrors them, two of them at another stage
+    await stack.db.insert(workerCycles).values(people.map((p, i) => ({ id: `worker-${id}-${p.id}`, campaignId: id, candidateId: p.id, province: p.province, stage: i % 3 === 2 ? 'selected' : 'preselected' })));
+    const whole = (await get(`/campaigns/${id}/cycles?stage=preselected&limit=100`)).json();
+    expect(whole.total).toBe(5);
+    const walked: string[] = [];
+    let after = '';
+    for (;;) {
+      const res = await get(`/campaigns/${id}/cycles?stage=preselected&limit=2${after}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const page = res.json() as { total: number; items: { cycleId: string }[] };
+      expect(page.total).toBe(5);
+      walked.push(...page.items.map((c) => c.cycleId));
+      if (page.items.length < 2) break;
+      after = `&after=${page.items.at(-1)!.cycleId}`;
+    }
+    // the same cycles in the same order as one page, each once
+    expect(walked).toEqual(whole.items.map((c: { cycleId: string }) => c.cycleId));
+    // a cursor from another stage still places the page: the cycles registered after it
+    const selected = `worker-${id}-${people[2]!.id}`;
+    const afterSelected = (await get(`/campaigns/${id}/cycles?stage=preselected&after=${selected}`)).json();
+    expect(afterSelected.items.map((c: { cycleId: string }) => c.cycleId)).toEqual(walked.slice(2));
+    const unknown = await get(`/campaigns/${id}/cycles?after=worker-nope-1`);
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().issues[0].field).toBe('querystring.after');
+    expect((await get(`/campaigns/nope-2099/cycles?after=${selected}`)).statusCode).toBe(404);
   });
 
   it('serves the OpenAPI document and the docs UI', async () => {

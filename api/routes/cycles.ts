@@ -22,7 +22,7 @@ import { logRead } from '../access-log';
 import { applySelection, applySingleLodging, applyStep, openCycle } from '../cycle-steps';
 import { actedBy, actorOf } from '../auth/access';
 import { reachOf, withinReach } from '../auth/jurisdiction';
-import { conflict, notFound, unprocessable } from '../errors';
+import { conflict, HttpError, notFound, unprocessable } from '../errors';
 import { campaignOr404 } from '../queries/campaigns';
 import { personOr404 } from '../queries/candidates';
 import { cycleRecord, insertCycleRow, listCycles } from '../queries/cycles';
@@ -85,14 +85,21 @@ export const cycleRoutes: FastifyPluginAsyncZod = async (app) => {
     scope: 'cycle:read', tags: ['worker cycles'], operationId: 'listCycles',
     summary: "List a campaign's worker cycles (from PostgreSQL), filtered and paged",
     params: campaignParams,
-    querystring: pageQuery.extend({ stage: z.string().max(40).optional(), outcome: z.string().max(40).optional() }),
+    description: 'In registration order. To walk a long list, pass the last cycle of a page as `after` for the next one (read from an index, however deep): `offset` then skips within what follows it. `total` counts the whole filtered list.',
+    querystring: pageQuery.extend({
+      stage: z.string().max(40).optional(),
+      outcome: z.string().max(40).optional(),
+      after: z.string().max(200).optional().describe('a cycle ID of this campaign: the page starts just after it'),
+    }),
     response: { 200: paged(cycleListItem) }, problems: [404],
   }), async (req) => {
     // the campaign's 404 and the page are read side by side (the page of an unknown campaign is empty and dropped)
-    const [, { total, rows }] = await Promise.all([
+    const [, page] = await Promise.all([
       campaignOr404(db, req.params.campaignId),
       listCycles(db, { campaignId: req.params.campaignId, ...req.query, reach: reachOf(actorOf(req)) }),
     ]);
+    if (!page) throw new HttpError(400, 'invalid querystring.after: not a cycle of this campaign', [{ field: 'querystring.after', reason: 'not a cycle of this campaign' }]);
+    const { total, rows } = page;
     const items = rows.map((r) => ({ cycleId: r.id, candidateId: r.candidateId, province: r.province, stage: r.stage, outcome: r.outcome, employerId: r.employerId, offerId: r.offerId, updatedAt: r.updatedAt.toISOString() }));
     return { total, limit: req.query.limit, offset: req.query.offset, items };
   });

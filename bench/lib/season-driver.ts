@@ -431,11 +431,15 @@ export class SeasonDriver {
 
   private async listStage(stage: string, max = Infinity): Promise<CycleItem[]> {
     const out: CycleItem[] = [];
-    for (let offset = 0; out.length < max; offset += 1000) {
+    // page after page from the last cycle read (`after`: an index read however deep, where an offset skips rows)
+    while (out.length < max) {
       const limit = Math.min(1000, max - out.length);
-      const res = await this.api.coordinator.get<{ total: number; items: CycleItem[] }>(`/campaigns/${this.o.campaignId}/cycles?stage=${stage}&limit=${limit}&offset=${offset}`);
+      const after = out.length ? `&after=${encodeURIComponent(out.at(-1)!.cycleId)}` : '';
+      const res = await this.api.coordinator.get<{ total: number; items: CycleItem[] }>(`/campaigns/${this.o.campaignId}/cycles?stage=${stage}&limit=${limit}${after}`, [400]);
+      // `after` names no cycle of the campaign (cycles are never deleted: not expected)
+      if (res.status === 400) break;
       out.push(...res.body.items);
-      if (res.body.items.length < limit || offset + limit >= res.body.total) break;
+      if (res.body.items.length < limit) break;
     }
     return out;
   }
@@ -454,7 +458,7 @@ export class SeasonDriver {
   }
 
   private free(items: CycleItem[]): CycleItem[] {
-    // offset pages of a stage that changes while it is read can repeat a cycle: keep it once
+    // keep each cycle once (pages read while the stage changes)
     const seen = new Set<string>();
     return items.filter((c) => {
       if (seen.has(c.cycleId)) return false;
