@@ -697,6 +697,11 @@ describe('jurisdiction', () => {
     expect(farm1.every((c) => c.employerId === 'B21000001')).toBe(true);
     expect(farm1.map((c) => c.cycleId)).toEqual(expect.arrayContaining([s.p.cycle, s.b.cycle, s.d.cycle]));
     expect((await items('coordinator')).length).toBeGreaterThanOrEqual(kenitra.length + larache.length);
+    // a cursor beyond the caller's reach places no page: it is no cycle of the campaign for that caller
+    const afterKenitra = await call('GET', 'agent-larache', json(`/campaigns/${s.campaignId}/cycles?after=${s.p.cycle}`));
+    expect(afterKenitra.statusCode).toBe(400);
+    expect(afterKenitra.json().issues[0].field).toBe('querystring.after');
+    expect((await call('GET', 'agent-kenitra', json(`/campaigns/${s.campaignId}/cycles?after=${s.p.cycle}`))).statusCode).toBe(200);
   });
 
   it("lists a sailing's passengers within the caller's province", async () => {

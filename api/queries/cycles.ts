@@ -23,12 +23,13 @@ export function cyclesInReach(reach: Reach): SQL | undefined {
  * A page of a campaign's cycles in registration order, and how many the filtered list holds. `after` (a cycle of the
  * campaign, from the previous page) starts the page just after that cycle, read from the (campaign, stage, seq) index
  * instead of skipping `offset` rows: a desk walking a stage of 10,000 cycles reads each row once. Undefined when
- * `after` names no cycle of the campaign.
+ * `after` names no cycle of the campaign within the caller's reach.
  */
 export async function listCycles(db: Db, q: { campaignId: string; stage?: string; outcome?: string; after?: string; limit: number; offset: number; reach: Reach }) {
   let afterSeq: number | undefined;
   if (q.after !== undefined) {
-    const [row] = await db.select({ seq: workerCycles.registrationSeq }).from(workerCycles).where(and(eq(workerCycles.id, q.after), eq(workerCycles.campaignId, q.campaignId)));
+    // a cursor beyond the caller's reach is no cycle of the campaign for that caller
+    const [row] = await db.select({ seq: workerCycles.registrationSeq }).from(workerCycles).where(and(eq(workerCycles.id, q.after), eq(workerCycles.campaignId, q.campaignId), cyclesInReach(q.reach)));
     if (!row) return undefined;
     afterSeq = row.seq;
   }
