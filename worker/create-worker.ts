@@ -79,56 +79,38 @@ export async function createWorkers(opts: {
     );
     await delivery.resumeRetries();
   }
+  // what every Worker of the process shares; `workflows` for those that run workflows too
+  const shared = {
+    connection: opts.connection,
+    namespace: opts.namespace,
+    dataConverter: opts.dataConverter,
+    activities,
+    interceptors,
+    // activities are idempotent: on shutdown, give them a moment, then let Temporal retry them elsewhere
+    shutdownForceTime: '15s',
+  } as const;
+  const workflows = { workflowBundle, workflowStackTraces, sinks };
   const pools = opts.taskQueues ?? 'all';
   const created: Promise<Worker>[] = [];
   if (pools !== 'coordination') {
     created.push(
       Worker.create({
-        connection: opts.connection,
-        namespace: opts.namespace,
+        ...shared,
+        ...workflows,
         taskQueue: WORKER_CYCLE_TASK_QUEUE,
-        workflowBundle,
-        workflowStackTraces,
-        dataConverter: opts.dataConverter,
-        activities,
-        interceptors,
-        sinks,
         maxConcurrentActivityTaskExecutions: 100,
         maxConcurrentWorkflowTaskExecutions: 100,
         ...(opts.workflowCacheSize !== undefined ? { maxCachedWorkflows: opts.workflowCacheSize } : {}),
-        // activities are idempotent: on shutdown, give them a moment, then let Temporal retry them elsewhere
-        shutdownForceTime: '15s',
       }),
     );
   }
   if (pools !== 'cycles') {
     created.push(
-      Worker.create({
-        connection: opts.connection,
-        namespace: opts.namespace,
-        taskQueue: COORDINATION_TASK_QUEUE,
-        workflowBundle,
-        workflowStackTraces,
-        dataConverter: opts.dataConverter,
-        activities,
-        interceptors,
-        sinks,
-        // control steps (write rows, start a workflow, count, escalate), and the pages of operations started before
-        // their own queue
-        maxConcurrentActivityTaskExecutions: 8,
-        shutdownForceTime: '15s',
-      }),
+      // control steps (write rows, start a workflow, count, escalate), and the pages of operations started before
+      // their own queue
+      Worker.create({ ...shared, ...workflows, taskQueue: COORDINATION_TASK_QUEUE, maxConcurrentActivityTaskExecutions: 8 }),
       // bulk pages (activities only): each fans out to many workflows, few at a time, on slots of their own
-      Worker.create({
-        connection: opts.connection,
-        namespace: opts.namespace,
-        taskQueue: BULK_PAGES_TASK_QUEUE,
-        dataConverter: opts.dataConverter,
-        activities,
-        interceptors,
-        maxConcurrentActivityTaskExecutions: 8,
-        shutdownForceTime: '15s',
-      }),
+      Worker.create({ ...shared, taskQueue: BULK_PAGES_TASK_QUEUE, maxConcurrentActivityTaskExecutions: 8 }),
     );
   }
   return Promise.all(created);
